@@ -1,0 +1,46 @@
+"""Portal: the self-service web portal of the fund and its prepaid-card program."""
+from flask import Flask
+
+from portal.config import BASE_DIR, load_config
+from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(test_config=None):
+    app = Flask(__name__)
+    load_config(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from portal import models  # noqa: F401  (register the tables)
+    from portal import web
+    from portal.services import sessions
+
+    login_manager.user_loader(sessions.load_principal)
+    login_manager.unauthorized_handler(web.unauthorized)
+    web.init_app(app)
+    _register_blueprints(app)
+
+    from portal import cli
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app):
+    from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.conexion import bp as conexion_bp
+    from portal.blueprints.hanna import bp as hanna_bp
+    from portal.blueprints.main import bp as main_bp
+    from portal.blueprints.pagos import bp as pagos_bp
+    from portal.blueprints.staff import bp as staff_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(hanna_bp, url_prefix="/hanna")
+    app.register_blueprint(pagos_bp, url_prefix="/pagos-express")
+    app.register_blueprint(conexion_bp, url_prefix="/empresas")
+    app.register_blueprint(staff_bp, url_prefix="/personal")

@@ -1,0 +1,1 @@
+"""Outbound I/O behind small interfaces (SMS, e-mail, gateway, files)."""

@@ -1,0 +1,62 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, Length, Regexp
+
+REQUIRED = "Este campo es obligatorio."
+
+
+class PasswordLoginForm(FlaskForm):
+    username = StringField("Usuario", validators=[DataRequired(REQUIRED), Length(max=120)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Contraseña", validators=[DataRequired(REQUIRED), Length(max=128)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class HannaLoginForm(PasswordLoginForm):
+    username = EmailField("Email", validators=[DataRequired(REQUIRED), Length(max=254)],
+                          render_kw={"autocomplete": "email", "inputmode": "email"})
+
+
+class CedulaForm(FlaskForm):
+    cedula = StringField(
+        "Cédula de Ciudadanía",
+        validators=[DataRequired(REQUIRED),
+                    Regexp(r"^\s*[\d.\s]{5,14}\s*$", message="Escriba solo los números de su cédula (5 a 10 dígitos).")],
+        render_kw={"inputmode": "numeric", "autocomplete": "username", "pattern": "[0-9. ]*",
+                   "maxlength": 14},
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Código de verificación",
+        validators=[DataRequired(REQUIRED),
+                    Regexp(r"^\s*\d{6}\s*$", message="El código tiene 6 números.")],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*",
+                   "maxlength": 6},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Contraseña actual", validators=[DataRequired(REQUIRED)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("Contraseña nueva", validators=[DataRequired(REQUIRED), Length(max=128)],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm_password = PasswordField("Confirma la contraseña", validators=[DataRequired(REQUIRED)],
+                                     render_kw={"autocomplete": "new-password"})
+
+
+class TermsForm(FlaskForm):
+    accept = BooleanField("He leído y acepto los términos y condiciones de uso",
+                          validators=[DataRequired("Debe aceptar los términos y condiciones para continuar.")])
+
+
+class RecoveryForm(FlaskForm):
+    username = StringField("Usuario", validators=[DataRequired(REQUIRED), Length(max=120)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    nit = StringField("NIT de la empresa",
+                      validators=[DataRequired(REQUIRED), Regexp(r"^\d{5,15}$", message="Escriba el NIT sin puntos ni dígito de verificación.")],
+                      render_kw={"inputmode": "numeric"})
+    email = EmailField("Correo electrónico",
+                       validators=[DataRequired(REQUIRED), Email("Escriba un correo electrónico válido.")],
+                       render_kw={"autocomplete": "email"})

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("conexion", __name__)
+
+from portal.blueprints.conexion import routes  # noqa: E402,F401

@@ -1,0 +1,97 @@
+"""Every setting comes from the environment; the defaults are safe for a laptop."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
+
+
+def _bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key():
+    """A random key kept under var/ so dev sessions survive restarts; never in code."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    ENV_NAME = os.environ.get("PORTAL_ENV", "production")
+    DEVELOPMENT = ENV_NAME == "development"
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled in by load_config
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", f"unix://{VAR_DIR / 'redis.sock'}")
+    RQ_QUEUES = ["default"]
+
+    # Cookies and sessions: the cookie lives for the absolute limit, the server
+    # record decides (idle 30 min, absolute 12 h, revoked on logout/lock/password change).
+    SESSION_COOKIE_NAME = "portal_session"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 30)))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    SESSION_WARNING_SECONDS = 120
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", 10)) * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    # Login protection
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    OTP_TTL_SECONDS = 109
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "30 per minute")
+    RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT", "10 per minute")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Outbound messages
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Portal Cajacopi <no-responder@portal.local>")
+    SMTP_HOST = os.environ.get("SMTP_HOST")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", 587))
+    SMTP_USER = os.environ.get("SMTP_USER")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+    SMS_ADAPTER = os.environ.get("SMS_ADAPTER", "outbox")
+    DEV_OUTBOX_ENABLED = _bool("DEV_OUTBOX_ENABLED", DEVELOPMENT)
+
+    TIMEZONE = "America/Bogota"
+    FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"
+    FUND_NIT = "890102044-1"
+
+
+def load_config(app, overrides=None):
+    app.config.from_object(Config)
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = limits_uri(app.config["REDIS_URL"])
+    if not app.config.get("SECRET_KEY"):
+        if app.config["ENV_NAME"] == "production" and not app.testing:
+            raise RuntimeError("SECRET_KEY must be set in production")
+        app.config["SECRET_KEY"] = _dev_secret_key()
+
+
+def limits_uri(redis_url):
+    """The `limits` library spells a unix-socket Redis as redis+unix://."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url

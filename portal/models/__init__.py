@@ -1,0 +1,24 @@
+"""SQLAlchemy tables, one module per aggregate. Import them all so Alembic sees them."""
+from portal.models.audit import AuditEvent, OutboxMessage
+from portal.models.cartera import Credit, Statement, StatementLine, Worker
+from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
+from portal.models.entities import ApplicationRequest, Branch, Entity
+from portal.models.pagos import AffiliateCredit, KindergartenSlip
+from portal.models.suppliers import SubsidyOrder
+from portal.models.users import (
+    Affiliate,
+    LoginGuard,
+    OtpChallenge,
+    PasswordHistory,
+    PendingForm,
+    User,
+    UserSession,
+)
+
+__all__ = [
+    "Affiliate", "AffiliateCredit", "ApplicationRequest", "AuditEvent", "Branch", "Card",
+    "Company", "Credit", "Entity", "KindergartenSlip", "LedgerAccount", "LedgerEntry",
+    "LoginGuard", "Membership", "OtpChallenge", "OutboxMessage", "PasswordHistory",
+    "PendingForm", "Product", "Statement", "StatementLine", "SubsidyOrder", "User",
+    "UserSession", "Worker",
+]

@@ -1,0 +1,122 @@
+"""Conexión Empresas: companies, their card products, users' permissions, cards, ledger."""
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import Money, UtcDateTime, utcnow
+
+
+class Company(db.Model):
+    __tablename__ = "companies"
+    __table_args__ = (CheckConstraint("signature_scheme in (1, 2)", name="ck_company_sig"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nit: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    legal_name: Mapped[str] = mapped_column(String(160))
+    contact: Mapped[str | None] = mapped_column(String(160))
+    address: Mapped[str | None] = mapped_column(String(200))
+    billing_address: Mapped[str | None] = mapped_column(String(200))
+    phone1: Mapped[str | None] = mapped_column(String(20))
+    phone2: Mapped[str | None] = mapped_column(String(20))
+    phone3: Mapped[str | None] = mapped_column(String(20))
+    signature_scheme: Mapped[int] = mapped_column(default=1)
+    debit_account: Mapped[str | None] = mapped_column(String(30))
+
+    products = relationship("Product", back_populates="company", order_by="Product.id")
+
+
+class Product(db.Model):
+    """A card product of a company, e.g. "Clásica / Visa" (named) or "Clásica In / Visa"."""
+
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("company_id", "name", name="uq_products_company_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    brand: Mapped[str] = mapped_column(String(20), default="Visa")
+    bin: Mapped[str] = mapped_column(String(6))
+    named: Mapped[bool] = mapped_column(default=True)  # nominada / innominada
+    commission_per_record = mapped_column(Money, nullable=False, default=0)
+    iva_rate = mapped_column(Numeric(5, 4), nullable=False, default=Decimal("0.19"))
+
+    company = relationship("Company", back_populates="products")
+
+    @property
+    def label(self):
+        return f"{self.name} / {self.brand}"
+
+
+class Membership(db.Model):
+    """A corporate user's access to a company, with the manual's permissions."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "company_id", name="uq_memberships"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    can_upload: Mapped[bool] = mapped_column(default=True)
+    can_authorize: Mapped[bool] = mapped_column(default=False)
+    can_consult: Mapped[bool] = mapped_column(default=True)
+    can_master_account: Mapped[bool] = mapped_column(default=False)
+
+    user = relationship("User")
+    company = relationship("Company")
+
+
+class Card(db.Model):
+    """A prepaid card. Only first-6/last-4 of the PAN are ever stored."""
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        CheckConstraint("status in ('affiliated', 'unaffiliated', 'blocked')", name="ck_cards_status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    pan_first6: Mapped[str] = mapped_column(String(6))
+    pan_last4: Mapped[str] = mapped_column(String(4))
+    account_mask: Mapped[str] = mapped_column(String(20))
+    holder_id_type: Mapped[str | None] = mapped_column(String(4))
+    holder_id_number: Mapped[str | None] = mapped_column(String(15), index=True)
+    holder_name: Mapped[str | None] = mapped_column(String(160))
+    status: Mapped[str] = mapped_column(String(14), default="affiliated")
+    expires: Mapped[str] = mapped_column(String(7))  # MM/YYYY
+    created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
+
+    product = relationship("Product")
+
+    @property
+    def masked_pan(self):
+        return f"{self.pan_first6}******{self.pan_last4}"
+
+
+class LedgerAccount(db.Model):
+    """An account in the double-entry ledger: a company product's master account,
+    a card, or one of the program's own accounts (funding, commissions)."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        CheckConstraint("kind in ('master', 'card', 'funding', 'fees')", name="ck_ledger_kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(120))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), unique=True)
+
+
+class LedgerEntry(db.Model):
+    """One leg of a movement; the legs of a transaction (same txn_id) sum to zero."""
+
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    txn_id: Mapped[str] = mapped_column(String(36), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    amount = mapped_column(Money, nullable=False)  # + credit to the account, - debit
+    description: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow, index=True)

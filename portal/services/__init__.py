@@ -1,0 +1,1 @@
+"""Use cases: database session + domain rules + adapters. Called by routes and jobs."""

@@ -1,0 +1,155 @@
+"""Password logins (Hanna, Conexión Empresas, staff), password changes and recovery."""
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from portal.domain import lockout
+from portal.domain import passwords as policy
+from portal.domain.clock import utcnow
+from portal.extensions import db
+from portal.models import Company, Membership, User
+from portal.services import audit, messaging, sessions
+from portal.services import passwords as pw
+
+
+@dataclass
+class LoginResult:
+    status: str  # ok | invalid | locked | inactive
+    user: User | None = None
+    minutes: int = 0
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+
+def normalize_username(kind, username):
+    username = (username or "").strip()
+    return username.lower() if kind == "hanna" else username
+
+
+def find_user(kind, username):
+    return db.session.query(User).filter_by(kind=kind, username=normalize_username(kind, username)).first()
+
+
+def _register_failure(user, now, action="login.failed"):
+    outcome = lockout.register_failure(
+        user.failed_logins, now,
+        current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"],
+    )
+    user.failed_logins = outcome.failures
+    audit.record(action, user, subject=user.username)
+    if outcome.locked:
+        user.locked_until = outcome.locked_until
+        sessions.revoke_all(user, "locked")
+        audit.record("account.locked", user, subject=user.username,
+                     until=outcome.locked_until.isoformat())
+    return outcome
+
+
+def password_login(kind, username, password):
+    user = find_user(kind, username)
+    now = utcnow()
+    if user is None:
+        pw.burn_time(password)
+        audit.record("login.failed", subject=f"{kind}:{normalize_username(kind, username)[:100]}",
+                     reason="unknown_user")
+        db.session.commit()
+        return LoginResult("invalid")
+    if lockout.is_locked(user.locked_until, now):
+        audit.record("login.refused_locked", user, subject=user.username)
+        db.session.commit()
+        return LoginResult("locked", minutes=lockout.minutes_left(user.locked_until, now))
+    if not pw.verify(user.password_hash, password):
+        outcome = _register_failure(user, now)
+        db.session.commit()
+        if outcome.locked:
+            return LoginResult("locked", minutes=lockout.minutes_left(outcome.locked_until, now))
+        return LoginResult("invalid")
+    if not user.is_active_account:
+        audit.record("login.refused_inactive", user, subject=user.username)
+        db.session.commit()
+        return LoginResult("inactive")
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    sessions.start(user)
+    audit.record("login.success", user, subject=user.username)
+    db.session.commit()
+    return LoginResult("ok", user)
+
+
+@dataclass
+class ChangeResult:
+    errors: list[str] = field(default_factory=list)
+    locked: bool = False
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def change_password(user, current, new, confirm):
+    """Checks every rule and reports all that fail; a wrong current password counts
+    as a login failure, so a stolen session cannot guess it."""
+    now = utcnow()
+    if not pw.verify(user.password_hash, current):
+        outcome = _register_failure(user, now, action="password.change_failed")
+        db.session.commit()
+        return ChangeResult(["La contraseña actual no es correcta."], locked=outcome.locked)
+    errors = []
+    if new != confirm:
+        errors.append("La confirmación no coincide con la contraseña nueva.")
+    missing = policy.failures(new)
+    if missing:
+        errors.append("La contraseña nueva no cumple: " + "; ".join(m.lower() for m in missing) + ".")
+    elif pw.was_used_recently(user, new):
+        errors.append(f"La contraseña nueva no puede ser ninguna de sus últimas {policy.HISTORY_SIZE} contraseñas.")
+    if errors:
+        audit.record("password.change_rejected", user, subject=user.username)
+        db.session.commit()
+        return ChangeResult(errors)
+    pw.set_password(user, new)
+    user.failed_logins = 0
+    sessions.revoke_all(user, "password_change")
+    audit.record("password.changed", user, subject=user.username)
+    sessions.start(user)  # the current device stays signed in with a new session
+    db.session.commit()
+    return ChangeResult()
+
+
+def accept_terms(user):
+    if user.terms_accepted_at is None:
+        user.terms_accepted_at = utcnow()
+        audit.record("terms.accepted", user, subject=user.username)
+        db.session.commit()
+
+
+def recover_corporate_password(username, nit, email):
+    """'¿Olvidaste tu contraseña?': a temporary password by e-mail when usuario, NIT and
+    correo match. The caller shows the same answer whatever happens here."""
+    user = find_user("corporate", username)
+    matches = (
+        user is not None
+        and (user.email or "").strip().lower() == (email or "").strip().lower()
+        and db.session.query(Membership).join(Company)
+        .filter(Membership.user_id == user.id, Company.nit == (nit or "").strip()).first()
+        is not None
+    )
+    if not matches:
+        pw.burn_time(username)
+        audit.record("password.recovery_unmatched", subject=f"corporate:{(username or '')[:100]}")
+        db.session.commit()
+        return False
+    temporary = policy.generate_temporary()
+    pw.set_password(user, temporary, must_change=True)
+    user.failed_logins, user.locked_until = 0, None
+    sessions.revoke_all(user, "password_recovery")
+    messaging.send_email(
+        user.email,
+        "Conexión Empresas: contraseña temporal",
+        f"Hola {user.full_name}:\n\nSu contraseña temporal para Conexión Empresas es: {temporary}\n\n"
+        "Ingrese con su usuario y esta contraseña; el sistema le pedirá cambiarla.\n"
+        "Si usted no pidió este cambio, comuníquese con la Caja.",
+    )
+    audit.record("password.recovery_sent", user, subject=user.username)
+    db.session.commit()
+    return True

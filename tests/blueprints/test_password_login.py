@@ -1,0 +1,131 @@
+"""Password logins: staff, Conexión Empresas, Hanna; failures, locks, audit, revocation."""
+import pytest
+
+from portal.extensions import db
+from portal.models import AuditEvent, User, UserSession
+from tests import factories
+from tests.conftest import post
+
+LOGIN_URLS = {"staff": "/personal/ingresar", "corporate": "/empresas/ingresar",
+              "hanna": "/hanna/ingresar"}
+HOMES = {"staff": "/personal/", "corporate": "/empresas/", "hanna": "/hanna/"}
+
+
+def login(client, kind, username, password=factories.PASSWORD):
+    return post(client, LOGIN_URLS[kind], {"username": username, "password": password},
+                page=LOGIN_URLS[kind])
+
+
+def actions():
+    return [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
+
+
+@pytest.mark.parametrize("kind,username", [("staff", "analista"), ("corporate", "jhomez"),
+                                           ("hanna", "empleador@example.com")])
+def test_each_kind_signs_in_and_lands_on_its_home(client, kind, username):
+    factories.user(kind, username, roles="cartera" if kind == "staff" else "")
+    response = login(client, kind, username.upper() if kind == "hanna" else username)
+    assert response.status_code == 303
+    assert response.headers["Location"] == HOMES[kind]
+    assert client.get(HOMES[kind]).status_code == 200
+    assert "login.success" in actions()
+
+
+def test_wrong_password_is_refused_in_spanish_and_audited(client):
+    factories.user("staff", "analista")
+    response = login(client, "staff", "analista", "otra-Clave#1")
+    assert response.status_code == 422
+    assert "Usuario o contraseña incorrectos." in response.get_data(as_text=True)
+    assert client.get("/personal/").status_code == 303
+    assert actions() == ["login.failed"]
+
+
+def test_unknown_user_gets_the_same_answer(client):
+    response = login(client, "corporate", "nadie")
+    assert response.status_code == 422
+    assert "Usuario o contraseña incorrectos." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data,field_error", [
+    ({"username": "", "password": "x"}, "Este campo es obligatorio."),
+    ({"username": "jhomez", "password": ""}, "Este campo es obligatorio."),
+    ({"username": "a" * 121, "password": "x"}, "Field cannot be longer"),
+])
+def test_bad_input_is_named(client, data, field_error):
+    response = post(client, "/empresas/ingresar", data, page="/empresas/ingresar")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert field_error in body or "como máximo" in body
+
+
+def test_five_failures_lock_for_fifteen_minutes_even_with_the_right_password(client, frozen_clock):
+    user = factories.user("corporate", "jhomez")
+    for _ in range(4):
+        assert login(client, "corporate", "jhomez", "mala").status_code == 422
+    response = login(client, "corporate", "jhomez", "mala")
+    assert "bloqueado" in response.get_data(as_text=True)
+    assert "15 minutos" in response.get_data(as_text=True)
+    response = login(client, "corporate", "jhomez")
+    assert response.status_code == 422 and "bloqueado" in response.get_data(as_text=True)
+    frozen_clock.advance(15 * 60 + 1)
+    assert login(client, "corporate", "jhomez").status_code == 303
+    assert "account.locked" in actions()
+    assert db.session.get(User, user.id).failed_logins == 0
+
+
+def test_lock_revokes_open_sessions(app, frozen_clock):
+    factories.user("corporate", "jhomez")
+    victim, attacker = app.test_client(), app.test_client()
+    assert login(victim, "corporate", "jhomez").status_code == 303
+    for _ in range(5):
+        login(attacker, "corporate", "jhomez", "mala")
+    assert victim.get("/empresas/").status_code == 303
+
+
+def test_cookie_copied_before_logout_is_refused(app):
+    factories.user("staff", "analista")
+    browser = app.test_client()
+    assert login(browser, "staff", "analista").status_code == 303
+    stolen = browser.get_cookie("portal_session").value
+    response = post(browser, "/salir", page="/personal/")
+    assert response.status_code == 303
+    thief = app.test_client()
+    thief.set_cookie("portal_session", stolen)
+    response = thief.get("/personal/")
+    assert response.status_code == 303 and "/personal/ingresar" in response.headers["Location"]
+    assert db.session.query(UserSession).one().revoked_reason == "logout"
+
+
+def test_idle_timeout_signs_out_and_absolute_limit_too(client, frozen_clock):
+    factories.user("staff", "analista")
+    login(client, "staff", "analista")
+    frozen_clock.advance(29 * 60)
+    assert client.get("/personal/").status_code == 200
+    frozen_clock.advance(29 * 60)
+    assert client.get("/personal/").status_code == 200  # activity keeps it alive
+    frozen_clock.advance(30 * 60 + 1)
+    response = client.get("/personal/")
+    assert response.status_code == 303
+    assert "expiró" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_absolute_limit_of_twelve_hours(client, frozen_clock):
+    factories.user("staff", "analista")
+    login(client, "staff", "analista")
+    for _ in range(25):  # active every 29 minutes for just over 12 hours
+        frozen_clock.advance(29 * 60)
+        status = client.get("/personal/").status_code
+    assert status == 303
+
+
+def test_next_parameter_only_goes_to_same_site_paths(client):
+    factories.user("staff", "analista")
+    response = post(client, "/personal/ingresar?next=https://evil.example/x",
+                    {"username": "analista", "password": factories.PASSWORD}, page="/personal/ingresar")
+    assert response.headers["Location"] == "/personal/"
+
+
+def test_wrong_kind_gets_403(client):
+    factories.user("staff", "analista")
+    login(client, "staff", "analista")
+    assert client.get("/empresas/").status_code == 403
