@@ -4,7 +4,7 @@ from portal.extensions import db
 from portal.models import Affiliate, Company, Entity, Membership, Product, User
 from portal.services import passwords
 
-PASSWORD = "Clave#2024a"
+PASSWORD = "Clave#24ab"
 
 
 def user(kind="corporate", username=None, password=PASSWORD, email=None, roles="",

@@ -32,6 +32,8 @@ def _limits():
 
 def start(principal):
     """Sign `principal` in with a fresh session (no fixation: the old cookie is dropped)."""
+    if hasattr(principal, "_get_current_object"):  # current_user: store the real object
+        principal = principal._get_current_object()
     pending = session.get("pending_form")
     session.clear()
     token = secrets.token_urlsafe(32)

@@ -129,3 +129,19 @@ def test_wrong_kind_gets_403(client):
     factories.user("staff", "analista")
     login(client, "staff", "analista")
     assert client.get("/empresas/").status_code == 403
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_LOGIN_PER_ACCOUNT": "3 per minute"}])
+def test_rate_limit_per_account_answers_429_in_spanish(client, app_config):
+    factories.user("corporate", "jhomez")
+    statuses = [login(client, "corporate", "jhomez", "mala").status_code for _ in range(4)]
+    assert statuses == [422, 422, 422, 429]
+    assert "Demasiados intentos" in login(client, "corporate", "jhomez").get_data(as_text=True)
+    # Another account from the same address is not affected by this account's limit.
+    factories.user("corporate", "otro", email="otro@example.com")
+    assert login(client, "corporate", "otro").status_code == 303
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_LOGIN_PER_IP": "2 per minute"}])
+def test_rate_limit_per_ip(client, app_config):
+    assert [login(client, "staff", f"u{i}", "x").status_code for i in range(3)] == [422, 422, 429]

@@ -1,0 +1,161 @@
+"""Conexión Empresas (manual 003 ch. 1–2): first login, password change, recovery."""
+import re
+
+import pytest
+
+from portal.extensions import db
+from portal.models import AuditEvent, OutboxMessage, PasswordHistory, User, UserSession
+from tests import factories
+from tests.conftest import post
+
+NEW = "Nueva#24clave"
+
+
+def login(client, username="jhomez", password=factories.PASSWORD):
+    return post(client, "/empresas/ingresar", {"username": username, "password": password},
+                page="/empresas/ingresar")
+
+
+def change(client, current, new, confirm=None, url="/cuenta/contrasena"):
+    return post(client, url, {"current_password": current, "new_password": new,
+                              "confirm_password": new if confirm is None else confirm}, page=url)
+
+
+@pytest.fixture
+def first_timer():
+    c = factories.company()
+    u = factories.user("corporate", "nuevo", terms=False, must_change=True)
+    factories.member(u, c)
+    return u
+
+
+def test_first_login_goes_terms_then_forced_change_then_home(client, first_timer):
+    assert login(client, "nuevo").status_code == 303
+    response = client.get("/empresas/")
+    assert response.headers["Location"] == "/empresas/terminos"
+    # Nothing else opens before the terms are accepted.
+    assert client.get("/cuenta/contrasena").headers["Location"] == "/empresas/terminos"
+    refused = post(client, "/empresas/terminos", {}, page="/empresas/terminos")
+    assert refused.status_code == 422
+    assert "Debe aceptar los términos" in refused.get_data(as_text=True)
+    accepted = post(client, "/empresas/terminos", {"accept": "y"}, page="/empresas/terminos")
+    assert accepted.headers["Location"] == "/empresas/cambio-contrasena"
+    assert client.get("/empresas/").headers["Location"] == "/empresas/cambio-contrasena"
+    done = change(client, factories.PASSWORD, NEW, url="/empresas/cambio-contrasena")
+    assert done.status_code == 303 and done.headers["Location"] == "/empresas/"
+    page = client.get("/empresas/")
+    assert page.status_code == 200 and "JAHC TECHNOLOGIES" in page.get_data(as_text=True)
+    user = db.session.get(User, first_timer.id)
+    assert user.terms_accepted_at is not None and not user.must_change_password
+    actions = {e.action for e in db.session.query(AuditEvent)}
+    assert {"terms.accepted", "password.changed", "login.success"} <= actions
+
+
+def test_forced_change_lists_every_broken_rule_and_changes_nothing(client, first_timer):
+    login(client, "nuevo")
+    post(client, "/empresas/terminos", {"accept": "y"}, page="/empresas/terminos")
+    before = db.session.get(User, first_timer.id).password_hash
+    response = change(client, factories.PASSWORD, "abc", "abd", url="/empresas/cambio-contrasena")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "La confirmación no coincide" in body
+    assert "de 8 a 15 caracteres" in body and "al menos una letra mayúscula" in body
+    assert db.session.get(User, first_timer.id).password_hash == before
+
+
+def test_password_rules_fragment_checks_as_the_user_types(client):
+    response = post(client, "/contrasena/reglas", {"new_password": "Ab1234!x"})
+    body = response.get_data(as_text=True)
+    assert '<li class="no" data-rule="digits">' in body
+    assert '<li class="ok" data-rule="upper">' in body
+    assert "<html" not in body
+
+
+def test_wrong_current_password_is_refused(client, first_timer):
+    login(client, "nuevo")
+    post(client, "/empresas/terminos", {"accept": "y"}, page="/empresas/terminos")
+    response = change(client, "otra", NEW, url="/empresas/cambio-contrasena")
+    assert "La contraseña actual no es correcta." in response.get_data(as_text=True)
+
+
+def test_last_five_passwords_cannot_be_reused(client):
+    user = factories.user("corporate", "jhomez")
+    login(client)
+    history = [factories.PASSWORD, "Segunda#24a", "Tercera#24a", "Cuarta#24ab", "Quinta#24ab"]
+    for current, new in zip(history, history[1:]):
+        assert change(client, current, new).status_code == 303
+    for old in history:
+        response = change(client, history[-1], old)
+        assert response.status_code == 422
+        assert "últimas 5 contraseñas" in response.get_data(as_text=True)
+    assert change(client, history[-1], "Sexta#24abc").status_code == 303
+    # The oldest one has left the window of five.
+    assert change(client, "Sexta#24abc", factories.PASSWORD).status_code == 303
+    assert db.session.query(PasswordHistory).filter_by(user_id=user.id).count() == 5
+
+
+def test_password_change_revokes_other_sessions_but_keeps_this_one(app):
+    factories.user("corporate", "jhomez")
+    here, elsewhere = app.test_client(), app.test_client()
+    login(here)
+    login(elsewhere)
+    assert change(here, factories.PASSWORD, NEW).status_code == 303
+    assert here.get("/empresas/").status_code == 200
+    assert elsewhere.get("/empresas/").status_code == 303
+    assert login(elsewhere, password=NEW).status_code == 303
+
+
+def test_recovery_sends_a_temporary_password_that_must_be_changed(client):
+    c = factories.company()
+    user = factories.user("corporate", "jhomez", email="jhomez@jahc.co")
+    factories.member(user, c)
+    for _ in range(5):
+        login(client, password="mala")  # locked
+    response = post(client, "/empresas/olvido",
+                    {"username": "jhomez", "nit": "900291499", "email": "JHOMEZ@jahc.co"},
+                    page="/empresas/olvido")
+    assert response.status_code == 200
+    mail = db.session.query(OutboxMessage).filter_by(recipient="jhomez@jahc.co").one()
+    temporary = re.search(r"es: (\S+)", mail.body).group(1)
+    assert temporary not in (db.session.get(User, user.id).password_hash or "")
+    assert login(client, password=factories.PASSWORD).status_code == 422  # old one is gone
+    assert login(client, password=temporary).status_code == 303  # and the lock is lifted
+    assert client.get("/empresas/").headers["Location"] == "/empresas/cambio-contrasena"
+    assert change(client, temporary, NEW, url="/empresas/cambio-contrasena").status_code == 303
+
+
+@pytest.mark.parametrize("data", [
+    {"username": "jhomez", "nit": "111111111", "email": "jhomez@jahc.co"},
+    {"username": "jhomez", "nit": "900291499", "email": "otro@jahc.co"},
+    {"username": "nadie", "nit": "900291499", "email": "jhomez@jahc.co"},
+])
+def test_recovery_answers_the_same_when_nothing_matches(client, data):
+    c = factories.company()
+    factories.member(factories.user("corporate", "jhomez", email="jhomez@jahc.co"), c)
+    matched = post(client, "/empresas/olvido",
+                   {"username": "jhomez", "nit": "900291499", "email": "jhomez@jahc.co"},
+                   page="/empresas/olvido").get_data(as_text=True)
+    response = post(client, "/empresas/olvido", data, page="/empresas/olvido")
+    assert response.status_code == 200
+    strip = lambda html: re.sub(r'"X-CSRFToken": "[^"]+"|value="[^"]+"', "", html)  # noqa: E731
+    assert strip(response.get_data(as_text=True)) == strip(matched)
+    assert db.session.query(OutboxMessage).count() == 1  # only the matching request sent mail
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"username": "", "nit": "900291499", "email": "a@b.co"}, "Este campo es obligatorio."),
+    ({"username": "x", "nit": "9002-91499", "email": "a@b.co"}, "Escriba el NIT sin puntos"),
+    ({"username": "x", "nit": "900291499", "email": "no-es-correo"}, "correo electrónico válido"),
+])
+def test_recovery_bad_input(client, data, message):
+    response = post(client, "/empresas/olvido", data, page="/empresas/olvido")
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.query(OutboxMessage).count() == 0
+
+
+def test_logout_revokes_the_server_session(client):
+    factories.user("corporate", "jhomez")
+    login(client)
+    post(client, "/salir", page="/empresas/")
+    assert db.session.query(UserSession).one().revoked_at is not None

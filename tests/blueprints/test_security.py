@@ -1,0 +1,189 @@
+"""Cross-cutting promises: CSRF on every state change, Spanish error pages without
+tracebacks, headers, and forms that survive an expired session."""
+import json
+import re
+
+import pytest
+from flask import render_template_string, request
+
+from portal.authz import require
+from portal.extensions import db
+from portal.models import AuditEvent, PendingForm
+from tests import factories
+from tests.conftest import post
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _sample_url(rule):
+    values = {}
+    for name, converter in rule._converters.items():
+        values[name] = 1 if type(converter).__name__ in ("IntegerConverter", "NumberConverter") else "x"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_state_changing_route_refuses_a_request_without_csrf_token(app, client):
+    factories.user("staff", "admin", roles="admin")
+    post(client, "/personal/ingresar", {"username": "admin", "password": factories.PASSWORD},
+         page="/personal/ingresar")
+    rules = [r for r in app.url_map.iter_rules() if STATE_CHANGING & set(r.methods)]
+    assert len(rules) >= 10
+    before = db.session.query(AuditEvent).count()
+    for rule in rules:
+        url = _sample_url(rule)
+        for method in sorted(STATE_CHANGING & set(rule.methods)):
+            response = client.open(url, method=method, data={"x": "1"})
+            assert response.status_code == 400, f"{method} {url} answered {response.status_code}"
+            assert "La página expiró" in response.get_data(as_text=True)
+            htmx = client.open(url, method=method, data={"x": "1"}, headers={"HX-Request": "true"})
+            assert htmx.status_code == 400, f"{method} {url} (htmx) answered {htmx.status_code}"
+    assert db.session.query(AuditEvent).count() == before
+
+
+def test_the_csrf_token_in_the_htmx_header_is_accepted(client):
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
+    response = client.post("/contrasena/reglas", data={"new_password": "x"},
+                           headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("url,code,title", [
+    ("/no-existe", 404, "Página no encontrada"),
+    ("/personal/", 403, "Acceso no permitido"),
+])
+def test_error_pages_are_spanish(client, url, code, title):
+    factories.user("corporate", "jhomez")
+    post(client, "/empresas/ingresar", {"username": "jhomez", "password": factories.PASSWORD},
+         page="/empresas/ingresar")
+    response = client.get(url)
+    assert response.status_code == code
+    body = response.get_data(as_text=True)
+    assert title in body and 'lang="es-CO"' in body
+
+
+def test_method_not_allowed_is_spanish(client):
+    response = client.delete("/")
+    assert response.status_code in (400, 405)
+
+
+def test_an_unexpected_error_shows_no_traceback(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/explota")
+    def explode():
+        raise RuntimeError("secreto interno")
+
+    response = app.test_client().get("/explota")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Error en el servidor" in body
+    assert "secreto interno" not in body and "Traceback" not in body
+
+
+def test_security_headers_and_vary(client):
+    response = client.get("/empresas/ingresar")
+    assert "HX-Request" in response.headers["Vary"]
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_cookie_flags(client):
+    factories.user("staff", "analista")
+    response = post(client, "/personal/ingresar",
+                    {"username": "analista", "password": factories.PASSWORD}, page="/personal/ingresar")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_htmx_request_without_session_gets_hx_redirect(client):
+    response = client.get("/personal/", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].startswith("/personal/ingresar")
+
+
+def test_secure_cookie_is_the_production_default():
+    from portal.config import Config
+
+    assert Config.SESSION_COOKIE_SECURE is (Config.ENV_NAME == "production")
+    assert Config.MAX_CONTENT_LENGTH and Config.PERMANENT_SESSION_LIFETIME.total_seconds() == 12 * 3600
+
+
+# --- nothing typed is lost -------------------------------------------------------------
+
+NOTE_PAGE = """{% extends "base.html" %}{% block content %}
+<form method="post" action="/personal/nota"><input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+<input name="observacion"><input name="valor"><input type="password" name="password"><button>Guardar</button></form>
+{% endblock %}"""
+
+
+@pytest.fixture
+def note_page(app):
+    saved = []
+
+    @require("staff")
+    def page():
+        if request.method == "POST":
+            saved.append(request.form["observacion"])
+            return "guardado"
+        return render_template_string(NOTE_PAGE)
+
+    app.add_url_rule("/personal/nota", "nota", page, methods=["GET", "POST"])
+    return saved
+
+
+def staff_login(client, username="analista"):
+    return post(client, "/personal/ingresar", {"username": username, "password": factories.PASSWORD},
+                page="/personal/ingresar")
+
+
+def test_a_form_posted_after_the_session_expired_comes_back_filled(client, note_page, frozen_clock):
+    factories.user("staff", "analista")
+    staff_login(client)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/personal/nota").get_data(as_text=True)).group(1)
+    frozen_clock.advance(31 * 60)
+    response = client.post("/personal/nota", data={"csrf_token": token, "observacion": "Pago parcial de mayo",
+                                                   "valor": "175277", "password": "secreta"},
+                           headers={"Referer": "http://localhost/personal/nota"})
+    assert response.status_code == 303
+    assert note_page == []
+    stored = db.session.query(PendingForm).one()
+    assert "secreta" not in stored.fields_json and "csrf" not in stored.fields_json
+    after = staff_login(client)
+    assert after.headers["Location"] == "/personal/nota"
+    page = client.get("/personal/nota").get_data(as_text=True)
+    restored = json.loads(re.search(r'id="restored-form">(.*?)</script>', page).group(1))
+    assert restored == {"observacion": ["Pago parcial de mayo"], "valor": ["175277"]}
+    assert db.session.query(PendingForm).count() == 0  # shown once
+    assert "restored-form" not in client.get("/personal/nota").get_data(as_text=True)
+
+
+def test_someone_else_signing_in_does_not_get_the_stashed_form(client, note_page, frozen_clock):
+    factories.user("staff", "analista")
+    factories.user("staff", "otro", email="otro@example.com")
+    staff_login(client)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/personal/nota").get_data(as_text=True)).group(1)
+    frozen_clock.advance(31 * 60)
+    client.post("/personal/nota", data={"csrf_token": token, "observacion": "privado"},
+                headers={"Referer": "http://localhost/personal/nota"})
+    assert staff_login(client, "otro").headers["Location"] == "/personal/"
+    assert "privado" not in client.get("/personal/nota").get_data(as_text=True)
+
+
+def test_keep_alive_extends_the_idle_deadline(client, frozen_clock):
+    factories.user("staff", "analista")
+    staff_login(client)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', client.get("/personal/").get_data(as_text=True)).group(1)
+    frozen_clock.advance(28 * 60)
+    response = client.post("/sesion/renovar", headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert response.status_code == 200 and response.get_json()["seconds"] == 30 * 60
+    frozen_clock.advance(29 * 60)
+    assert client.get("/personal/").status_code == 200
+
+
+def test_background_polls_do_not_keep_an_idle_session_alive(client, frozen_clock):
+    factories.user("staff", "analista")
+    staff_login(client)
+    for _ in range(4):
+        frozen_clock.advance(10 * 60)
+        client.get("/personal/", headers={"X-Portal-Poll": "1"})
+    assert client.get("/personal/").status_code == 303
