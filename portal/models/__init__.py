@@ -3,7 +3,9 @@ from portal.models.audit import AuditEvent, OutboxMessage
 from portal.models.cartera import Credit, Statement, StatementLine, Worker
 from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
 from portal.models.entities import ApplicationRequest, Branch, Entity
+from portal.models.gateway import GatewayEvent, GatewayTransaction
 from portal.models.pagos import AffiliateCredit, KindergartenSlip
+from portal.models.payments import Payment, PaymentReview, PaymentSlip
 from portal.models.suppliers import SubsidyOrder
 from portal.models.users import (
     Affiliate,
@@ -17,7 +19,8 @@ from portal.models.users import (
 
 __all__ = [
     "Affiliate", "AffiliateCredit", "ApplicationRequest", "AuditEvent", "Branch", "Card",
-    "Company", "Credit", "Entity", "KindergartenSlip", "LedgerAccount", "LedgerEntry",
+    "Company", "Credit", "Entity", "GatewayEvent", "GatewayTransaction", "Payment",
+    "PaymentReview", "PaymentSlip", "KindergartenSlip", "LedgerAccount", "LedgerEntry",
     "LoginGuard", "Membership", "OtpChallenge", "OutboxMessage", "PasswordHistory",
     "PendingForm", "Product", "Statement", "StatementLine", "SubsidyOrder", "User",
     "UserSession", "Worker",
