@@ -1,0 +1,163 @@
+"""Estado de Cartera: employers' workers, their libranza credits and the statements of
+the last three periods (one per branch and period, with a line per credit)."""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from portal.demo import names
+from portal.demo.common import due_date, last_periods, money, months_before, period_start, rng
+from portal.demo.entities import EMPLOYERS
+from portal.extensions import db
+from portal.models import Branch, Credit, Statement, StatementLine, Worker
+
+MONTHLY_RATE = Decimal("0.011")  # flat interest built into the instalment
+ARREARS_RATE = Decimal("0.025")  # late interest per missed instalment
+FIRST_CREDIT_NUMBER = 1001
+BRANCH_WEIGHTS = {1: (1,), 2: (6, 4), 3: (5, 3, 2)}
+
+
+@dataclass
+class CreditPlan:
+    number: str
+    concept: str
+    principal: Decimal
+    instalment: Decimal
+    instalments_total: int
+    granted_on: date
+    paid: list  # per period, oldest first; the newest period is unpaid
+    balances: list  # balance shown on each period's line (before that period's payment)
+    arrears_days: list
+    arrears: list
+
+
+@dataclass
+class WorkerPlan:
+    entity_nit: str
+    branch_code: str
+    id_number: str
+    first_name: str
+    last_name: str
+    status: str
+    retired_on: date | None
+    credits: list = field(default_factory=list)
+
+
+def _credit(r, number, periods):
+    total = r.choice((12, 18, 24, 36))
+    principal = money(r.randint(12, 160) * 50_000)
+    instalment = money((principal * (1 + MONTHLY_RATE * total) / total).quantize(Decimal("1"), ROUND_HALF_UP))
+    already_paid = r.randint(1, total - 4)  # so the balance stays above zero
+    missed = [r.random() < 0.05, r.random() < 0.05, True]
+    granted_day = r.randint(1, 28)
+    paid = [money(0) if miss else instalment for miss in missed]
+    paid[-1] = money(0)
+    balances = [instalment * (total - already_paid)]
+    for amount in paid[:-1]:
+        balances.append(balances[-1] - amount)
+    owed = [sum(missed[:i]) for i in range(len(periods))]  # instalments overdue at each period
+    first = period_start(periods[0])
+    return CreditPlan(
+        number=f"LI-{number}",
+        concept="CREDITO POR LIBRANZAS" if r.random() < 0.85 else "CREDITO SOCIAL",
+        principal=principal, instalment=instalment, instalments_total=total,
+        granted_on=months_before(first, already_paid + 1).replace(day=granted_day),
+        paid=paid, balances=balances, arrears_days=[30 * n for n in owed],
+        arrears=[money(instalment * ARREARS_RATE * n) for n in owed],
+    )
+
+
+def plan(today):
+    """Every worker and credit, the same on every run (dates move with today's month)."""
+    r, periods = rng("cartera"), last_periods(today)
+    workers, number = [], FIRST_CREDIT_NUMBER
+    for spec in EMPLOYERS:
+        codes = [code for code, _, _ in spec.branches]
+        taken = set()
+        for _ in range(spec.workers):
+            first, last, sex = names.person(r)
+            id_number = names.cedula(r, sex, taken)
+            branch = r.choices(codes, weights=BRANCH_WEIGHTS[len(codes)])[0]
+            retired = r.random() < 0.12
+            retired_on = (months_before(period_start(periods[0]), r.randint(1, 6)).replace(day=r.randint(1, 28))
+                          if retired else None)
+            worker = WorkerPlan(spec.nit, branch, id_number, first, last,
+                                "retired" if retired else "active", retired_on)
+            for _ in range(2 if r.random() < 0.1 else 1):
+                worker.credits.append(_credit(r, number, periods))
+                number += 1
+            workers.append(worker)
+    return workers, periods
+
+
+def load(stats, entities, today):
+    workers, periods = plan(today)
+    branch_ids = {(b.entity_id, b.code): b.id for b in db.session.query(Branch)}
+
+    def place(w):
+        entity_id = entities[w.entity_nit].id
+        return entity_id, branch_ids[(entity_id, w.branch_code)]
+
+    existing = {(row.entity_id, row.id_number): row.id
+                for row in db.session.query(Worker.id, Worker.entity_id, Worker.id_number)}
+    new_workers = {}
+    for w in workers:
+        entity_id, branch_id = place(w)
+        if (entity_id, w.id_number) not in existing:
+            new_workers[(entity_id, w.id_number)] = Worker(
+                entity_id=entity_id, branch_id=branch_id, id_type="CC", id_number=w.id_number,
+                first_name=w.first_name, last_name=w.last_name, status=w.status,
+                retired_on=w.retired_on)
+    db.session.add_all(new_workers.values())
+    db.session.flush()
+    existing.update({key: row.id for key, row in new_workers.items()})
+    stats.created("workers", len(new_workers))
+
+    credit_ids = dict(db.session.query(Credit.number, Credit.id))
+    new_credits = {}
+    for w in workers:
+        entity_id, branch_id = place(w)
+        for c in w.credits:
+            if c.number not in credit_ids:
+                new_credits[c.number] = Credit(
+                    number=c.number, worker_id=existing[(entity_id, w.id_number)],
+                    entity_id=entity_id, branch_id=branch_id, concept=c.concept,
+                    principal=c.principal, balance=c.balances[-1], instalment=c.instalment,
+                    instalments_total=c.instalments_total, granted_on=c.granted_on,
+                    status="active")
+    db.session.add_all(new_credits.values())
+    db.session.flush()
+    credit_ids.update({number: row.id for number, row in new_credits.items()})
+    stats.created("credits", len(new_credits))
+
+    statement_ids = {(s.entity_id, s.branch_id, s.period): s.id for s in db.session.query(Statement)}
+    new_statements = {}
+    for spec in EMPLOYERS:
+        entity_id = entities[spec.nit].id
+        for code, _, _ in spec.branches:
+            for period in periods:
+                key = (entity_id, branch_ids[(entity_id, code)], period)
+                if key not in statement_ids:
+                    new_statements[key] = Statement(entity_id=key[0], branch_id=key[1], period=period,
+                                                    due_date=due_date(period))
+    db.session.add_all(new_statements.values())
+    db.session.flush()
+    statement_ids.update({key: row.id for key, row in new_statements.items()})
+    stats.created("statements", len(new_statements))
+
+    lines_done = set(db.session.query(StatementLine.statement_id, StatementLine.credit_id))
+    new_lines = []
+    for w in workers:
+        entity_id, branch_id = place(w)
+        for c in w.credits:
+            for i, period in enumerate(periods):
+                statement_id = statement_ids[(entity_id, branch_id, period)]
+                if (statement_id, credit_ids[c.number]) in lines_done:
+                    continue
+                new_lines.append(StatementLine(
+                    statement_id=statement_id, credit_id=credit_ids[c.number],
+                    worker_id=existing[(entity_id, w.id_number)], kind=w.status,
+                    instalment=c.instalment, balance=c.balances[i], arrears_days=c.arrears_days[i],
+                    arrears=c.arrears[i], paid=c.paid[i]))
+    db.session.add_all(new_lines)
+    stats.created("statement_lines", len(new_lines))
+    db.session.commit()
