@@ -94,6 +94,17 @@ def _empty_tables():
                 conn.execute(table.delete())
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Argon2 at production cost takes ~0.5 s a hash on these machines; tests only need
+    the same algorithm. tests/services/test_password_hashing.py checks the real cost."""
+    from argon2 import PasswordHasher
+
+    from portal.services import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

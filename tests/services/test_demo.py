@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import Numeric, func, select
 
 from portal.demo import DEMO_PASSWORD, LOGINS, cartera, conexion, load_demo, suppliers
@@ -27,12 +26,6 @@ def app_config():
     # Every demo login signs in from the same test client IP within one test.
     return {"RATELIMIT_LOGIN_PER_IP": "1000 per minute"}
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """Ten Argon2 hashes per load are most of its time; the parameters travel in the hash,
-    so logins verify these cheaper ones the same way."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def table_counts():
@@ -255,3 +248,20 @@ def test_the_cli_loads_and_prints_the_logins(app):
         assert login.username in result.output and login.path in result.output
     assert DEMO_PASSWORD in result.output and "/dev/outbox" in result.output
     assert "sin cargar" not in result.output and "cambiada" not in result.output
+
+
+def test_demo_keeps_one_open_payment_slip_valid_for_four_hours(app):
+    from datetime import timedelta
+
+    from portal.domain import clock
+    from portal.models import PaymentSlip
+
+    load_demo()
+    first = db.session.query(PaymentSlip).one()
+    assert first.status == "open" and first.amount > 0
+    assert first.expires_at - first.created_at == timedelta(hours=4)
+    clock.freeze(first.expires_at + timedelta(seconds=1))
+    load_demo()
+    slips = db.session.query(PaymentSlip).order_by(PaymentSlip.id).all()
+    assert [s.status for s in slips] == ["expired", "open"]
+    assert [s.number for s in slips] == ["EL-1", "EL-2"]

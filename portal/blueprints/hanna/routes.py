@@ -1,16 +1,131 @@
-"""Plataforma Hanna (manuals 000 and 002)."""
-from flask import render_template
+"""Plataforma Hanna (manuals 000 and 002): registration, application requests, home,
+EMPRESAS with its branch (sucursal) choice, PROVEEDORES' CONSULTAR ORDEN."""
+from functools import wraps
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
 from portal.authz import require
+from portal.blueprints.auth.limits import login_limits
 from portal.blueprints.hanna import bp
+from portal.blueprints.hanna.forms import (
+    ApplicationRequestForm, BranchForm, OrderLookupForm, RegistrationForm,
+)
+from portal.domain import applications as apps
+from portal.domain import passwords as policy
+from portal.extensions import limiter
+from portal.services import hanna
+from portal.web import redirect_htmx_aware, render
+
+BRANCH_KEY = "hanna_branch_id"
+
+
+def requires_application(application):
+    """The view needs an application request of the user approved by the Caja."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not hanna.has_approved(current_user, application):
+                requests = {r.application: r for r in hanna.requests_of(current_user)}
+                return render_template("hanna/denied.html", application=application,
+                                       req=requests.get(application)), 403
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 @bp.get("/")
 @require("hanna")
 def home():
-    return render_template("hanna/home.html")
+    return render_template("hanna/home.html", approved=hanna.approved_applications(current_user),
+                           requests=hanna.requests_of(current_user),
+                           descriptions=apps.DESCRIPTIONS)
 
 
 @bp.route("/registro", methods=["GET", "POST"])
+@login_limits
 def register():
-    return render_template("hanna/register.html")
+    if request.method == "GET" and current_user.is_authenticated and current_user.kind == "hanna":
+        return redirect(url_for("hanna.home"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        result = hanna.register(hanna.Registration(
+            form.nit.data, form.entity_name.data, form.full_name.data, form.username.data,
+            form.new_password.data, form.confirm_password.data))
+        if result.ok:
+            flash("Su usuario quedó creado. Ahora solicite la aplicación que necesita.", "success")
+            return redirect_htmx_aware(url_for("hanna.home"))
+        for name, errors in result.errors.items():
+            form[name].errors = list(form[name].errors) + errors
+    return render_template("hanna/register.html", form=form,
+                           rules=policy.check(form.new_password.data or "")), 422 if form.errors else 200
+
+
+@bp.route("/solicitudes", methods=["GET", "POST"])
+@require("hanna")
+def requests():
+    form, result = ApplicationRequestForm(), None
+    if form.validate_on_submit():
+        result = hanna.request_application(current_user, form.application.data, form.note.data)
+        if result.ok and not request.htmx:
+            flash(result.message, "success")
+            return redirect(url_for("hanna.requests"), 303)
+        if result.ok:
+            form = ApplicationRequestForm(formdata=None)
+    rows = hanna.requests_of(current_user)
+    status = 422 if form.errors or (result and not result.ok) else 200
+    return render("hanna/requests.html", partial="hanna/_requests.html", form=form, result=result,
+                  rows=rows, requestable=_requestable(rows)), status
+
+
+def _requestable(rows):
+    taken = {r.application: r.status for r in rows}
+    return [a for a in apps.APPLICATIONS if apps.can_request(taken.get(a))]
+
+
+@bp.get("/empresas/")
+@require("hanna")
+@requires_application("EMPRESAS")
+def empresas():
+    branches = hanna.branches_of(current_user)
+    branch = hanna.current_branch(current_user, session.get(BRANCH_KEY))
+    if branch is None and len(branches) > 1:
+        return redirect(url_for("hanna.branch"))
+    session[BRANCH_KEY] = branch.id if branch else None
+    cartera_url = url_for("cartera.index") if "cartera.index" in current_app.view_functions else None
+    return render_template("hanna/empresas.html", entity=current_user.entity, branch=branch,
+                           several=len(branches) > 1, cartera_url=cartera_url)
+
+
+@bp.route("/empresas/sucursal", methods=["GET", "POST"])
+@require("hanna")
+@requires_application("EMPRESAS")
+def branch():
+    form = BranchForm()
+    if form.validate_on_submit():
+        chosen = hanna.choose_branch(current_user, form.branch_id.data)
+        if chosen is None:
+            abort(404)
+        session[BRANCH_KEY] = chosen.id
+        return redirect_htmx_aware(url_for("hanna.empresas"))
+    return render_template("hanna/branches.html", entity=current_user.entity, form=form,
+                           branches=hanna.branches_of(current_user),
+                           current_id=session.get(BRANCH_KEY)), 422 if form.errors else 200
+
+
+@bp.route("/proveedores/", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])  # per IP: slows guessing of order numbers
+@require("hanna")
+@requires_application("PROVEEDORES")
+def proveedores():
+    form, searched, found = OrderLookupForm(), False, None
+    if form.validate_on_submit():
+        searched = True
+        found = hanna.lookup_order(current_user, form.cedula.data, form.document_type.data,
+                                   form.number.data)
+    return render("hanna/proveedores.html", partial="hanna/_consulta.html", form=form,
+                  searched=searched, found=found, not_found=hanna.ORDER_NOT_FOUND,
+                  entity=current_user.entity), 422 if form.errors else 200

@@ -1,11 +1,76 @@
-"""The fund's staff: work queues."""
-from flask import render_template
+"""The fund's staff: work queues (application requests) and the audit log."""
+from flask import abort, flash, render_template, request, url_for
+from flask_login import current_user
 
 from portal.authz import require
 from portal.blueprints.staff import bp
+from portal.blueprints.staff.forms import DecisionForm
+from portal.domain import applications as apps
+from portal.domain import paging
+from portal.services import staff_queue
+from portal.web import redirect_htmx_aware, render, safe_next
+
+REVIEWERS = ("cartera", "pagos")  # plus admin (User.has_role treats admin as every role)
+
+
+def _filters():
+    """The list's query string (Spanish names, they show in the address bar)."""
+    args = request.args
+    estado = args.get("estado", "pending")
+    return {"estado": estado if estado in staff_queue.STATUS_FILTERS else "pending",
+            "aplicacion": args.get("aplicacion") if args.get("aplicacion") in apps.APPLICATIONS else "",
+            "q": args.get("q", "").strip()[:100],
+            "pagina": paging.parse_positive(args.get("pagina")),
+            "por_pagina": paging.parse_per_page(args.get("por_pagina"))}
+
+
+def _link_params(filters, *drop):
+    """The filters for the table's links, without empty or default values."""
+    return {k: v for k, v in filters.items()
+            if k not in drop and v and not (k == "por_pagina" and v == paging.DEFAULT_PER_PAGE)}
 
 
 @bp.get("/")
 @require("staff")
 def home():
-    return render_template("staff/home.html")
+    return render_template("staff/home.html", pending=staff_queue.pending_counts(current_user))
+
+
+@bp.get("/solicitudes")
+@require("staff", roles=REVIEWERS)
+def requests():
+    f = _filters()
+    listing = staff_queue.list_requests(current_user, f["estado"], f["aplicacion"], f["q"],
+                                        f["pagina"], f["por_pagina"])
+    return render("staff/requests.html", partial="staff/_requests_table.html", listing=listing,
+                  filters=f, params=_link_params(f, "pagina"), back=request.full_path.rstrip("?"),
+                  applications=apps.reviewable_by(current_user),
+                  labels=apps.STATUS_LABELS, form=DecisionForm(formdata=None))
+
+
+@bp.post("/solicitudes/<int:request_id>/decidir")
+@require("staff", roles=REVIEWERS)
+def decide(request_id):
+    form = DecisionForm()
+    result = staff_queue.decide(current_user, request_id, form.decision.data, form.note.data)
+    if result.status in ("not_found", "forbidden"):
+        abort(404 if result.status == "not_found" else 403)
+    if request.htmx:
+        return render_template("staff/_request_row.html", req=result.request, result=result,
+                               form=form, back=form.back.data or "", labels=apps.STATUS_LABELS), \
+            200 if result.ok else 422
+    flash(result.message, "success" if result.ok else "error")
+    return redirect_htmx_aware(safe_next(form.back.data) or url_for("staff.requests"))
+
+
+@bp.get("/auditoria")
+@require("staff", roles=("admin",))
+def audit_log():
+    args = request.args
+    action, q = args.get("accion", "").strip()[:60], args.get("q", "").strip()[:100]
+    rows, page = staff_queue.audit_log(q, action, paging.parse_positive(args.get("pagina")),
+                                       paging.parse_per_page(args.get("por_pagina")))
+    return render("staff/audit.html", partial="staff/_audit_table.html", rows=rows, page=page,
+                  filters=dict(q=q, accion=action, por_pagina=page.per_page),
+                  params=_link_params(dict(q=q, accion=action, por_pagina=page.per_page)),
+                  actions=staff_queue.audit_actions())
