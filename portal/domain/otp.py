@@ -25,7 +25,7 @@ def code_matches(secret: str, challenge_id: str, code: str, stored_hash: str | N
 
 
 def is_well_formed(code: str) -> bool:
-    return bool(code) and len(code) == CODE_LENGTH and code.isdigit()
+    return bool(code) and len(code) == CODE_LENGTH and code.isascii() and code.isdigit()
 
 
 def expires_at(sent_at: datetime, ttl_seconds: int = TTL_SECONDS) -> datetime:

@@ -3,11 +3,15 @@
 An unknown cédula gets the same screens (decoy masked number, same countdown) and the
 same lock after 5 wrong codes, so the page never tells whether someone is affiliated.
 """
+import math
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.domain import lockout, otp
 from portal.domain.clock import utcnow
@@ -15,8 +19,9 @@ from portal.extensions import db
 from portal.models import Affiliate, LoginGuard, OtpChallenge
 from portal.services import audit, messaging, sessions
 
-CEDULA_RE = re.compile(r"^\d{5,10}$")
-MAX_SENDS = 5
+CEDULA_RE = re.compile(r"^[0-9]{5,10}$")  # ASCII only: \d also matches other scripts' digits
+MAX_SENDS = 5  # per challenge: the first SMS and up to 4 "Reenviar"
+MAX_SENDS_PER_HOUR = 10  # per cédula, however they were asked for (SMS cost, harassment)
 
 
 @dataclass
@@ -39,10 +44,40 @@ def _guard(cedula):
     subject = f"cedula:{cedula}"
     guard = db.session.query(LoginGuard).filter_by(subject=subject).first()
     if guard is None:
-        guard = LoginGuard(subject=subject, failures=0)
-        db.session.add(guard)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                guard = LoginGuard(subject=subject, failures=0)
+                db.session.add(guard)
+        except IntegrityError:  # a parallel first request created it
+            guard = db.session.query(LoginGuard).filter_by(subject=subject).one()
     return guard
+
+
+def _count_failure(guard, now):
+    """One more wrong code, counted in the database (UPDATE ... failures + 1), so
+    parallel guesses cannot overwrite each other's count and get past the lock."""
+    cfg = current_app.config
+    db.session.execute(update(LoginGuard).where(LoginGuard.id == guard.id)
+                       .values(failures=LoginGuard.failures + 1))
+    db.session.refresh(guard)
+    outcome = lockout.register_failure(guard.failures - 1, now, cfg["LOGIN_MAX_FAILURES"],
+                                       cfg["LOGIN_LOCK_MINUTES"])
+    guard.failures = outcome.failures
+    if outcome.locked:
+        guard.locked_until = outcome.locked_until
+    return outcome
+
+
+def _sends_last_hour(cedula, now):
+    total = (db.session.query(func.coalesce(func.sum(OtpChallenge.sends), 0))
+             .filter(OtpChallenge.cedula == cedula,
+                     OtpChallenge.created_at >= now - timedelta(hours=1))
+             .scalar())
+    return int(total or 0)
+
+
+def _hourly_cap():
+    return current_app.config.get("OTP_MAX_SENDS_PER_HOUR", MAX_SENDS_PER_HOUR)
 
 
 def _ttl():
@@ -73,6 +108,11 @@ def request_code(cedula):
     if lockout.is_locked(guard.locked_until, now):
         db.session.commit()
         return CodeResult("locked", minutes=lockout.minutes_left(guard.locked_until, now))
+    # Known or not, a cédula gets at most so many codes an hour.
+    if _sends_last_hour(cedula, now) >= _hourly_cap():
+        audit.record("otp.send_limit", subject=f"cedula:{cedula}")
+        db.session.commit()
+        return CodeResult("too_many_sends")
     # A new request supersedes every earlier open code for this cédula.
     db.session.query(OtpChallenge).filter(
         OtpChallenge.cedula == cedula, OtpChallenge.consumed_at.is_(None)
@@ -105,7 +145,8 @@ def resend(challenge):
         return CodeResult("locked", challenge, minutes=lockout.minutes_left(guard.locked_until, now))
     if challenge.consumed_at is not None:
         return CodeResult("expired", challenge)
-    if challenge.sends >= MAX_SENDS:
+    if challenge.sends >= MAX_SENDS or _sends_last_hour(challenge.cedula, now) >= _hourly_cap():
+        db.session.commit()
         return CodeResult("too_many_sends", challenge)
     challenge.sends += 1
     affiliate = db.session.get(Affiliate, challenge.affiliate_id) if challenge.affiliate_id else None
@@ -125,13 +166,9 @@ def verify_code(challenge, code):
     code = (code or "").strip()
     if not otp.code_matches(current_app.config["SECRET_KEY"], challenge.public_id, code,
                             challenge.code_hash):
-        outcome = lockout.register_failure(guard.failures, now,
-                                           current_app.config["LOGIN_MAX_FAILURES"],
-                                           current_app.config["LOGIN_LOCK_MINUTES"])
-        guard.failures = outcome.failures
+        outcome = _count_failure(guard, now)
         audit.record("otp.failed", subject=f"cedula:{challenge.cedula}")
         if outcome.locked:
-            guard.locked_until = outcome.locked_until
             challenge.consumed_at = now
             audit.record("otp.locked", subject=f"cedula:{challenge.cedula}",
                          until=outcome.locked_until.isoformat())
@@ -140,6 +177,16 @@ def verify_code(challenge, code):
                               minutes=lockout.minutes_left(outcome.locked_until, now))
         db.session.commit()
         return CodeResult("invalid", challenge)
+    # Claim the code in the database: of two requests racing with it, only one wins.
+    claimed = db.session.execute(
+        update(OtpChallenge)
+        .where(OtpChallenge.id == challenge.id, OtpChallenge.consumed_at.is_(None))
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return CodeResult("expired", challenge)
     challenge.consumed_at = now
     guard.failures, guard.locked_until = 0, None
     affiliate = db.session.get(Affiliate, challenge.affiliate_id)
@@ -150,4 +197,7 @@ def verify_code(challenge, code):
 
 
 def seconds_left(challenge):
-    return otp.seconds_left(challenge.expires_at, utcnow())
+    """Whole seconds shown on screen, rounded up: a code sent a few milliseconds ago
+    still reads "109 seg" (as in the manual), and 0 only once it has expired."""
+    remaining = (challenge.expires_at - utcnow()).total_seconds()
+    return max(0, math.ceil(remaining))

@@ -24,8 +24,52 @@
   }
   schedule(parseInt(body.dataset.sessionSeconds || "0", 10));
   document.addEventListener("htmx:afterRequest", function (e) {
-    var xhr = e.detail.xhr, s = xhr && xhr.getResponseHeader("X-Session-Seconds");
-    if (s && !e.detail.requestConfig.headers["X-Portal-Poll"]) schedule(parseInt(s, 10));
+    var detail = e.detail || {}, xhr = detail.xhr, s = xhr && xhr.getResponseHeader("X-Session-Seconds");
+    // requestConfig is missing on some events (e.g. a request that was never sent).
+    var headers = (detail.requestConfig && detail.requestConfig.headers) || {};
+    if (s && !headers["X-Portal-Poll"]) schedule(parseInt(s, 10));
+  });
+  if (dialog) {
+    // Esc means "I am here": the same as "Seguir conectado", not a silent dismiss
+    // that the timer would reopen a second later.
+    dialog.addEventListener("cancel", function (e) {
+      e.preventDefault();
+      var stay = dialog.querySelector("[data-session-stay]");
+      if (stay) stay.click();
+    });
+  }
+
+  // --- Errors htmx does not swap in (429, 500, an expired page...): say so, instead
+  // of a button that seems to do nothing. The server's error page gives the words. ---
+  function showError(text) {
+    var box = document.getElementById("flashes");
+    if (!box) { window.alert(text); return; }
+    var p = document.createElement("p");
+    p.className = "flash flash-error";
+    p.setAttribute("role", "alert");
+    p.setAttribute("data-htmx-error", "");
+    p.textContent = text;
+    box.querySelectorAll("[data-htmx-error]").forEach(function (old) { old.remove(); });
+    box.appendChild(p);
+    p.scrollIntoView({block: "nearest"});
+  }
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail && e.detail.xhr, elt = e.detail && e.detail.elt, text = "";
+    // "Seguir conectado" too late: the session is gone; reloading leads to the login.
+    if (elt && elt.closest && elt.closest("#session-dialog")) { window.location.reload(); return; }
+    if (xhr && /text\/html/.test(xhr.getResponseHeader("Content-Type") || "")) {
+      var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var title = doc.querySelector("main h1"), message = doc.querySelector("main h1 + p");
+      text = [title && title.textContent.trim(), message && message.textContent.trim()]
+        .filter(Boolean).join(". ");
+    }
+    showError(text || "No pudimos completar la solicitud. Intente de nuevo en unos minutos.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showError("No pudimos conectar con el portal. Revise su conexión a internet e intente de nuevo.");
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    document.querySelectorAll("[data-htmx-error]").forEach(function (old) { old.remove(); });
   });
 
   // --- A form typed before the session expired comes back filled. ---
@@ -42,20 +86,33 @@
   }
 
   // --- Countdowns: <span data-countdown="109">, e.g. the SMS code's validity. ---
+  // The end time is kept on the element, so a page restored from htmx's history goes
+  // on from where it was instead of starting again.
   function startCountdowns(root) {
-    root.querySelectorAll("[data-countdown]").forEach(function (el) {
-      if (el.dataset.started) return;
-      el.dataset.started = "1";
-      var end = Date.now() + parseInt(el.dataset.countdown, 10) * 1000;
-      var timer = setInterval(function () {
-        var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+    if (!root || !root.querySelectorAll) return;
+    var found = Array.prototype.slice.call(root.querySelectorAll("[data-countdown]"));
+    if (root.matches && root.matches("[data-countdown]")) found.push(root);
+    found.forEach(function (el) {
+      if (el.portalTimer) return;
+      var end = parseInt(el.dataset.countdownEnd || "0", 10);
+      if (!end) {
+        end = Date.now() + parseInt(el.dataset.countdown, 10) * 1000;
+        el.dataset.countdownEnd = String(end);
+      }
+      function update() {
+        // A countdown swapped out of the page (e.g. by "Reenviar código") stops here,
+        // before it could mark the new code as expired.
+        if (!el.isConnected) { clearInterval(el.portalTimer); return; }
+        var left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
         el.textContent = el.dataset.format === "mmss" ? fmt(left) : String(left);
         if (left === 0) {
-          clearInterval(timer);
+          clearInterval(el.portalTimer);
           var expired = document.getElementById(el.dataset.onExpire || "");
           if (expired) expired.hidden = false;
         }
-      }, 1000);
+      }
+      el.portalTimer = setInterval(update, 1000);
+      update();
     });
   }
   startCountdowns(document);

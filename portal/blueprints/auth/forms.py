@@ -20,7 +20,7 @@ class HannaLoginForm(PasswordLoginForm):
 class CedulaForm(FlaskForm):
     cedula = StringField(
         "Cédula de Ciudadanía",
-        validators=[DataRequired(REQUIRED),
+        validators=[DataRequired("Escriba su número de cédula."),
                     Regexp(r"^\s*[\d.\s]{5,14}\s*$", message="Escriba solo los números de su cédula (5 a 10 dígitos).")],
         render_kw={"inputmode": "numeric", "autocomplete": "username", "pattern": "[0-9. ]*",
                    "maxlength": 14},
@@ -30,7 +30,7 @@ class CedulaForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField(
         "Código de verificación",
-        validators=[DataRequired(REQUIRED),
+        validators=[DataRequired("Escriba el código que recibió por mensaje de texto."),
                     Regexp(r"^\s*\d{6}\s*$", message="El código tiene 6 números.")],
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*",
                    "maxlength": 6},

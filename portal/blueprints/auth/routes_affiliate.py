@@ -5,27 +5,62 @@ from flask_login import current_user
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import CedulaForm, CodeForm, HannaLoginForm
 from portal.blueprints.auth.limits import login_limits
-from portal.blueprints.auth.routes_password import after_login_url
+from portal.blueprints.auth.routes_password import after_login_url, home_url
+from portal.domain import otp
 from portal.services import affiliate_login as otp_login
-from portal.web import redirect_htmx_aware
+from portal.services import sessions
+from portal.web import redirect_htmx_aware, safe_next
+
+BAD_CEDULA = "Escriba solo los números de su cédula (5 a 10 dígitos)."
+WRONG_CODE = "El código no es correcto. Revíselo e intente de nuevo."
+EXPIRED = "El código venció o ya fue usado. Pulse «Reenviar código» para recibir uno nuevo."
+TOO_MANY_SENDS = ("Ya se reenvió el código varias veces. Espere un momento y vuelva a "
+                  "escribir su cédula para empezar de nuevo.")
+HOURLY_LIMIT = ("Ya enviamos varios códigos para esta cédula en la última hora. "
+                "Por seguridad espere un momento antes de pedir otro.")
+FINISHED = "Este ingreso ya terminó. Vuelva a escribir su cédula para empezar de nuevo."
 
 
 def _locked_message(minutes):
+    wait = "1 minuto" if minutes == 1 else f"{minutes} minutos"
     return (f"Por seguridad el ingreso con esta cédula quedó bloqueado después de 5 códigos "
-            f"incorrectos. Intente de nuevo en {minutes} minutos.")
+            f"incorrectos. Intente de nuevo en {wait}.")
 
 
 def _challenge():
     return otp_login.open_challenge(session.get("otp"))
 
 
+def _forget_challenge():
+    """Drop the code step from the session; gives back the page to go to afterwards."""
+    for key in ("otp", "otp_cedula"):
+        session.pop(key, None)
+    return safe_next(session.pop("otp_next", None))
+
+
+def _cedula_step(form=None, error=None, status=200, tab="afiliados", next_url=None):
+    """The 'Datos de Acceso' step: a partial for htmx, the whole page otherwise."""
+    context = dict(step="cedula", tab=tab, form=form or CedulaForm(formdata=None), error=error,
+                   next=next_url or safe_next(request.args.get("next")))
+    if request.htmx and request.method == "POST":
+        # Also where a locked code step goes back to: the address bar follows.
+        return (render_template("auth/_affiliate_cedula.html", **context), status,
+                {"HX-Push-Url": url_for("auth.affiliate_login")})
+    return render_template("auth/affiliate_login.html", company_form=HannaLoginForm(formdata=None),
+                           **context), status
+
+
 def _code_step(challenge, form=None, error=None, notice=None, status=200):
-    context = dict(challenge=challenge, form=form or CodeForm(), error=error, notice=notice,
-                   masked=f"****{challenge.mobile_last_digits}",
+    form = form or CodeForm(formdata=None)
+    if error or notice:
+        form.code.data = ""  # a fresh, empty box for the next attempt
+    context = dict(challenge=challenge, form=form, error=error, notice=notice,
+                   next=safe_next(session.get("otp_next")),
+                   masked=otp.masked_mobile(challenge.mobile_last_digits),
                    seconds=otp_login.seconds_left(challenge))
     if request.htmx:
-        response = render_template("auth/_affiliate_code.html", **context)
-        return response, status, {"HX-Push-Url": url_for("auth.affiliate_code")}
+        return (render_template("auth/_affiliate_code.html", **context), status,
+                {"HX-Push-Url": url_for("auth.affiliate_code")})
     return render_template("auth/affiliate_login.html", step="code", tab="afiliados", **context), status
 
 
@@ -36,24 +71,24 @@ def affiliate_login():
         return redirect(after_login_url(current_user))
     tab = "empresas" if request.args.get("tab") == "empresas" else "afiliados"
     form = CedulaForm()
-    error = None
-    if form.validate_on_submit():
-        cedula = otp_login.normalize_cedula(form.cedula.data)
-        if not otp_login.cedula_is_valid(cedula):
-            form.cedula.errors.append("Escriba solo los números de su cédula (5 a 10 dígitos).")
-        else:
-            result = otp_login.request_code(cedula)
-            if result.status == "locked":
-                error = _locked_message(result.minutes)
-            else:
-                session["otp"], session["otp_cedula"] = result.challenge.public_id, cedula
-                if request.htmx:
-                    return _code_step(result.challenge)
-                return redirect(url_for("auth.affiliate_code"), 303)
-    status = 422 if (error or form.errors) else 200
-    template = "auth/_affiliate_cedula.html" if request.htmx and request.method == "POST" else "auth/affiliate_login.html"
-    return render_template(template, step="cedula", tab=tab, form=form, error=error,
-                           company_form=HannaLoginForm(formdata=None)), status
+    if not form.validate_on_submit():
+        return _cedula_step(form, status=422 if form.errors else 200, tab=tab)
+    cedula = otp_login.normalize_cedula(form.cedula.data)
+    if not otp_login.cedula_is_valid(cedula):
+        form.cedula.errors.append(BAD_CEDULA)
+        return _cedula_step(form, status=422)
+    result = otp_login.request_code(cedula)
+    if result.status == "locked":
+        return _cedula_step(form, error=_locked_message(result.minutes), status=422,
+                            next_url=_forget_challenge())
+    if result.status == "too_many_sends":
+        return _cedula_step(form, error=HOURLY_LIMIT, status=422, next_url=_forget_challenge())
+    session["otp"], session["otp_cedula"] = result.challenge.public_id, cedula
+    # Where to go after the code step (e.g. the page that asked for a login).
+    session["otp_next"] = safe_next(request.args.get("next"))
+    if request.htmx:
+        return _code_step(result.challenge)
+    return redirect(url_for("auth.affiliate_code"), 303)
 
 
 @bp.route("/pagos-express/codigo", methods=["GET", "POST"])
@@ -65,17 +100,18 @@ def affiliate_code():
     form = CodeForm()
     if not form.validate_on_submit():
         return _code_step(challenge, form, status=422 if form.errors else 200)
+    target = safe_next(session.get("otp_next"))
     result = otp_login.verify_code(challenge, form.code.data)
-    if result.status == "ok":
-        return redirect_htmx_aware(after_login_url(result.affiliate))
+    if result.status == "ok":  # the session was renewed: the otp keys are gone
+        affiliate = result.affiliate
+        return redirect_htmx_aware(sessions.pending_form_path(affiliate) or target
+                                   or home_url(affiliate))
     if result.status == "locked":
-        session.pop("otp", None)
-        return _code_step(challenge, form, error=_locked_message(result.minutes), status=422)
+        return _cedula_step(error=_locked_message(result.minutes), status=422,
+                            next_url=_forget_challenge())
     if result.status == "expired":
-        return _code_step(challenge, form, status=422,
-                          error="El código venció o ya fue usado. Pulse «Reenviar código» para recibir uno nuevo.")
-    return _code_step(challenge, form, error="El código no es correcto. Revíselo e intente de nuevo.",
-                      status=422)
+        return _code_step(challenge, form, error=EXPIRED, status=422)
+    return _code_step(challenge, form, error=WRONG_CODE, status=422)
 
 
 @bp.post("/pagos-express/codigo/reenviar")
@@ -88,9 +124,8 @@ def affiliate_resend():
     if result.status == "sent":
         return _code_step(challenge, notice="Le enviamos un código nuevo.")
     if result.status == "locked":
-        return _code_step(challenge, error=_locked_message(result.minutes), status=422)
+        return _cedula_step(error=_locked_message(result.minutes), status=422,
+                            next_url=_forget_challenge())
     if result.status == "too_many_sends":
-        return _code_step(challenge, status=422, error="Ya se reenvió el código varias veces. "
-                          "Vuelva a escribir su cédula para empezar de nuevo.")
-    return _code_step(challenge, status=422,
-                      error="Este ingreso ya terminó. Vuelva a escribir su cédula para empezar de nuevo.")
+        return _code_step(challenge, error=TOO_MANY_SENDS, status=422)
+    return _code_step(challenge, error=FINISHED, status=422)
