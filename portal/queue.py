@@ -1,0 +1,68 @@
+"""The RQ queue, and jobs that are enqueued only once their rows are committed.
+
+    enqueue_after_commit("portal.jobs.deliver_message", message.id)
+    db.session.commit()   # the job reaches Redis here; a rollback drops it
+
+If Redis cannot be reached the job runs inline after the commit (with a warning), so
+a user's action never fails because the queue is down.
+"""
+import logging
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.utils import import_attribute
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+_PENDING = "portal.pending_jobs"
+
+
+def connection(app=None):
+    """One Redis client per app; REDIS_URL may be redis://, rediss:// or unix://."""
+    app = app or current_app
+    client = app.extensions.get("portal.redis")
+    if client is None:
+        client = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=10)
+        app.extensions["portal.redis"] = client
+    return client
+
+
+def get_queue(name="default", app=None):
+    return Queue(name, connection=connection(app))
+
+
+def enqueue_after_commit(func, *ids):
+    """`func` is a dotted path or a function of portal.jobs; ids only, never objects."""
+    db.session.info.setdefault(_PENDING, []).append((func, ids))
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending(session):
+    if session.in_nested_transaction():  # a savepoint: wait for the real commit
+        return
+    for func, ids in session.info.pop(_PENDING, []):
+        try:
+            get_queue().enqueue(func, *ids)
+        except RedisError as exc:
+            log.warning("Redis unavailable (%s): running %s%r inline", type(exc).__name__, func, ids)
+            _run_inline(func, ids)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session, transaction):
+    # After a commit the list is already empty; anything left was rolled back.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def _run_inline(func, ids):
+    func = import_attribute(func) if isinstance(func, str) else func
+    try:
+        func(*ids)
+    except Exception:  # the user's commit already happened; never undo it with an error
+        log.exception("inline job %s%r failed", func, ids)

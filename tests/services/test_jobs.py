@@ -1,0 +1,111 @@
+"""Jobs against the tests' real Redis: a message is delivered after the commit, once."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+from rq import SimpleWorker
+
+from portal import jobs, queue
+from portal.adapters import sms
+from portal.config import BASE_DIR
+from portal.extensions import db
+from portal.models import OutboxMessage
+from portal.services import messaging
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every SMS the adapter is asked to send."""
+    calls = []
+
+    class RecordingSms:
+        def send(self, to, text):
+            calls.append((to, text))
+
+    monkeypatch.setitem(sms.ADAPTERS, "outbox", RecordingSms)
+    return calls
+
+
+def run_worker():
+    SimpleWorker([queue.get_queue()], connection=queue.connection()).work(burst=True)
+
+
+def status(message_id):
+    db.session.expire_all()
+    value = db.session.get(OutboxMessage, message_id).status
+    db.session.commit()  # end the read so another process can write (SQLite)
+    return value
+
+
+def test_a_message_is_delivered_once_even_if_enqueued_twice(app, sent):
+    message_id = messaging.send_sms("3001234434", "Su código es 123456").id
+    queue.enqueue_after_commit(jobs.deliver_message, message_id)
+    assert queue.get_queue().count == 0  # nothing reaches Redis before the commit
+    db.session.commit()
+    assert queue.get_queue().count == 2
+    assert status(message_id) == "stored"
+
+    run_worker()
+
+    assert status(message_id) == "sent"
+    assert sent == [("3001234434", "Su código es 123456")]
+    assert db.session.get(OutboxMessage, message_id).sent_at is not None
+
+
+def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(app, sent):
+    messaging.send_email("ana@example.com", "Asunto", "Cuerpo")
+    db.session.rollback()
+    db.session.commit()  # a later commit must not carry the dropped job
+    assert queue.get_queue().count == 0
+    run_worker()
+    assert sent == [] and db.session.query(OutboxMessage).count() == 0
+
+
+def test_a_failing_adapter_marks_the_message_failed(app, monkeypatch):
+    class BrokenSms:
+        def send(self, to, text):
+            raise ConnectionRefusedError
+
+    monkeypatch.setitem(sms.ADAPTERS, "outbox", BrokenSms)
+    message_id = messaging.send_sms("3001234434", "hola").id
+    db.session.commit()
+    run_worker()
+    message = db.session.get(OutboxMessage, message_id)
+    assert (message.status, message.error) == ("failed", "ConnectionRefusedError")
+
+
+@pytest.mark.parametrize("app_config", [{"REDIS_URL": "unix:///nonexistent/redis.sock"}])
+def test_without_redis_the_message_is_delivered_inline(app, sent, caplog):
+    message_id = messaging.send_sms("3001234434", "hola").id
+    db.session.commit()
+    assert status(message_id) == "sent" and len(sent) == 1
+    assert "Redis unavailable" in caplog.text
+
+
+def test_worker_py_delivers_and_stops_cleanly_on_sigterm(app, database_url, redis_url, tmp_path):
+    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
+               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path))
+    process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "2"],
+                               cwd=BASE_DIR, env=env)
+    try:
+        message_id = messaging.send_sms("3001234434", "hola").id
+        db.session.commit()
+        deadline = time.monotonic() + 30
+        while status(message_id) != "sent":
+            assert time.monotonic() < deadline, "worker.py did not deliver the message"
+            time.sleep(0.1)
+        workers = psutil.Process(process.pid).children()
+        assert len(workers) == 2
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+        assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+    finally:
+        if process.poll() is None:
+            for leftover in psutil.Process(process.pid).children(recursive=True):
+                leftover.kill()
+            process.kill()
+            process.wait()
