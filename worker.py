@@ -26,13 +26,32 @@ def run_worker(burst):
     app = create_app()
     jobs.use_app(app)
     queues = [queue.get_queue(name, app) for name in app.config["RQ_QUEUES"]]
-    Worker(queues, connection=queue.connection(app)).work(burst=burst, logging_level="INFO")
+    # The scheduler moves retried jobs (e.g. a gateway event's backoff) back to the queue.
+    Worker(queues, connection=queue.connection(app)).work(burst=burst, logging_level="INFO",
+                                                          with_scheduler=True)
+
+
+def run_cron():
+    """Periodic jobs: payment reconciliation every RECONCILE_EVERY_SECONDS (60)."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    from rq.cron import CronScheduler
+
+    from portal import create_app, jobs, queue
+
+    app = create_app()
+    scheduler = CronScheduler(connection=queue.connection(app), logging_level="INFO")
+    scheduler.register(jobs.reconcile_payments, "default",
+                       interval=app.config["RECONCILE_EVERY_SECONDS"])
+    scheduler.start()
 
 
 def main():
     parser = argparse.ArgumentParser(description="The portal's RQ workers.")
     parser.add_argument("-n", "--workers", type=int, default=int(os.environ.get("RQ_WORKERS", 2)))
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    parser.add_argument("--no-cron", action="store_true", help="do not run the periodic jobs")
     args = parser.parse_args()
 
     children = []
@@ -52,6 +71,9 @@ def main():
     fork = multiprocessing.get_context("fork")
     for n in range(args.workers):
         children.append(fork.Process(target=run_worker, args=(args.burst,), name=f"rq-worker-{n}"))
+        children[-1].start()
+    if not args.burst and not args.no_cron:
+        children.append(fork.Process(target=run_cron, name="rq-cron"))
         children[-1].start()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 

@@ -2,7 +2,7 @@
 from flask import Flask
 
 from portal.config import BASE_DIR, load_config
-from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+from portal.extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
 
 
 def create_app(test_config=None):
@@ -10,6 +10,7 @@ def create_app(test_config=None):
     load_config(app, test_config)
 
     db.init_app(app)
+    compress.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -33,6 +34,7 @@ def create_app(test_config=None):
 def _register_blueprints(app):
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.conexion import bp as conexion_bp
+    from portal.blueprints.gateway import bp as gateway_bp
     from portal.blueprints.hanna import bp as hanna_bp
     from portal.blueprints.main import bp as main_bp
     from portal.blueprints.pagos import bp as pagos_bp
@@ -44,3 +46,4 @@ def _register_blueprints(app):
     app.register_blueprint(pagos_bp, url_prefix="/pagos-express")
     app.register_blueprint(conexion_bp, url_prefix="/empresas")
     app.register_blueprint(staff_bp, url_prefix="/personal")
+    app.register_blueprint(gateway_bp, url_prefix="/pasarela")

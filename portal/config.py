@@ -50,6 +50,8 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", 10)) * 1024 * 1024
+    # Flask-Compress leaves gzip out for streamed responses (static files); keep it in.
+    COMPRESS_ALGORITHM_STREAMING = ["zstd", "br", "gzip", "deflate"]
     WTF_CSRF_TIME_LIMIT = 12 * 3600
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
 
@@ -57,6 +59,7 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     OTP_TTL_SECONDS = 109
+    OTP_MAX_SENDS_PER_HOUR = int(os.environ.get("OTP_MAX_SENDS_PER_HOUR", 10))  # per cédula
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "30 per minute")
@@ -73,6 +76,24 @@ class Config:
     SMS_ADAPTER = os.environ.get("SMS_ADAPTER", "outbox")
     DEV_OUTBOX_ENABLED = _bool("DEV_OUTBOX_ENABLED", DEVELOPMENT)
 
+    # Payment gateway: the built-in sandbox acquirer unless GATEWAY_ADAPTER says otherwise.
+    # Keys and secrets come from the environment; in development they are derived from
+    # SECRET_KEY (see load_config), never written in code.
+    GATEWAY_ADAPTER = os.environ.get("GATEWAY_ADAPTER", "sandbox")
+    GATEWAY_PUBLIC_KEY = os.environ.get("GATEWAY_PUBLIC_KEY")
+    GATEWAY_PRIVATE_KEY = os.environ.get("GATEWAY_PRIVATE_KEY")
+    GATEWAY_INTEGRITY_SECRET = os.environ.get("GATEWAY_INTEGRITY_SECRET")
+    GATEWAY_EVENTS_SECRET = os.environ.get("GATEWAY_EVENTS_SECRET")
+    GATEWAY_EVENTS_URL = os.environ.get("GATEWAY_EVENTS_URL")
+    GATEWAY_ENVIRONMENT = os.environ.get("GATEWAY_ENVIRONMENT", "test")
+    GATEWAY_EVENT_MAX_AGE = int(os.environ.get("GATEWAY_EVENT_MAX_AGE", 300))
+    GATEWAY_EVENT_RETRY_INTERVALS = [
+        int(x) for x in os.environ.get("GATEWAY_EVENT_RETRY_INTERVALS", "10,30,60,300,900").split(",")
+    ]
+    GATEWAY_MERCHANT_CODE = os.environ.get("GATEWAY_MERCHANT_CODE", "1706")
+    GATEWAY_TERMINAL = os.environ.get("GATEWAY_TERMINAL", "000")
+    RECONCILE_EVERY_SECONDS = int(os.environ.get("RECONCILE_EVERY_SECONDS", 60))
+
     TIMEZONE = "America/Bogota"
     FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"
     FUND_NIT = "890102044-1"
@@ -88,6 +109,7 @@ def load_config(app, overrides=None):
         if app.config["ENV_NAME"] == "production" and not app.testing:
             raise RuntimeError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _dev_secret_key()
+    _derive_gateway_keys(app)
 
 
 def limits_uri(redis_url):
@@ -95,3 +117,19 @@ def limits_uri(redis_url):
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url[len("unix://"):]
     return redis_url
+
+
+def _derive_gateway_keys(app):
+    """Sandbox keys, stable per SECRET_KEY, for any key the environment did not set."""
+    import hashlib
+    import hmac
+
+    def derive(label, prefix):
+        digest = hmac.new(app.config["SECRET_KEY"].encode(), label.encode(), hashlib.sha256)
+        return prefix + digest.hexdigest()[:32]
+
+    for name, prefix in (("GATEWAY_PUBLIC_KEY", "pub_test_"), ("GATEWAY_PRIVATE_KEY", "prv_test_"),
+                         ("GATEWAY_INTEGRITY_SECRET", "test_integrity_"),
+                         ("GATEWAY_EVENTS_SECRET", "test_events_")):
+        if not app.config.get(name):
+            app.config[name] = derive(name, prefix)

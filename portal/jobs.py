@@ -4,7 +4,10 @@ import functools
 
 from flask import current_app, has_app_context
 
-from portal.services import messaging
+import urllib.error
+import urllib.request
+
+from portal.services import acquirer, messaging, payments
 
 _app = None
 
@@ -38,3 +41,26 @@ def job(func):
 @job
 def deliver_message(message_id):
     return messaging.deliver(message_id)
+
+
+def http_post(url, payload):
+    """POST a JSON body; the HTTP status code (a refused connection raises OSError)."""
+    request = urllib.request.Request(url, data=payload, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@job
+def deliver_gateway_event(event_id):
+    """The sandbox acquirer's signed event to the merchant; RQ retries non-200s."""
+    return acquirer.deliver_event(event_id, http_post)
+
+
+@job
+def reconcile_payments():
+    """Every minute (worker.py's cron): ask the acquirer about payments still waiting."""
+    return payments.reconcile()

@@ -9,7 +9,7 @@ import time
 import click
 from flask.cli import AppGroup
 
-from portal.demo import accounts, cartera, conexion, entities, pagos, suppliers
+from portal.demo import accounts, cartera, conexion, entities, pagos, slips, suppliers
 from portal.demo.accounts import DEMO_PASSWORD, KIND_LABELS, LOGINS
 from portal.demo.common import Stats, today_bogota
 
@@ -27,6 +27,7 @@ def load_demo(today=None):
     users = accounts.load(stats, parties, companies)
     cartera.load(stats, parties, today)
     pagos.load(stats, today)
+    slips.load(stats, today)
     suppliers.load(stats, parties, issuer=users["pagos"])
     conexion.load_cards_and_ledger(stats, companies, today)
     return stats

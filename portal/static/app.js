@@ -117,4 +117,19 @@
   }
   startCountdowns(document);
   document.addEventListener("htmx:load", function (e) { startCountdowns(e.detail.elt); });
+
+  // --- Pay buttons send once: a second tap while the page loads does nothing. ---
+  // (The server is the real guard; this spares the payer a confusing second request.)
+  document.addEventListener("submit", function (e) {
+    var button = e.target.querySelector("[data-once]");
+    if (!button) return;
+    if (button.dataset.sent) { e.preventDefault(); return; }
+    button.dataset.sent = "1";
+    setTimeout(function () { button.disabled = true; button.setAttribute("aria-busy", "true"); }, 0);
+  });
+
+  // --- "Imprimir" on vouchers (no inline scripts: the CSP forbids them). ---
+  document.addEventListener("click", function (e) {
+    if (e.target.closest("[data-print]")) window.print();
+  });
 })();

@@ -99,7 +99,7 @@ def test_worker_py_delivers_and_stops_cleanly_on_sigterm(app, database_url, redi
             assert time.monotonic() < deadline, "worker.py did not deliver the message"
             time.sleep(0.1)
         workers = psutil.Process(process.pid).children()
-        assert len(workers) == 2
+        assert len(workers) == 3  # two RQ workers and the cron scheduler
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
         assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]

@@ -1,0 +1,163 @@
+"""Hosted checkout (card or PSE), voucher, status polling and the acquirer's API."""
+import hmac
+from urllib.parse import urlencode, urlsplit
+
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+
+from portal.authz import require
+from portal.blueprints.gateway import bp
+from portal.blueprints.gateway.forms import CardForm, PseForm
+from portal.domain import acquirer_rules as rules
+from portal.domain import clock
+from portal.domain.gateway import from_cents
+from portal.extensions import csrf, limiter
+from portal.services import acquirer, audit
+from portal.web import render
+
+REMEMBERED = "gateway_transactions"
+
+
+def _checkout_or_refusal():
+    checkout = acquirer.read_checkout(request.args)
+    problem = acquirer.checkout_problem(checkout) or _redirect_problem(checkout.redirect_url)
+    return checkout, problem
+
+
+def _redirect_problem(url):
+    """The payer is only ever sent back to the merchant's own site."""
+    if url and urlsplit(url).netloc not in ("", request.host):
+        return "La dirección de regreso al comercio no es válida."
+    return None
+
+
+def _page(checkout, card=None, pse=None, method=None, status=200):
+    return render_template(
+        "gateway/checkout.html", checkout=checkout, total=from_cents(checkout.amount_in_cents),
+        card=card or CardForm(formdata=None), pse=pse or PseForm(formdata=None),
+        method=method, pending=acquirer.pending_for(checkout.reference),
+        query=urlencode(checkout.query()), banks=rules.PSE_BANKS), status
+
+
+def _remember(tx, checkout):
+    session[REMEMBERED] = (session.get(REMEMBERED, []) + [tx.public_id])[-20:]
+    session[f"gw_checkout:{tx.public_id}"] = urlencode(checkout.query())
+
+
+@bp.get("/checkout")
+def checkout():
+    checkout, problem = _checkout_or_refusal()
+    if problem:
+        return render_template("gateway/refused.html", problem=problem, checkout=checkout), 400
+    return _page(checkout, method=request.args.get("medio"))
+
+
+def _refuse_if_busy(checkout):
+    if acquirer.pending_for(checkout.reference):
+        return _page(checkout, status=409)
+    return None
+
+
+@bp.post("/checkout/tarjeta")
+@limiter.limit("20 per minute")
+def pay_card():
+    checkout, problem = _checkout_or_refusal()
+    if problem:
+        return render_template("gateway/refused.html", problem=problem, checkout=checkout), 400
+    busy = _refuse_if_busy(checkout)
+    if busy:
+        return busy
+    form = CardForm()
+    card = rules.clean_card_number(form.number.data)
+    if form.validate_on_submit():
+        month, _, year = (form.expiry.data or "").replace(" ", "").partition("/")
+        for field, error in ((form.number, card.error),
+                             (form.expiry, rules.expiry_error(month.zfill(2), year, clock.utcnow())),
+                             (form.cvc, rules.cvc_error(form.cvc.data.strip()))):
+            if error:
+                field.errors = [*field.errors, error]
+        if not (form.number.errors or form.expiry.errors or form.cvc.errors):
+            tx = acquirer.pay_by_card(checkout, card.digits, form.holder.data.strip(),
+                                      int(form.installments.data), request.remote_addr)
+            _remember(tx, checkout)
+            return redirect(url_for("gateway.voucher", public_id=tx.public_id), 303)
+    return _page(checkout, card=form, method="tarjeta", status=422)
+
+
+@bp.post("/checkout/pse")
+@limiter.limit("20 per minute")
+def pay_pse():
+    checkout, problem = _checkout_or_refusal()
+    if problem:
+        return render_template("gateway/refused.html", problem=problem, checkout=checkout), 400
+    busy = _refuse_if_busy(checkout)
+    if busy:
+        return busy
+    form = PseForm()
+    if form.validate_on_submit():
+        tx = acquirer.pay_by_pse(checkout, form.user_type.data, form.id_type.data,
+                                 form.id_number.data, form.bank.data, request.remote_addr)
+        _remember(tx, checkout)
+        return redirect(url_for("gateway.voucher", public_id=tx.public_id), 303)
+    return _page(checkout, pse=form, method="pse", status=422)
+
+
+@bp.get("/transacciones/<public_id>")
+def voucher(public_id):
+    """'Resultado de la Transacción - Voucher', only in the browser that paid."""
+    if public_id not in session.get(REMEMBERED, []):
+        abort(404)
+    tx = acquirer.find(public_id) or abort(404)
+    context = dict(tx=tx, total=from_cents(tx.amount_in_cents),
+                   retry_query=session.get(f"gw_checkout:{public_id}"),
+                   back_url=_back_url(tx), fund=current_app.config)
+    return render("gateway/voucher.html", partial="gateway/_voucher_body.html", **context)
+
+
+def _back_url(tx):
+    if not tx.redirect_url:
+        return None
+    joiner = "&" if "?" in tx.redirect_url else "?"
+    return f"{tx.redirect_url}{joiner}{urlencode({'id': tx.public_id})}"
+
+
+# --- the acquirer's API (the merchant's adapter asks here) -----------------------------
+
+def _authorized():
+    given = request.headers.get("Authorization", "")
+    expected = f"Bearer {current_app.config['GATEWAY_PRIVATE_KEY']}"
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+@bp.get("/v1/transactions/<public_id>")
+def api_transaction(public_id):
+    if not _authorized():
+        return jsonify(error={"type": "AUTHENTICATION_ERROR"}), 401
+    tx = acquirer.find(public_id)
+    if tx is None:
+        return jsonify(error={"type": "NOT_FOUND_ERROR"}), 404
+    return jsonify(data=acquirer.as_api(tx))
+
+
+@bp.get("/v1/transactions")
+def api_transactions():
+    if not _authorized():
+        return jsonify(error={"type": "AUTHENTICATION_ERROR"}), 401
+    reference = request.args.get("reference", "")
+    return jsonify(data=[acquirer.as_api(tx) for tx in acquirer.by_reference(reference)])
+
+
+# --- sandbox controls: settle a transaction the test bank left pending -------------------
+
+@bp.post("/sandbox/transacciones/<public_id>/liquidar")
+@require("staff", roles=("pagos",))
+def sandbox_settle(public_id):
+    tx = acquirer.find(public_id) or abort(404)
+    status = request.form.get("status")
+    if status not in ("APPROVED", "DECLINED", "ERROR"):
+        abort(400)
+    settled = acquirer.settle(tx, status)
+    audit.record("gateway.sandbox_settled", subject=public_id, status=status, changed=settled)
+    from portal.extensions import db
+    db.session.commit()
+    return redirect(request.referrer or url_for("main.index"), 303)
+

@@ -1,0 +1,127 @@
+"""Pagos Express use cases: what each payer may see and pay, and starting a payment."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from portal.domain import clock
+from portal.domain import payments as rules
+from portal.extensions import db
+from portal.models import (AffiliateCredit, ApplicationRequest, KindergartenSlip, Payment,
+                           PaymentSlip)
+from portal.services import payments
+
+
+def credits_for(affiliate):
+    return (db.session.query(AffiliateCredit).filter_by(affiliate_id=affiliate.id)
+            .order_by(AffiliateCredit.id).all())
+
+
+def credit_for(affiliate, credit_id):
+    """Object-level check: only the affiliate's own credit."""
+    return db.session.query(AffiliateCredit).filter_by(id=credit_id, affiliate_id=affiliate.id).first()
+
+
+def open_kindergarten_slips(child_id):
+    return (db.session.query(KindergartenSlip).filter_by(child_id=child_id, status="open")
+            .order_by(KindergartenSlip.id).all())
+
+
+def kindergarten_slip(slip_id):
+    return db.session.query(KindergartenSlip).filter_by(id=slip_id, status="open").first()
+
+
+def employer_entity_id(user):
+    """The entity whose slips a Hanna user may pay: only with EMPRESAS approved."""
+    approved = db.session.query(ApplicationRequest).filter_by(
+        user_id=user.id, application="EMPRESAS", status="approved").first()
+    return user.entity_id if approved else None
+
+
+def employer_slips(user):
+    entity_id = employer_entity_id(user)
+    if entity_id is None:
+        return []
+    return (db.session.query(PaymentSlip)
+            .filter(PaymentSlip.entity_id == entity_id, PaymentSlip.status.in_(("open", "expired")))
+            .order_by(PaymentSlip.id.desc()).all())
+
+
+def employer_slip(user, slip_id):
+    entity_id = employer_entity_id(user)
+    if entity_id is None:
+        return None
+    return db.session.query(PaymentSlip).filter_by(id=slip_id, entity_id=entity_id).first()
+
+
+def slip_is_expired(slip):
+    return slip.status == "expired" or (slip.status == "open" and clock.utcnow() >= slip.expires_at)
+
+
+@dataclass(frozen=True)
+class Choice:
+    amount: Decimal | None
+    error: str | None = None
+
+
+def amount_choice(credit, option, other):
+    """'Monto a Pagar': the instalment, the whole balance, or another value."""
+    if credit.balance <= 0:
+        return Choice(None, "Este crédito no tiene saldo pendiente.")
+    if option == "cuota":
+        return Choice(min(credit.instalment, credit.balance))
+    if option == "saldo":
+        return Choice(credit.balance)
+    if option == "otro":
+        amount, error = rules.check_other_amount(other, credit.balance)
+        return Choice(amount, error)
+    return Choice(None, "Seleccione el valor a pagar.")
+
+
+def affiliate_payer(affiliate):
+    return {"first_name": affiliate.first_name, "last_name": affiliate.last_name,
+            "email": affiliate.email or "", "mobile": affiliate.mobile, "address": None}
+
+
+def pay_credit(affiliate, credit, amount):
+    return payments.start("affiliate_credit", credit.id, amount,
+                          f"{credit.concept} {credit.number}", affiliate_payer(affiliate),
+                          affiliate_id=affiliate.id)
+
+
+def pay_kindergarten(affiliate, slip):
+    existing = payments.open_payment_for("kindergarten_slip", slip.id)
+    if existing is not None:
+        return existing
+    return payments.start("kindergarten_slip", slip.id, slip.amount,
+                          f"{slip.concept} {slip.period} · {slip.student_name}",
+                          affiliate_payer(affiliate), affiliate_id=affiliate.id)
+
+
+def pay_employer_slip(user, slip, payer):
+    existing = payments.open_payment_for("payment_slip", slip.id)
+    if existing is not None and existing.user_id == user.id:
+        for key, value in payer.items():
+            setattr(existing, f"payer_{key}", value)
+        db.session.commit()
+        return existing
+    return payments.start("payment_slip", slip.id, slip.amount,
+                          f"Volante de pago {slip.number} · vigencia {slip.period}", payer,
+                          user_id=user.id)
+
+
+def payment_for(principal, reference):
+    """Object-level check: the payer's own payment."""
+    payment = payments.by_reference(reference)
+    if payment is None:
+        return None
+    owner = payment.affiliate_id if principal.kind == "affiliate" else payment.user_id
+    field = "affiliate" if principal.kind == "affiliate" else "user"
+    if owner != principal.id or (field == "affiliate") != (payment.affiliate_id is not None):
+        return None
+    return payment
+
+
+def recent_payments(principal, limit=10):
+    query = db.session.query(Payment)
+    query = (query.filter_by(affiliate_id=principal.id) if principal.kind == "affiliate"
+             else query.filter_by(user_id=principal.id))
+    return query.order_by(Payment.id.desc()).limit(limit).all()

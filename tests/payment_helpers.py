@@ -1,0 +1,55 @@
+"""Shared steps for payment tests: sign in an affiliate, walk the sandbox checkout."""
+import re
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+from portal.extensions import db
+from portal.models import AffiliateCredit, OutboxMessage
+from tests import factories
+from tests.conftest import post
+
+APPROVED, DECLINED, OTHER = "4242 4242 4242 4242", "4111 1111 1111 1111", "5555 5555 5555 4444"
+
+
+def affiliate_with_credit(balance="1752770.00", instalment="175277.00"):
+    affiliate = factories.affiliate()
+    credit = AffiliateCredit(affiliate_id=affiliate.id, number="LI-38", debt=Decimal(balance),
+                             paid=Decimal("0"), balance=Decimal(balance), instalment=Decimal(instalment))
+    db.session.add(credit)
+    db.session.commit()
+    return affiliate, credit
+
+
+def sign_in_affiliate(client, cedula="1045678434"):
+    post(client, "/pagos-express/ingresar", {"cedula": cedula}, page="/pagos-express/ingresar")
+    sms = db.session.query(OutboxMessage).filter_by(channel="sms").order_by(OutboxMessage.id.desc()).first()
+    code = re.search(r"\b(\d{6})\b", sms.body).group(1)
+    response = post(client, "/pagos-express/codigo", {"code": code}, page="/pagos-express/codigo")
+    assert response.status_code == 303, response.get_data(as_text=True)
+
+
+def checkout_query(location):
+    parts = urlsplit(location)
+    assert parts.path == "/pasarela/checkout", location
+    return parts.query
+
+
+def pay_with_card(client, query, number=APPROVED, **overrides):
+    data = {"number": number, "holder": "MARIA PEREZ", "expiry": "12/30", "cvc": "123",
+            "installments": "1", **overrides}
+    return post(client, f"/pasarela/checkout/tarjeta?{query}", data, page=f"/pasarela/checkout?{query}&medio=tarjeta")
+
+
+def pay_with_pse(client, query, bank="1"):
+    data = {"user_type": "0", "id_type": "CC", "id_number": "1045678434", "bank": bank}
+    return post(client, f"/pasarela/checkout/pse?{query}", data, page=f"/pasarela/checkout?{query}&medio=pse")
+
+
+def back_to_merchant(client, voucher_location):
+    page = client.get(voucher_location).get_data(as_text=True)
+    link = re.search(r'href="([^"]+)">Regresar al Comercio', page).group(1).replace("&amp;", "&")
+    return client.get(link), link
+
+
+def query_value(query, name):
+    return parse_qs(query)[name][0]
