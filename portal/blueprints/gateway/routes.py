@@ -4,14 +4,13 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 
-from portal.authz import require
 from portal.blueprints.gateway import bp
 from portal.blueprints.gateway.forms import CardForm, PseForm
 from portal.domain import acquirer_rules as rules
 from portal.domain import clock
 from portal.domain.gateway import from_cents
-from portal.extensions import csrf, limiter
-from portal.services import acquirer, audit
+from portal.extensions import limiter
+from portal.services import acquirer
 from portal.web import render
 
 REMEMBERED = "gateway_transactions"
@@ -144,20 +143,3 @@ def api_transactions():
         return jsonify(error={"type": "AUTHENTICATION_ERROR"}), 401
     reference = request.args.get("reference", "")
     return jsonify(data=[acquirer.as_api(tx) for tx in acquirer.by_reference(reference)])
-
-
-# --- sandbox controls: settle a transaction the test bank left pending -------------------
-
-@bp.post("/sandbox/transacciones/<public_id>/liquidar")
-@require("staff", roles=("pagos",))
-def sandbox_settle(public_id):
-    tx = acquirer.find(public_id) or abort(404)
-    status = request.form.get("status")
-    if status not in ("APPROVED", "DECLINED", "ERROR"):
-        abort(400)
-    settled = acquirer.settle(tx, status)
-    audit.record("gateway.sandbox_settled", subject=public_id, status=status, changed=settled)
-    from portal.extensions import db
-    db.session.commit()
-    return redirect(request.referrer or url_for("main.index"), 303)
-
