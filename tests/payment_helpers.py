@@ -53,3 +53,15 @@ def back_to_merchant(client, voucher_location):
 
 def query_value(query, name):
     return parse_qs(query)[name][0]
+
+
+def instalment_checkout(client, option="cuota", bank=None):
+    """An affiliate with LI-38 signs in and opens the checkout for one instalment;
+    with `bank`, pays it by PSE there. Returns (credit, checkout query)."""
+    _, credit = affiliate_with_credit()
+    sign_in_affiliate(client)
+    url = f"/pagos-express/creditos/{credit.id}/pagar"
+    query = checkout_query(post(client, url, {"option": option}, page=url).headers["Location"])
+    if bank:
+        back_to_merchant(client, pay_with_pse(client, query, bank=bank).headers["Location"])
+    return credit, query

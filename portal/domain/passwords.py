@@ -61,7 +61,10 @@ def failures(password: str) -> list[str]:
     return [rule.label for rule in check(password) if not rule.ok]
 
 
-def generate_temporary(rng=secrets.SystemRandom()) -> str:
+_SYSTEM_RANDOM = secrets.SystemRandom()
+
+
+def generate_temporary(rng=_SYSTEM_RANDOM) -> str:
     """A random password that meets the policy, for recovery e-mails."""
     while True:
         letters = [rng.choice(string.ascii_lowercase) for _ in range(5)]

@@ -19,12 +19,7 @@ def staff(app, username="pagos", roles="pagos"):
 @pytest.fixture
 def pending_payment(client):
     """An affiliate paid by PSE with the test bank that leaves it pending."""
-    _, credit = h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
-    url = f"/pagos-express/creditos/{credit.id}/pagar"
-    query = h.checkout_query(post(client, url, {"option": "cuota"}, page=url).headers["Location"])
-    voucher = h.pay_with_pse(client, query, bank="4")
-    h.back_to_merchant(client, voucher.headers["Location"])
+    h.instalment_checkout(client, bank="4")
     return db.session.query(Payment).one()
 
 

@@ -102,7 +102,7 @@ def test_employers_workers_and_statements(app, frozen_clock):
     for credit in credits:
         by_period = [lines[credit.id][p] for p in periods]
         assert by_period[-1].paid == 0
-        for earlier, later in zip(by_period, by_period[1:]):
+        for earlier, later in zip(by_period, by_period[1:], strict=False):
             assert later.balance == earlier.balance - earlier.paid
         assert credit.balance == by_period[-1].balance > 0
         assert credit.principal > 0 and credit.instalments_total in (12, 18, 24, 36)

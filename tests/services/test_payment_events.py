@@ -11,7 +11,6 @@ from portal.extensions import db
 from portal.models import AffiliateCredit, GatewayEvent, GatewayTransaction, Payment, PaymentReview
 from portal.services import acquirer, payments
 from tests import payment_helpers as h
-from tests.conftest import post
 
 EVENTS_URL = "http://127.0.0.1:9/pagos-express/eventos"  # stored only; tests post it themselves
 
@@ -24,10 +23,7 @@ def app_config():
 @pytest.fixture
 def approved(client):
     """A card payment approved at the acquirer; the payer never came back."""
-    affiliate, credit = h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
-    url = f"/pagos-express/creditos/{credit.id}/pagar"
-    query = h.checkout_query(post(client, url, {"option": "cuota"}, page=url).headers["Location"])
+    credit, query = h.instalment_checkout(client)
     h.pay_with_card(client, query)
     return credit, db.session.query(Payment).one()
 
@@ -99,10 +95,7 @@ def test_a_dropped_event_is_recovered_by_reconciliation_exactly_once(approved):
 
 
 def test_a_pending_bank_settled_later_is_found_by_reconciliation(client):
-    affiliate, credit = h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
-    url = f"/pagos-express/creditos/{credit.id}/pagar"
-    query = h.checkout_query(post(client, url, {"option": "saldo"}, page=url).headers["Location"])
+    credit, query = h.instalment_checkout(client, option="saldo")
     h.pay_with_pse(client, query, bank="4")
     assert payments.reconcile() == {"checked": 1, "applied": 0}
     assert db.session.query(Payment).one().status == "pending"

@@ -11,7 +11,6 @@ from portal import queue
 from portal.extensions import db
 from portal.models import AffiliateCredit, GatewayEvent, Payment
 from tests import payment_helpers as h
-from tests.conftest import post
 
 
 @pytest.fixture
@@ -29,10 +28,7 @@ def run_worker():
 
 
 def pay_instalment(client):
-    _, credit = h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
-    url = f"/pagos-express/creditos/{credit.id}/pagar"
-    query = h.checkout_query(post(client, url, {"option": "cuota"}, page=url).headers["Location"])
+    credit, query = h.instalment_checkout(client)
     h.pay_with_card(client, query)
     db.session.commit()
     return credit.id

@@ -50,21 +50,28 @@ def checkout():
     return _page(checkout, method=request.args.get("medio"))
 
 
-def _refuse_if_busy(checkout):
+def _payable_checkout():
+    """(checkout, None) when a new attempt may start, else (checkout, refusal response)."""
+    checkout, problem = _checkout_or_refusal()
+    if problem:
+        return checkout, (render_template("gateway/refused.html", problem=problem,
+                                          checkout=checkout), 400)
     if acquirer.pending_for(checkout.reference):
-        return _page(checkout, status=409)
-    return None
+        return checkout, _page(checkout, status=409)
+    return checkout, None
+
+
+def _paid(tx, checkout):
+    _remember(tx, checkout)
+    return redirect(url_for("gateway.voucher", public_id=tx.public_id), 303)
 
 
 @bp.post("/checkout/tarjeta")
 @limiter.limit("20 per minute")
 def pay_card():
-    checkout, problem = _checkout_or_refusal()
-    if problem:
-        return render_template("gateway/refused.html", problem=problem, checkout=checkout), 400
-    busy = _refuse_if_busy(checkout)
-    if busy:
-        return busy
+    checkout, refusal = _payable_checkout()
+    if refusal:
+        return refusal
     form = CardForm()
     card = rules.clean_card_number(form.number.data)
     if form.validate_on_submit():
@@ -75,28 +82,23 @@ def pay_card():
             if error:
                 field.errors = [*field.errors, error]
         if not (form.number.errors or form.expiry.errors or form.cvc.errors):
-            tx = acquirer.pay_by_card(checkout, card.digits, form.holder.data.strip(),
-                                      int(form.installments.data), request.remote_addr)
-            _remember(tx, checkout)
-            return redirect(url_for("gateway.voucher", public_id=tx.public_id), 303)
+            return _paid(acquirer.pay_by_card(checkout, card.digits, form.holder.data.strip(),
+                                              int(form.installments.data), request.remote_addr),
+                         checkout)
     return _page(checkout, card=form, method="tarjeta", status=422)
 
 
 @bp.post("/checkout/pse")
 @limiter.limit("20 per minute")
 def pay_pse():
-    checkout, problem = _checkout_or_refusal()
-    if problem:
-        return render_template("gateway/refused.html", problem=problem, checkout=checkout), 400
-    busy = _refuse_if_busy(checkout)
-    if busy:
-        return busy
+    checkout, refusal = _payable_checkout()
+    if refusal:
+        return refusal
     form = PseForm()
     if form.validate_on_submit():
-        tx = acquirer.pay_by_pse(checkout, form.user_type.data, form.id_type.data,
-                                 form.id_number.data, form.bank.data, request.remote_addr)
-        _remember(tx, checkout)
-        return redirect(url_for("gateway.voucher", public_id=tx.public_id), 303)
+        return _paid(acquirer.pay_by_pse(checkout, form.user_type.data, form.id_type.data,
+                                         form.id_number.data, form.bank.data, request.remote_addr),
+                     checkout)
     return _page(checkout, pse=form, method="pse", status=422)
 
 
