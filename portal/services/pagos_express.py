@@ -109,15 +109,19 @@ def pay_employer_slip(user, slip, payer):
 
 
 def payment_for(principal, reference):
-    """Object-level check: the payer's own payment."""
+    """Object-level check: only the payer's own payment."""
     payment = payments.by_reference(reference)
     if payment is None:
         return None
     owner = payment.affiliate_id if principal.kind == "affiliate" else payment.user_id
-    field = "affiliate" if principal.kind == "affiliate" else "user"
-    if owner != principal.id or (field == "affiliate") != (payment.affiliate_id is not None):
+    return payment if owner == principal.id else None
+
+
+def slip_of(payment):
+    """The volante a payment is for (its 4 hours bound every attempt), else None."""
+    if payment.kind != "payment_slip":
         return None
-    return payment
+    return db.session.get(PaymentSlip, payment.target_id)
 
 
 def recent_payments(principal, limit=10):

@@ -164,3 +164,29 @@ def test_another_entitys_slip_is_404_and_unapproved_users_get_403(app, employer)
 def test_affiliates_cannot_open_employer_pages_and_vice_versa(client, employer):
     assert client.get("/pagos-express/creditos").status_code == 403
     assert client.get("/pagos-express/jardin").status_code == 403
+
+
+def test_a_retry_after_the_slip_expired_is_refused(client, employer):
+    _, slip = employer
+    url = f"/pagos-express/libranza/{slip.id}/pagar"
+    query = h.checkout_query(post(client, url, PAYER, page=url).headers["Location"])
+    h.back_to_merchant(client, h.pay_with_card(client, query, h.DECLINED).headers["Location"])
+    payment = db.session.query(Payment).one()
+    slip.expires_at = clock.utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    retry = post(client, f"/pagos-express/pagos/{payment.reference}/reintentar",
+                 page=f"/pagos-express/pagos/{payment.reference}/resultado")
+    assert retry.status_code == 409 and "venció" in retry.get_data(as_text=True)
+    assert db.session.get(Payment, payment.id).attempts == 1
+
+
+def test_a_retry_before_expiry_keeps_the_slips_deadline(client, employer):
+    _, slip = employer
+    url = f"/pagos-express/libranza/{slip.id}/pagar"
+    query = h.checkout_query(post(client, url, PAYER, page=url).headers["Location"])
+    h.back_to_merchant(client, h.pay_with_card(client, query, h.DECLINED).headers["Location"])
+    reference = db.session.query(Payment).one().reference
+    retry = post(client, f"/pagos-express/pagos/{reference}/reintentar",
+                 page=f"/pagos-express/pagos/{reference}/resultado")
+    expiration = h.query_value(h.checkout_query(retry.headers["Location"]), "expiration-time")
+    assert expiration.startswith(slip.expires_at.isoformat(timespec="seconds"))

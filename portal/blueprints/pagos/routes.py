@@ -117,7 +117,10 @@ def payment_return(reference):
 @require("affiliate", "hanna")
 def retry_payment(reference):
     payment = px.payment_for(current_user, reference) or abort(404)
-    return _go_to_checkout(payment)
+    slip = px.slip_of(payment)
+    if slip is not None and px.slip_is_expired(slip):
+        return render_template("pagos/slip_expired.html", slip=slip), 409
+    return _go_to_checkout(payment, slip.expires_at if slip else None)
 
 
 @bp.post("/eventos")
