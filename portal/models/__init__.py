@@ -1,6 +1,7 @@
 """SQLAlchemy tables, one module per aggregate. Import them all so Alembic sees them."""
 from portal.models.audit import AuditEvent, OutboxMessage
-from portal.models.cartera import Credit, Statement, StatementLine, Worker
+from portal.models.cartera import (CarteraDraftLine, CarteraUpload, CarteraUploadLine, Credit,
+                                   SlipAllocation, Statement, StatementLine, Worker)
 from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
 from portal.models.entities import ApplicationRequest, Branch, Entity
 from portal.models.gateway import GatewayEvent, GatewayTransaction
@@ -18,7 +19,8 @@ from portal.models.users import (
 )
 
 __all__ = [
-    "Affiliate", "AffiliateCredit", "ApplicationRequest", "AuditEvent", "Branch", "Card",
+    "Affiliate", "AffiliateCredit", "CarteraDraftLine", "CarteraUpload", "CarteraUploadLine",
+    "SlipAllocation", "ApplicationRequest", "AuditEvent", "Branch", "Card",
     "Company", "Credit", "Entity", "GatewayEvent", "GatewayTransaction", "Payment",
     "PaymentReview", "PaymentSlip", "KindergartenSlip", "LedgerAccount", "LedgerEntry",
     "LoginGuard", "Membership", "OtpChallenge", "OutboxMessage", "PasswordHistory",

@@ -1,5 +1,6 @@
 """Libranza credits of employers' workers and the monthly statements (Estado de Cartera)."""
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -93,3 +94,87 @@ class StatementLine(db.Model):
     statement = relationship("Statement", back_populates="lines")
     credit = relationship("Credit")
     worker = relationship("Worker")
+
+
+class CarteraUpload(db.Model):
+    """An Activos or Retirados file (or the browser draft) sent for a period's statement.
+    Validated whole by an RQ job; only a file without errors is 'processed'."""
+
+    __tablename__ = "cartera_uploads"
+    __table_args__ = (
+        CheckConstraint("kind in ('active', 'retired')", name="ck_uploads_kind"),
+        CheckConstraint("source in ('xlsx', 'browser')", name="ck_uploads_source"),
+        CheckConstraint("status in ('queued', 'processing', 'processed', 'invalid', 'failed', 'superseded')",
+                        name="ck_uploads_status"),
+        Index("ix_uploads_statement_kind", "statement_id", "kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(8), default="xlsx")
+    filename: Mapped[str | None] = mapped_column(String(200))
+    content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(default=0)
+    content = mapped_column(LargeBinary, nullable=True)  # kept to hand it back with errors
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    errors_json: Mapped[str | None] = mapped_column(Text)
+    total_amount = mapped_column(Money, nullable=False, default=0)
+    credits_count: Mapped[int] = mapped_column(default=0)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
+    processed_at: Mapped[object | None] = mapped_column(UtcDateTime)
+
+    statement = relationship("Statement")
+
+
+class CarteraUploadLine(db.Model):
+    """What a processed upload says for one credit: Aplica Mora and Valor a Pagar."""
+
+    __tablename__ = "cartera_upload_lines"
+    __table_args__ = (
+        UniqueConstraint("upload_id", "line_id", name="uq_upload_lines"),
+        CheckConstraint("amount >= 0", name="ck_upload_lines_amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("cartera_uploads.id", ondelete="CASCADE"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("statement_lines.id"), index=True)
+    apply_arrears: Mapped[bool] = mapped_column(default=False)
+    amount = mapped_column(Money, nullable=False)
+
+
+class CarteraDraftLine(db.Model):
+    """Editing in the browser: each change to a row is saved here at once."""
+
+    __tablename__ = "cartera_draft_lines"
+    __table_args__ = (
+        UniqueConstraint("line_id", name="uq_draft_lines_line"),
+        CheckConstraint("amount >= 0", name="ck_draft_lines_amount"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("statement_lines.id"))
+    apply_arrears: Mapped[bool] = mapped_column(default=False)
+    amount = mapped_column(Money, nullable=False)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SlipAllocation(db.Model):
+    """How a paid volante was spread over one worker's credit (written once per slip)."""
+
+    __tablename__ = "slip_allocations"
+    __table_args__ = (
+        UniqueConstraint("slip_id", "line_id", name="uq_slip_allocations"),
+        CheckConstraint("to_instalment >= 0 and to_arrears >= 0 and unapplied >= 0", name="ck_alloc_money"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slip_id: Mapped[int] = mapped_column(ForeignKey("payment_slips.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("statement_lines.id"), index=True)
+    paid = mapped_column(Money, nullable=False)
+    to_instalment = mapped_column(Money, nullable=False)
+    to_arrears = mapped_column(Money, nullable=False)
+    unapplied = mapped_column(Money, nullable=False)
+    explanation: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,5 +1,5 @@
 """Pagos Express, merchant side: payments, the staff review queue, payment slips."""
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -73,6 +73,9 @@ class PaymentSlip(db.Model):
     __table_args__ = (
         CheckConstraint("amount > 0", name="ck_slips_amount"),
         CheckConstraint("status in ('open', 'paid', 'expired', 'void')", name="ck_slips_status"),
+        # Never two open volantes for one statement.
+        Index("uq_slips_one_open", "statement_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)  # "EL-3"
@@ -86,6 +89,10 @@ class PaymentSlip(db.Model):
     expires_at: Mapped[object] = mapped_column(UtcDateTime)
     paid_at: Mapped[object | None] = mapped_column(UtcDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The processed Activos / Retirados uploads whose amounts this volante collects.
+    active_upload_id: Mapped[int | None] = mapped_column(ForeignKey("cartera_uploads.id"))
+    retired_upload_id: Mapped[int | None] = mapped_column(ForeignKey("cartera_uploads.id"))
+    allocated_at: Mapped[object | None] = mapped_column(UtcDateTime)
 
     entity = relationship("Entity")
     branch = relationship("Branch")
