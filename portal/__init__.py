@@ -33,6 +33,7 @@ def create_app(test_config=None):
 
 def _register_blueprints(app):
     from portal.blueprints.auth import bp as auth_bp
+    from portal.blueprints.cartera import bp as cartera_bp
     from portal.blueprints.conexion import bp as conexion_bp
     from portal.blueprints.gateway import bp as gateway_bp
     from portal.blueprints.hanna import bp as hanna_bp
@@ -43,6 +44,7 @@ def _register_blueprints(app):
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(hanna_bp, url_prefix="/hanna")
+    app.register_blueprint(cartera_bp, url_prefix="/hanna/empresas/cartera")
     app.register_blueprint(pagos_bp, url_prefix="/pagos-express")
     app.register_blueprint(conexion_bp, url_prefix="/empresas")
     app.register_blueprint(staff_bp, url_prefix="/personal")

@@ -17,6 +17,7 @@ LOGIN_VIEWS = {
     "conexion": "auth.corporate_login",
     "staff": "auth.staff_login",
     "hanna": "auth.hanna_login",
+    "cartera": "auth.hanna_login",
 }
 # Pages a corporate user may open before accepting the terms / changing the password.
 FIRST_LOGIN_OPEN = {"auth.terms", "auth.forced_password_change", "auth.logout",

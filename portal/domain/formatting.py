@@ -16,11 +16,14 @@ def to_money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def money(value, cents=False) -> str:
-    """$ 1.752.770 (default) or $ 175.277,00 (cents=True)."""
+def money(value, cents=None) -> str:
+    """$ 1.752.770, or $ 150.000,50 when there are centavos (never hidden by rounding);
+    cents=True always shows them: $ 175.277,00."""
     if value is None:
         return ""
     amount = to_money(value)
+    if cents is None:
+        cents = amount != amount.to_integral_value()
     pattern = "¤ #,##0.00" if cents else "¤ #,##0"
     return format_currency(amount, "COP", locale="es_CO", format=pattern, currency_digits=False)
 

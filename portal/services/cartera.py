@@ -1,0 +1,85 @@
+"""Estado de Cartera (manual 000): an employer branch's statements per period and their
+summaries — Documentos Por Pagar, Documentos Procesados, Cuadre Cartera."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import (CarteraUpload, PaymentSlip, SlipAllocation, Statement, StatementLine)
+
+KIND_LABELS = {"active": "Activo", "retired": "Retirado"}
+
+
+def statements_of(branch):
+    """The periods that have a statement, newest first."""
+    return db.session.scalars(select(Statement).where(Statement.branch_id == branch.id)
+                              .order_by(Statement.period.desc())).all()
+
+
+def statement_of(branch, period):
+    """Object-level check: the statement of this branch (and so of the user's entity)."""
+    return db.session.scalars(select(Statement).where(Statement.branch_id == branch.id,
+                                                      Statement.period == period)).first()
+
+
+@dataclass(frozen=True)
+class ToPay:
+    id: int
+    due_date: object
+    credits: int
+    balance: Decimal
+    discount: Decimal
+
+
+def to_pay(statement):
+    credits, balance, discount = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(StatementLine.balance), 0),
+               func.coalesce(func.sum(StatementLine.instalment), 0))
+        .where(StatementLine.statement_id == statement.id)).one()
+    return ToPay(statement.id, statement.due_date, credits, Decimal(balance), Decimal(discount))
+
+
+@dataclass(frozen=True)
+class Processed:
+    number: int
+    kind: str
+    credits: int
+    amount: Decimal
+    paid: bool
+
+
+def processed(statement):
+    """Uploads processed for this period, and whether a paid volante collected them."""
+    paid_uploads = set()
+    for active, retired in db.session.execute(
+            select(PaymentSlip.active_upload_id, PaymentSlip.retired_upload_id)
+            .where(PaymentSlip.statement_id == statement.id, PaymentSlip.status == "paid")):
+        paid_uploads.update({active, retired})
+    uploads = db.session.scalars(
+        select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
+                                    CarteraUpload.status == "processed")
+        .order_by(CarteraUpload.id)).all()
+    return [Processed(u.id, KIND_LABELS[u.kind], u.credits_count, u.total_amount,
+                      u.id in paid_uploads) for u in uploads]
+
+
+@dataclass(frozen=True)
+class Balance:
+    discount: Decimal
+    applied: Decimal
+
+    @property
+    def difference(self):
+        return self.discount - self.applied
+
+
+def balance_check(statement):
+    """Cuadre Cartera: what the period asked for against what paid volantes applied."""
+    discount = db.session.scalar(select(func.coalesce(func.sum(StatementLine.instalment), 0))
+                                 .where(StatementLine.statement_id == statement.id))
+    applied = db.session.scalar(
+        select(func.coalesce(func.sum(SlipAllocation.to_instalment + SlipAllocation.to_arrears), 0))
+        .join(PaymentSlip, PaymentSlip.id == SlipAllocation.slip_id)
+        .where(PaymentSlip.statement_id == statement.id))
+    return Balance(Decimal(discount), Decimal(applied))
