@@ -19,7 +19,7 @@ def run_worker(burst):
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-    from rq import Worker
+    from rq import SimpleWorker
 
     from portal import create_app, jobs, queue
 
@@ -27,7 +27,9 @@ def run_worker(burst):
     jobs.use_app(app)
     queues = [queue.get_queue(name, app) for name in app.config["RQ_QUEUES"]]
     # The scheduler moves retried jobs (e.g. a gateway event's backoff) back to the queue.
-    Worker(queues, connection=queue.connection(app)).work(burst=burst, logging_level="INFO",
+    # SimpleWorker runs jobs in this process instead of forking one per job: a payment
+    # event is applied ~100 ms sooner. Jobs are short, take ids and open their own context.
+    SimpleWorker(queues, connection=queue.connection(app)).work(burst=burst, logging_level="INFO",
                                                           with_scheduler=True)
 
 
@@ -42,7 +44,7 @@ def run_cron():
 
     app = create_app()
     scheduler = CronScheduler(connection=queue.connection(app), logging_level="INFO")
-    scheduler.register(jobs.reconcile_payments, "default",
+    scheduler.register(jobs.reconcile_payments, "payments",
                        interval=app.config["RECONCILE_EVERY_SECONDS"])
     scheduler.start()
 

@@ -35,7 +35,8 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", f"unix://{VAR_DIR / 'redis.sock'}")
-    RQ_QUEUES = ["default"]
+    # Workers take jobs in this order: payments (gateway events, reconciliation) first.
+    RQ_QUEUES = ["payments", "default"]
 
     # Cookies and sessions: the cookie lives for the absolute limit, the server
     # record decides (idle 30 min, absolute 12 h, revoked on logout/lock/password change).
@@ -92,6 +93,7 @@ class Config:
     ]
     GATEWAY_MERCHANT_CODE = os.environ.get("GATEWAY_MERCHANT_CODE", "1706")
     GATEWAY_TERMINAL = os.environ.get("GATEWAY_TERMINAL", "000")
+    GATEWAY_PAY_RATE_LIMIT = os.environ.get("GATEWAY_PAY_RATE_LIMIT", "20 per minute")  # per IP
     RECONCILE_EVERY_SECONDS = int(os.environ.get("RECONCILE_EVERY_SECONDS", 60))
 
     TIMEZONE = "America/Bogota"

@@ -36,20 +36,20 @@ def get_queue(name="default", app=None):
     return Queue(name, connection=connection(app))
 
 
-def enqueue_after_commit(func, *ids, retry_intervals=None):
+def enqueue_after_commit(func, *ids, retry_intervals=None, queue_name="default"):
     """`func` is a dotted path or a function of portal.jobs; ids only, never objects.
     `retry_intervals` (seconds) makes RQ retry a failing job with that backoff."""
-    db.session.info.setdefault(_PENDING, []).append((func, ids, retry_intervals))
+    db.session.info.setdefault(_PENDING, []).append((func, ids, retry_intervals, queue_name))
 
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session):
     if session.in_nested_transaction():  # a savepoint: wait for the real commit
         return
-    for func, ids, retry_intervals in session.info.pop(_PENDING, []):
+    for func, ids, retry_intervals, queue_name in session.info.pop(_PENDING, []):
         retry = Retry(max=len(retry_intervals), interval=retry_intervals) if retry_intervals else None
         try:
-            get_queue().enqueue(func, *ids, retry=retry)
+            get_queue(queue_name).enqueue(func, *ids, retry=retry)
         except RedisError as exc:
             log.warning("Redis unavailable (%s): running %s%r inline", type(exc).__name__, func, ids)
             _run_inline(func, ids)

@@ -194,7 +194,7 @@ def _queue_event(tx):
     event = GatewayEvent(transaction_id=tx.id, url=url, body=json.dumps(as_api(tx)))
     db.session.add(event)
     db.session.flush()
-    enqueue_after_commit("portal.jobs.deliver_gateway_event", event.id,
+    enqueue_after_commit("portal.jobs.deliver_gateway_event", event.id, queue_name="payments",
                          retry_intervals=_config("GATEWAY_EVENT_RETRY_INTERVALS"))
     return event
 

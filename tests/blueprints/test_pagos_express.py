@@ -205,3 +205,24 @@ def test_a_forged_return_id_changes_nothing(client, paying_affiliate):
     db.session.expire_all()
     assert db.session.get(Payment, payment.id).status == "created"
     assert db.session.get(AffiliateCredit, credit.id).paid == 0
+
+
+def test_many_payments_keep_the_session_cookie_small(client, paying_affiliate):
+    _, credit = paying_affiliate
+    credit.balance = credit.debt = Decimal("100000000.00")
+    db.session.commit()
+    vouchers = []
+    for _ in range(12):
+        query = h.checkout_query(start_credit_payment(client, credit).headers["Location"])
+        vouchers.append(h.pay_with_card(client, query).headers["Location"])
+    assert len(client.get_cookie("portal_session").value) < 2500
+    assert client.get(vouchers[-1]).status_code == 200
+    assert client.get(vouchers[0]).status_code == 404  # only the last few stay viewable
+
+
+@pytest.mark.parametrize("app_config", [{"GATEWAY_PAY_RATE_LIMIT": "2 per minute"}])
+def test_the_checkout_rate_limit_is_a_setting(client, paying_affiliate, app_config):
+    _, credit = paying_affiliate
+    query = h.checkout_query(start_credit_payment(client, credit).headers["Location"])
+    statuses = [h.pay_with_card(client, query, number="abc").status_code for _ in range(3)]
+    assert statuses == [422, 422, 429]

@@ -13,7 +13,10 @@ from portal.extensions import limiter
 from portal.services import acquirer
 from portal.web import render
 
-REMEMBERED = "gateway_transactions"
+# The last few transactions paid in this browser, with their checkout (for "Intentar con
+# otro medio de pago"); bounded, so the session cookie stays small.
+REMEMBERED = "gateway_checkouts"
+REMEMBER_LAST = 5
 
 
 def _checkout_or_refusal():
@@ -38,8 +41,13 @@ def _page(checkout, card=None, pse=None, method=None, status=200):
 
 
 def _remember(tx, checkout):
-    session[REMEMBERED] = (session.get(REMEMBERED, []) + [tx.public_id])[-20:]
-    session[f"gw_checkout:{tx.public_id}"] = urlencode(checkout.query())
+    kept = [pair for pair in session.get(REMEMBERED, []) if pair[0] != tx.public_id]
+    session[REMEMBERED] = (kept + [[tx.public_id, urlencode(checkout.query())]])[-REMEMBER_LAST:]
+
+
+def _remembered(public_id):
+    """The checkout query of a transaction paid in this browser, else None."""
+    return dict(session.get(REMEMBERED, [])).get(public_id)
 
 
 @bp.get("/checkout")
@@ -67,7 +75,7 @@ def _paid(tx, checkout):
 
 
 @bp.post("/checkout/tarjeta")
-@limiter.limit("20 per minute")
+@limiter.limit(lambda: current_app.config["GATEWAY_PAY_RATE_LIMIT"])
 def pay_card():
     checkout, refusal = _payable_checkout()
     if refusal:
@@ -89,7 +97,7 @@ def pay_card():
 
 
 @bp.post("/checkout/pse")
-@limiter.limit("20 per minute")
+@limiter.limit(lambda: current_app.config["GATEWAY_PAY_RATE_LIMIT"])
 def pay_pse():
     checkout, refusal = _payable_checkout()
     if refusal:
@@ -105,11 +113,12 @@ def pay_pse():
 @bp.get("/transacciones/<public_id>")
 def voucher(public_id):
     """'Resultado de la Transacción - Voucher', only in the browser that paid."""
-    if public_id not in session.get(REMEMBERED, []):
+    retry_query = _remembered(public_id)
+    if retry_query is None:
         abort(404)
     tx = acquirer.find(public_id) or abort(404)
     context = dict(tx=tx, total=from_cents(tx.amount_in_cents),
-                   retry_query=session.get(f"gw_checkout:{public_id}"),
+                   retry_query=retry_query,
                    back_url=_back_url(tx), fund=current_app.config)
     return render("gateway/voucher.html", partial="gateway/_voucher_body.html", **context)
 
