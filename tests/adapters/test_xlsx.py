@@ -1,0 +1,386 @@
+"""Cartera xlsx files: built (protected, text ids, S/N list), read back safely, every bad
+file an employer (or an attacker) may send, and LibreOffice's round trip."""
+import io
+import shutil
+import struct
+import subprocess
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.adapters import xlsx
+from portal.domain import cartera_layout as cl
+
+D = Decimal
+MB = 1024 * 1024
+
+
+def line(n, kind="active", **changes):
+    values = dict(credit_number=f"LI-{1000 + n}", id_number=f"00{7200000 + n}", first_name="Ana María",
+                  last_name=f"Pérez {n}", kind=kind, balance=D("1752770.00"), instalment=D("175277.00"),
+                  arrears_days=30 if n % 3 == 0 else 0, arrears=D("4381.93") if n % 3 == 0 else D("0.00"),
+                  principal=D("2000000.00"), credit_date=date(2023, 3, 5),
+                  retired_on=date(2024, 2, 1) if kind == "retired" else None)
+    values.update(changes)
+    return cl.CarteraLine(**values)
+
+
+LINES = [line(n) for n in range(1, 9)] + [line(n, "retired") for n in range(9, 12)]
+
+
+@pytest.fixture(scope="module")
+def files():
+    return xlsx.build_statement_files(LINES)
+
+
+def sheet(data):
+    return openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+
+
+def edit(data, change):
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    change(wb.worksheets[0])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def upload(data, kind=cl.ACTIVOS, **limits):
+    read = xlsx.read_upload(data, **limits)
+    assert read.ok, read.error
+    return read, cl.check_upload(read.rows, LINES, kind, formula_cells=read.formula_cells)
+
+
+def replace_member(data, name, body=None, writer=None):
+    """The same xlsx with one member replaced (body bytes, or writer(file) streaming)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        for info in source.infolist():
+            if info.filename != name:
+                target.writestr(info.filename, source.read(info.filename))
+            elif writer is None:
+                target.writestr(name, body)
+            else:
+                with target.open(name, "w", force_zip64=True) as member:
+                    writer(member)
+    return out.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def with_rows(data, xml_rows):
+    body = zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
+    return replace_member(data, SHEET, body.replace(b"</sheetData>", xml_rows + b"</sheetData>"))
+
+
+# --- built files ------------------------------------------------------------------------
+
+def test_three_files_one_sheet_each(files):
+    assert set(files) == {"detalle", "activos", "retirados"}
+    assert [sheet(files[k]).title for k in cl.KINDS] == ["Detalle", "Activos", "Retirados"]
+
+
+def test_text_ids_keep_their_leading_zeros(files):
+    read, checked = upload(files["activos"])
+    assert read.rows[1][:3] == ["007200001", "Ana María Pérez 1", "LI-1001"]
+    assert checked.ok and len(checked.result.accepted) == 8
+    ws = sheet(files["activos"])
+    assert ws["A2"].data_type == "s" and ws["A2"].number_format == "@"
+    assert ws["C2"].data_type == "s" and ws["C2"].number_format == "@"
+
+
+def test_money_dates_and_days_formats(files):
+    ws = sheet(files["retirados"])
+    headers = [c.value for c in ws[1]]
+    row = {h: c for h, c in zip(headers, ws[2], strict=True)}
+    assert row["Saldo"].number_format == row["Valor a Pagar"].number_format == "#,##0.00"
+    assert row["Saldo"].value == 1752770 and row["Valor Mora"].value == 4381.93
+    assert row["Fecha Retiro"].number_format == "DD/MM/YYYY"
+    assert row["Días Mora"].number_format == "0"
+    assert ws.freeze_panes == "A2"
+
+
+@pytest.mark.parametrize("kind", cl.UPLOADABLE)
+def test_protected_with_only_the_two_columns_unlocked(files, kind):
+    ws = sheet(files[kind])
+    assert ws.protection.sheet and ws.protection.password
+    headers = [c.value for c in ws[1]]
+    assert all(c.protection.locked for c in ws[1])
+    for row in ws.iter_rows(min_row=2):
+        unlocked = {h for h, c in zip(headers, row, strict=True) if not c.protection.locked}
+        assert unlocked == {"Aplica Mora", "Valor a Pagar"}
+
+
+@pytest.mark.parametrize("kind", cl.UPLOADABLE)
+def test_aplica_mora_offers_s_or_n(files, kind):
+    ws = sheet(files[kind])
+    last = ws.max_row
+    flag = cl.column_letter(cl.layout(kind).index("aplica_mora"))
+    amount = cl.column_letter(cl.layout(kind).index("amount"))
+    rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert rules[f"{flag}2:{flag}{last}"].type == "list"
+    assert rules[f"{flag}2:{flag}{last}"].formula1 == '"S,N"'
+    assert rules[f"{amount}2:{amount}{last}"].type == "decimal"
+
+
+def test_detalle_is_read_only(files):
+    ws = sheet(files["detalle"])
+    assert ws.protection.sheet
+    assert all(c.protection.locked for row in ws.iter_rows() for c in row)
+    assert not ws.data_validations.dataValidation
+    assert ws.max_row == len(LINES) + 1
+
+
+def test_sheet_password_is_a_parameter():
+    a = xlsx.build_statement_file(LINES, cl.ACTIVOS, password="otra")
+    assert sheet(a).protection.password != sheet(xlsx.build_statement_file(LINES, cl.ACTIVOS)).protection.password
+
+
+@pytest.mark.parametrize("risky", ["=HYPERLINK(\"http://x\",\"y\")", "+57 300", "-1", "@SUM(A1)"])
+def test_values_that_look_like_formulas_stay_text(risky):
+    data = xlsx.build_statement_file([line(1, first_name=risky, last_name="")], cl.DETALLE)
+    cell = sheet(data)["C2"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (risky, "s", True)
+    read = xlsx.read_upload(data)
+    assert read.ok and read.formula_cells == [] and read.rows[1][2] == risky
+
+
+def test_control_characters_are_dropped_and_markup_escaped():
+    data = xlsx.build_statement_file([line(1, first_name="A\x01<b>&", last_name="")], cl.DETALLE)
+    assert xlsx.read_upload(data).rows[1][2] == "A<b>&"
+
+
+def test_an_empty_statement_still_makes_valid_files():
+    for kind in cl.KINDS:
+        read = xlsx.read_upload(xlsx.build_statement_file([], kind))
+        assert read.ok and read.rows == [cl.layout(kind).headers]
+
+
+# --- files refused before parsing -----------------------------------------------------
+
+@pytest.mark.parametrize("data,words", [
+    (b"", "El archivo está vacío"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "parece un libro de Excel 97-2003 (.xls)"),
+    ("Identificación;Nombre;Valor\n007;Ana María;175.277\n".encode("latin-1"), "es un archivo de texto (CSV)"),
+    (b"\xef\xbb\xbfIdentificaci\xc3\xb3n,Valor\r\n007,1\r\n", "es un archivo de texto (CSV)"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "es un PDF"),
+    (b"<html><body>hola</body></html>", "es una página web"),
+    (bytes(range(256)) * 4, "su contenido no corresponde a un libro de Excel"),
+    (b"PK\x03\x04" + b"\0" * 100, "dañado o incompleto"),
+])
+def test_not_an_xlsx(data, words):
+    result = xlsx.read_upload(data)
+    assert not result.ok and words in result.error
+    if data:
+        assert result.error.startswith("El archivo no es un Excel .xlsx válido")
+
+
+def test_other_zips_are_not_xlsx():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("fotos/a.txt", "hola")
+    assert "es un archivo comprimido (.zip)" in xlsx.read_upload(out.getvalue()).error
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<x/>")
+    assert "OpenDocument (.ods)" in xlsx.read_upload(out.getvalue()).error
+
+
+def test_a_20_mb_file_is_refused_by_size():
+    result = xlsx.read_upload(b"PK\x03\x04" + b"\0" * (20 * MB), max_bytes=10 * MB)
+    assert result.error == "El archivo pesa 20 MB; el máximo permitido es 10 MB."
+
+
+def test_a_zip_bomb_is_refused_from_its_declared_sizes(files):
+    def zeros(member):
+        block = b"\0" * MB
+        for _ in range(200):
+            member.write(block)
+
+    bomb = replace_member(files["activos"], SHEET, writer=zeros)
+    assert len(bomb) < 1 * MB  # 200 MB of zeros, compressed
+    result = xlsx.read_upload(bomb)
+    assert not result.ok and "posible «bomba zip»" in result.error
+
+
+def test_a_highly_compressed_member_is_refused_by_ratio(files):
+    bomb = replace_member(files["activos"], SHEET, b"<worksheet>" + b" " * (5 * MB) + b"</worksheet>")
+    assert "bomba zip" in xlsx.read_upload(bomb).error
+
+
+def test_a_member_that_lies_about_its_size_is_refused(files):
+    data = replace_member(files["activos"], SHEET, b"\0" * (8 * MB))
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET)
+    patched = bytearray(data)
+    struct.pack_into("<I", patched, info.header_offset + 22, 1000)  # local header: uncompressed size
+    central = data.rfind(SHEET.encode()) - 46  # the name's last occurrence is in the central directory
+    assert data[central:central + 4] == b"PK\x01\x02"
+    struct.pack_into("<I", patched, central + 24, 1000)  # central directory: uncompressed size
+    assert zipfile.ZipFile(io.BytesIO(bytes(patched))).getinfo(SHEET).file_size == 1000
+    result = xlsx.read_upload(bytes(patched), max_ratio=10**6)
+    assert not result.ok and "dañado o fue manipulado" in result.error
+
+
+def test_too_many_rows():
+    data = xlsx.build_statement_file([line(n) for n in range(1, 31)], cl.ACTIVOS)
+    assert xlsx.read_upload(data, max_rows=10).error == "El archivo tiene 30 filas de datos; el máximo es 10."
+    assert xlsx.read_upload(data, max_rows=30).ok
+
+
+@pytest.mark.parametrize("cells,words", [
+    (b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', "filas de datos"),
+    (b'<row r="40"><c r="BZ40"><v>1</v></c></row>', "columnas; el máximo es 50"),
+    (b'<row r="40"><c><v>1</v></c></row>', "celdas sin referencia"),
+    (b'<row r="40"><c s="1" r="A40"><v>1</v></c></row>', "celdas sin referencia"),
+    (b'<row r="40"><x:c xmlns:x="urn:x"><v>1</v></x:c></row>', "celdas sin referencia"),
+])
+def test_cells_far_away_or_without_a_place_are_refused_before_parsing(files, cells, words):
+    result = xlsx.read_upload(with_rows(files["activos"], cells))
+    assert not result.ok and words in result.error
+
+
+def test_an_empty_workbook():
+    out = io.BytesIO()
+    openpyxl.Workbook().save(out)
+    assert xlsx.read_upload(out.getvalue()).error == "El archivo está vacío: no tiene títulos ni filas."
+
+
+# --- files that parse but break the rules ----------------------------------------------
+
+def test_added_column(files):
+    def change(ws):
+        ws.insert_cols(4)
+        ws["D1"] = "Observaciones"
+    _, checked = upload(edit(files["activos"], change))
+    assert checked.structure.code == "added" and "«Observaciones» (columna D)" in checked.structure.message
+
+
+def test_renamed_header(files):
+    _, checked = upload(edit(files["activos"], lambda ws: ws.cell(1, 7, "Mora")))
+    assert checked.structure.code == "renamed"
+    assert "la columna G debe llamarse «Valor Mora» y se llama «Mora»" in checked.structure.message
+
+
+def test_reordered_columns(files):
+    def change(ws):
+        for row in ws.iter_rows():
+            row[3].value, row[4].value = row[4].value, row[3].value
+    _, checked = upload(edit(files["activos"], change))
+    assert checked.structure.code == "reordered" and checked.structure.column == "Saldo"
+
+
+def test_removed_column(files):
+    _, checked = upload(edit(files["activos"], lambda ws: ws.delete_cols(7)))
+    assert checked.structure.code == "removed" and checked.structure.column == "Valor Mora"
+
+
+def test_wrong_tab(files):
+    _, checked = upload(files["retirados"], cl.ACTIVOS)
+    assert checked.structure.code == "wrong_kind"
+
+
+@pytest.mark.parametrize("cell,value,column,words", [
+    ("D2", 1000, "Saldo", "no se puede modificar"),
+    ("A3", 7200002, "Identificación", "se perdieron los ceros a la izquierda"),
+    ("I2", "abc", "Valor a Pagar", "«abc» no es un valor numérico"),
+    ("I2", -5, "Valor a Pagar", "no puede ser negativo"),
+    ("H2", "Si", "Aplica Mora", "«Si» no es válido"),
+    ("I2", 9_999_999, "Valor a Pagar", "supera el saldo"),
+    ("C2", "LI-0000", "Nro Crédito", "no pertenece a este estado de cartera"),
+])
+def test_row_errors(files, cell, value, column, words):
+    _, checked = upload(edit(files["activos"], lambda ws: ws.__setitem__(cell, value)))
+    assert checked.structure is None
+    errors = checked.result.errors
+    assert [(e.row, e.column) for e in errors] == [(int(cell[1:]), column)]
+    assert words in errors[0].reason
+
+
+@pytest.mark.parametrize("cell,column", [("I2", "Valor a Pagar"), ("D3", "Saldo")])
+def test_a_formula_is_found_though_the_reader_only_sees_its_cached_value(files, cell, column):
+    data = edit(files["activos"], lambda ws: ws.__setitem__(cell, "=1+1"))
+    read, checked = upload(data)
+    row, col = int(cell[1:]), cl.column_index(cell[0])
+    assert read.formula_cells == [(row, col)]
+    assert [(e.row, e.column) for e in checked.result.errors] == [(row, column)]
+    assert "fórmula no permitida" in checked.result.errors[0].reason
+
+
+def test_the_file_comes_back_with_an_errors_column_and_can_be_uploaded_again(files):
+    data = edit(files["activos"], lambda ws: (ws.__setitem__("I2", "abc"), ws.__setitem__("H3", "X"),
+                                              ws.__setitem__("I3", -1)))
+    _, checked = upload(data)
+    back = xlsx.with_error_column(data, checked.result.errors)
+    ws = sheet(back)
+    assert ws["J1"].value == "Errores"
+    assert ws["J2"].value == "Valor a Pagar: «abc» no es un valor numérico; escriba solo números, por ejemplo 175277 o 175.277,50"
+    assert ws["J3"].value.startswith("Aplica Mora: «X» no es válido; escriba S o N; Valor a Pagar: el valor a pagar no")
+    assert ws["J4"].value is None
+    assert ws["I2"].fill.fgColor.rgb.endswith("F8CBAD")
+    assert ws.protection.sheet  # still protected
+
+    fixed = edit(back, lambda ws: (ws.__setitem__("I2", 100), ws.__setitem__("H3", "N"), ws.__setitem__("I3", 0)))
+    _, again = upload(fixed)
+    assert again.ok and again.result.accepted["LI-1001"].amount == D("100.00")
+    # a second round reuses the column instead of adding another
+    twice = xlsx.with_error_column(back, checked.result.errors[:1])
+    ws = sheet(twice)
+    assert ws["J1"].value == "Errores" and ws["K1"].value is None and ws["J3"].value is None
+
+
+def test_the_same_content_is_recognised_after_a_new_save(files):
+    _, first = upload(files["activos"])
+    resaved = edit(files["activos"], lambda ws: None)
+    _, second = upload(resaved)
+    assert cl.file_hash(files["activos"]) != cl.file_hash(resaved)
+    assert first.result.content_key() == second.result.content_key()
+
+
+# --- LibreOffice ----------------------------------------------------------------------
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (Debian package "
+                    "libreoffice-calc-nogui); bin/test installs it")
+def test_a_file_edited_and_saved_by_libreoffice_is_accepted(files, tmp_path):
+    edited = edit(files["activos"], lambda ws: (ws.__setitem__("I2", "150.000,50"), ws.__setitem__("H3", "n")))
+    source = tmp_path / "in" / "activos.xlsx"
+    source.parent.mkdir()
+    source.write_bytes(edited)
+    out = tmp_path / "out"
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(source)],
+                   check=True, timeout=180, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    saved = (out / "activos.xlsx").read_bytes()
+    assert saved != edited
+    read, checked = upload(saved)
+    assert checked.ok, (checked.structure, checked.result and checked.result.errors[:3])
+    accepted = checked.result.accepted
+    assert len(accepted) == 8
+    assert accepted["LI-1001"].amount == D("150000.50")
+    assert accepted["LI-1002"].aplica_mora is False
+    assert read.rows[1][0] == "007200001"
+    protected = sheet(saved)
+    assert protected.protection.sheet
+    assert [c.protection.locked for c in protected[2]][-2:] == [False, False]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_files_are_refused_never_raised(files, data):
+    raw = bytearray(files["activos"])
+    for _ in range(data.draw(st.integers(1, 8))):
+        at = data.draw(st.integers(0, len(raw) - 1))
+        raw[at] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(len(raw) // 2, len(raw)))
+    result = xlsx.read_upload(bytes(raw[:cut]))
+    assert result.ok or result.error
