@@ -5,8 +5,12 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from portal.adapters import xlsx
+from portal.domain import cartera_layout as layout
 from portal.extensions import db
-from portal.models import (CarteraUpload, PaymentSlip, SlipAllocation, Statement, StatementLine)
+from portal.models import (CarteraUpload, Credit, PaymentSlip, SlipAllocation, Statement,
+                           StatementLine, Worker)
+from portal.services import audit
 
 KIND_LABELS = {"active": "Activo", "retired": "Retirado"}
 
@@ -83,3 +87,29 @@ def balance_check(statement):
         .join(PaymentSlip, PaymentSlip.id == SlipAllocation.slip_id)
         .where(PaymentSlip.statement_id == statement.id))
     return Balance(Decimal(discount), Decimal(applied))
+
+
+# --- the three files -----------------------------------------------------------------------
+
+def cartera_lines(statement):
+    """The statement's lines as the files show them, by worker name."""
+    rows = db.session.execute(
+        select(StatementLine, Credit, Worker)
+        .join(Credit, Credit.id == StatementLine.credit_id)
+        .join(Worker, Worker.id == StatementLine.worker_id)
+        .where(StatementLine.statement_id == statement.id)
+        .order_by(Worker.last_name, Worker.first_name, Credit.number)).all()
+    return [layout.CarteraLine(
+        credit_number=credit.number, id_number=worker.id_number, first_name=worker.first_name,
+        last_name=worker.last_name, kind=line.kind, balance=line.balance,
+        instalment=line.instalment, arrears_days=line.arrears_days, arrears=line.arrears,
+        principal=credit.principal, credit_date=credit.granted_on, retired_on=worker.retired_on,
+        id_type=worker.id_type) for line, credit, worker in rows]
+
+
+def statement_file(user, statement, kind):
+    """(file name, xlsx bytes) of Detalle, Activos or Retirados; the download is audited."""
+    data = xlsx.build_statement_file(cartera_lines(statement), kind)
+    audit.record("cartera.file_downloaded", user, subject=f"statement:{statement.id}", kind=kind)
+    db.session.commit()
+    return f"{kind}_{statement.period}_sucursal_{statement.branch_id}.xlsx", data

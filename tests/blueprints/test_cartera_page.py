@@ -90,3 +90,38 @@ def test_without_empresas_approval_it_is_403(app):
 def test_signed_out_goes_to_the_hanna_login(client):
     response = client.get("/hanna/empresas/cartera/")
     assert response.status_code == 303 and response.headers["Location"].startswith("/hanna/ingresar")
+
+
+@pytest.mark.parametrize("archivo,rows", [("detalle", 2), ("activos", 2), ("retirados", 0)])
+def test_the_three_files_download_as_protected_xlsx(client, employer, archivo, rows):
+    import io
+
+    import openpyxl
+
+    from portal.domain import cartera_layout as layout
+    from portal.models import AuditEvent
+
+    response = client.get(f"/hanna/empresas/cartera/2026-09/archivos/{archivo}.xlsx")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith(f"attachment; filename={archivo}_2026-09")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0]
+    headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert headers == [c.header for c in layout.layout(archivo).columns]
+    assert sheet.max_row - 1 == rows
+    assert sheet.protection.sheet
+    if rows:
+        ids = [str(sheet.cell(row=r, column=headers.index("Identificación") + 1).value) for r in range(2, rows + 2)]
+        assert all(i.startswith("0") for i in ids)  # leading zeros survive: text cells
+    assert db.session.query(AuditEvent).filter_by(action="cartera.file_downloaded").count() == 1
+
+
+def test_files_of_unknown_kinds_or_other_branches_are_404(client, employer):
+    assert client.get("/hanna/empresas/cartera/2026-09/archivos/otros.xlsx").status_code == 404
+    assert client.get("/hanna/empresas/cartera/2026-07/archivos/detalle.xlsx").status_code == 404
+
+
+def test_the_page_links_the_downloads(client, employer):
+    body = client.get("/hanna/empresas/cartera/2026-09").get_data(as_text=True)
+    for archivo in ("detalle", "activos", "retirados"):
+        assert f'href="/hanna/empresas/cartera/2026-09/archivos/{archivo}.xlsx"' in body
+    assert "próxima versión" not in body

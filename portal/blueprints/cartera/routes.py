@@ -1,14 +1,18 @@
 """Hanna › EMPRESAS › CRÉDITOS › Estado De Cartera (manual 000)."""
+import io
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, send_file, session, url_for
 from flask_login import current_user
 
 from portal.authz import require
 from portal.blueprints.cartera import bp
 from portal.blueprints.hanna.routes import BRANCH_KEY, requires_application
+from portal.domain.cartera_layout import KINDS as FILE_KINDS
 from portal.services import cartera, hanna
 from portal.web import render
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def with_branch(view):
@@ -51,3 +55,13 @@ def _period_page(statements, period):
         context.update(to_pay=cartera.to_pay(statement), processed=cartera.processed(statement),
                        balance=cartera.balance_check(statement))
     return render("cartera/index.html", partial="cartera/_period.html", **context)
+
+
+@bp.get("/<period>/archivos/<archivo>.xlsx")
+@with_branch
+def download(period, archivo):
+    statement = cartera.statement_of(g.branch, period)
+    if statement is None or archivo not in FILE_KINDS:
+        abort(404)
+    name, data = cartera.statement_file(current_user, statement, archivo)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
