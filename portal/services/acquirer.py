@@ -2,6 +2,7 @@
 public contract). The merchant never calls this directly; it goes through
 portal.adapters.gateway, so a real gateway can replace it."""
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -116,7 +117,7 @@ def by_reference(reference):
 
 def _new_transaction(checkout, method, ip, **fields):
     tx = GatewayTransaction(
-        public_id=f"tmp-{clock.utcnow().timestamp()}", reference=checkout.reference,
+        public_id=f"tmp-{secrets.token_hex(12)}", reference=checkout.reference,  # set below
         amount_in_cents=checkout.amount_in_cents, currency=checkout.currency, status="PENDING",
         payment_method_type=method, customer_email=checkout.customer_email or None,
         customer_name=checkout.customer_name or None, redirect_url=checkout.redirect_url or None,

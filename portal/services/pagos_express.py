@@ -5,9 +5,8 @@ from decimal import Decimal
 from portal.domain import clock
 from portal.domain import payments as rules
 from portal.extensions import db
-from portal.models import (AffiliateCredit, ApplicationRequest, KindergartenSlip, Payment,
-                           PaymentSlip)
-from portal.services import payments
+from portal.models import AffiliateCredit, KindergartenSlip, Payment, PaymentSlip
+from portal.services import hanna, payments
 
 
 def credits_for(affiliate):
@@ -31,9 +30,7 @@ def kindergarten_slip(slip_id):
 
 def employer_entity_id(user):
     """The entity whose slips a Hanna user may pay: only with EMPRESAS approved."""
-    approved = db.session.query(ApplicationRequest).filter_by(
-        user_id=user.id, application="EMPRESAS", status="approved").first()
-    return user.entity_id if approved else None
+    return user.entity_id if hanna.has_approved(user, "EMPRESAS") else None
 
 
 def employer_slips(user):
