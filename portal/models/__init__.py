@@ -1,5 +1,5 @@
 """SQLAlchemy tables, one module per aggregate. Import them all so Alembic sees them."""
-from portal.models.audit import AuditEvent, OutboxMessage
+from portal.models.audit import AuditEvent, OutboxAttachment, OutboxMessage
 from portal.models.cartera import (CarteraDraftLine, CarteraUpload, CarteraUploadLine, Credit,
                                    SlipAllocation, Statement, StatementLine, Worker)
 from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
@@ -23,7 +23,7 @@ __all__ = [
     "SlipAllocation", "ApplicationRequest", "AuditEvent", "Branch", "Card",
     "Company", "Credit", "Entity", "GatewayEvent", "GatewayTransaction", "Payment",
     "PaymentReview", "PaymentSlip", "KindergartenSlip", "LedgerAccount", "LedgerEntry",
-    "LoginGuard", "Membership", "OtpChallenge", "OutboxMessage", "PasswordHistory",
+    "LoginGuard", "Membership", "OtpChallenge", "OutboxAttachment", "OutboxMessage", "PasswordHistory",
     "PendingForm", "Product", "Statement", "StatementLine", "SubsidyOrder", "User",
     "UserSession", "Worker",
 ]

@@ -1,6 +1,6 @@
 """Audit trail and outbound messages (the dev outbox)."""
-from sqlalchemy import Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import UtcDateTime, utcnow
@@ -32,3 +32,17 @@ class OutboxMessage(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="stored")  # stored|sending|sent|failed
     sent_at: Mapped[object | None] = mapped_column(UtcDateTime)
     error: Mapped[str | None] = mapped_column(String(255))
+
+    attachments = relationship("OutboxAttachment", order_by="OutboxAttachment.id",
+                               cascade="all, delete-orphan")
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with an e-mail (the monthly Estado de Cartera files)."""
+
+    __tablename__ = "outbox_attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content = mapped_column(LargeBinary, nullable=False)

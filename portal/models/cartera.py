@@ -69,6 +69,7 @@ class Statement(db.Model):
     period: Mapped[str] = mapped_column(String(7))
     due_date: Mapped[object] = mapped_column(Date)
     created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
+    files_sent_at: Mapped[object | None] = mapped_column(UtcDateTime)  # the monthly e-mail
 
     lines = relationship("StatementLine", back_populates="statement", order_by="StatementLine.id")
 
@@ -114,6 +115,8 @@ class CarteraUpload(db.Model):
     source: Mapped[str] = mapped_column(String(8), default="xlsx")
     filename: Mapped[str | None] = mapped_column(String(200))
     content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Same accepted data, however the file was saved: a re-upload needs confirmation.
+    content_key: Mapped[str | None] = mapped_column(String(64), index=True)
     size_bytes: Mapped[int] = mapped_column(default=0)
     content = mapped_column(LargeBinary, nullable=True)  # kept to hand it back with errors
     status: Mapped[str] = mapped_column(String(10), default="queued")
@@ -175,6 +178,7 @@ class SlipAllocation(db.Model):
     paid = mapped_column(Money, nullable=False)
     to_instalment = mapped_column(Money, nullable=False)
     to_arrears = mapped_column(Money, nullable=False)
+    to_principal = mapped_column(Money, nullable=False, default=0, server_default="0")
     unapplied = mapped_column(Money, nullable=False)
     explanation: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
