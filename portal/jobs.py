@@ -7,7 +7,7 @@ from flask import current_app, has_app_context
 import urllib.error
 import urllib.request
 
-from portal.services import acquirer, messaging, payments
+from portal.services import acquirer, cartera_uploads, messaging, payments
 
 _app = None
 
@@ -64,3 +64,9 @@ def deliver_gateway_event(event_id):
 def reconcile_payments():
     """Every minute (worker.py's cron): ask the acquirer about payments still waiting."""
     return payments.reconcile()
+
+
+@job
+def process_cartera_upload(upload_id):
+    """Check an Activos/Retirados file (or browser draft) whole: portal.services.cartera_uploads."""
+    return cartera_uploads.process(upload_id)

@@ -219,6 +219,8 @@ def build_statement_files(lines, kind=None, *, password=DEFAULT_SHEET_PASSWORD):
 # --- read ------------------------------------------------------------------------------
 
 NOT_XLSX = "El archivo no es un Excel .xlsx válido"
+BOMB = ("El archivo fue rechazado por seguridad: su contenido descomprimido es "
+        "desproporcionado (posible «bomba zip»).")
 
 
 @dataclass
@@ -448,41 +450,63 @@ def read_upload(data: bytes, max_bytes=DEFAULT_MAX_BYTES, max_rows=DEFAULT_MAX_R
         return _refuse(f"{NOT_XLSX}: el archivo está dañado o incompleto. Descárguelo de nuevo.")
 
 
-def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio):
+def precheck(data: bytes, max_bytes=DEFAULT_MAX_BYTES, *, max_members=DEFAULT_MAX_MEMBERS,
+             max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO):
+    """The cheap part of read_upload (size, signature, zip directory; nothing is
+    decompressed): a refusal in Spanish, or None. Lets a request refuse an obviously
+    wrong file at once, before it is stored and queued."""
+    try:
+        return _container(data, max_bytes, max_members, max_uncompressed, max_ratio)[0]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, ValueError, KeyError,
+            OSError, EOFError, NotImplementedError, UnicodeError):
+        return f"{NOT_XLSX}: el archivo está dañado o incompleto. Descárguelo de nuevo."
+
+
+def _container(data, max_bytes, max_members, max_uncompressed, max_ratio):
+    """(refusal or None, zip file, its members, their names)."""
     if not data:
-        return _refuse("El archivo está vacío: seleccione el archivo de Excel que descargó y diligenció.")
+        return _no("El archivo está vacío: seleccione el archivo de Excel que descargó y diligenció.")
     if len(data) > max_bytes:
-        return _refuse(f"El archivo pesa {_decimal_comma(len(data) / MB)} MB; el máximo permitido es "
-                       f"{_decimal_comma(max_bytes / MB)} MB.")
+        return _no(f"El archivo pesa {_decimal_comma(len(data) / MB)} MB; el máximo permitido es "
+                   f"{_decimal_comma(max_bytes / MB)} MB.")
     if not data.startswith(b"PK\x03\x04"):
-        return _refuse(_what_is_it(data))
+        return _no(_what_is_it(data))
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        return _refuse(f"{NOT_XLSX}: el archivo está dañado o incompleto. Descárguelo de nuevo.")
-    bomb = ("El archivo fue rechazado por seguridad: su contenido descomprimido es "
-            "desproporcionado (posible «bomba zip»).")
+        return _no(f"{NOT_XLSX}: el archivo está dañado o incompleto. Descárguelo de nuevo.")
     if len(infos) > max_members:
-        return _refuse(bomb)
+        return _no(BOMB)
     declared = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            return _refuse(f"{NOT_XLSX}: tiene partes cifradas. Guárdelo sin contraseña.")
+            return _no(f"{NOT_XLSX}: tiene partes cifradas. Guárdelo sin contraseña.")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            return _refuse(f"{NOT_XLSX}: usa una compresión no soportada.")
+            return _no(f"{NOT_XLSX}: usa una compresión no soportada.")
         declared += info.file_size
         if declared > max_uncompressed:
-            return _refuse(bomb)
+            return _no(BOMB)
         if info.file_size > RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
-            return _refuse(bomb)
+            return _no(BOMB)
     names = {i.filename for i in infos}
     if "mimetype" in names and b"opendocument" in zf.open("mimetype").read(100):
-        return _refuse(f"{NOT_XLSX}: es una hoja de cálculo OpenDocument (.ods). "
-                       "Guárdela como «Libro de Excel 2007-365 (.xlsx)».")
+        return _no(f"{NOT_XLSX}: es una hoja de cálculo OpenDocument (.ods). "
+                   "Guárdela como «Libro de Excel 2007-365 (.xlsx)».")
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        return _refuse(f"{NOT_XLSX}: es un archivo comprimido (.zip) u otro documento de Office.")
+        return _no(f"{NOT_XLSX}: es un archivo comprimido (.zip) u otro documento de Office.")
+    return None, zf, infos, names
 
+
+def _no(message):
+    return message, None, None, None
+
+
+def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio):
+    problem, zf, infos, names = _container(data, max_bytes, max_members, max_uncompressed, max_ratio)
+    if problem:
+        return _refuse(problem)
+    bomb = BOMB
     if any(i.file_size > MAX_INDEX_BYTES for i in infos if i.filename in _INDEX_PARTS):
         return _refuse(bomb)
     sheet_path = _first_sheet_path(zf)

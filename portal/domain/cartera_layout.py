@@ -652,27 +652,69 @@ def _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result):
             err(flag_at, reason, number)
     amount = None
     if amount_at not in bad_cols:
-        raw = cells[amount_at]
-        amount, reason = (Decimal(0), None) if _blank(raw) else parse_amount(raw)
+        amount, reason = check_amount(cells[amount_at], line, aplica)
         if reason:
             err(amount_at, reason, number)
-        elif amount < 0:
-            err(amount_at, "el valor a pagar no puede ser negativo", number)
-            amount = None
-        elif amount.as_tuple().exponent < -2:
-            err(amount_at, "el valor a pagar admite máximo dos decimales", number)
-            amount = None
-        elif line is not None and aplica is not None:
-            cap = line.owed(aplica)
-            if amount > cap:
-                limit = "el saldo más la mora" if aplica and line.arrears > 0 else "el saldo"
-                err(amount_at, f"el valor a pagar ({_pesos(amount)}) supera {limit} ({_pesos(cap)})", number)
-                amount = None
 
     if row_errors:
         result.errors.extend(row_errors)
     elif line is not None:  # (+ 0 turns a -0 into 0)
         result.accepted[number] = AcceptedRow(row_no, number, aplica, to_money(amount) + 0)
+
+
+def check_amount(raw, line, aplica):
+    """«Valor a Pagar» of one row: (Decimal, None) or (None, reason in Spanish). Empty is
+    0; never negative, at most two decimals, never above what the line owes (checked
+    only when the line and «Aplica Mora» are known)."""
+    amount, reason = (Decimal(0), None) if _blank(raw) else parse_amount(raw)
+    if reason:
+        return None, reason
+    if amount < 0:
+        return None, "el valor a pagar no puede ser negativo"
+    if amount.as_tuple().exponent < -2:
+        return None, "el valor a pagar admite máximo dos decimales"
+    if line is not None and aplica is not None:
+        cap = line.owed(aplica)
+        if amount > cap:
+            limit = "el saldo más la mora" if aplica and line.arrears > 0 else "el saldo"
+            return None, f"el valor a pagar ({_pesos(amount)}) supera {limit} ({_pesos(cap)})"
+    return to_money(amount) + 0, None
+
+
+def check_entry(line, aplica_mora, amount):
+    """A browser edit of one row, by the file's rules: ((aplica, amount), []) or
+    (None, [(column header, reason), ...])."""
+    errors = []
+    aplica, reason = parse_flag(aplica_mora)
+    if reason:
+        errors.append((APLICA_MORA, reason))
+    value, reason = check_amount(amount, line, aplica)
+    if reason:
+        errors.append((VALOR_A_PAGAR, reason))
+    return (None, errors) if errors else ((aplica, value), [])
+
+
+def check_draft(lines, kind, entries):
+    """What a browser draft pays, as a CheckResult like a file's. `lines`: CarteraLine
+    of the statement in the table's order; `entries`: credit number → (aplica, amount)
+    edited by the user (validated when saved, checked again here because the statement
+    may have changed since). A row never edited pays its default, as a file
+    downloaded and sent back unchanged. Row numbers are the table's (1, 2, ...)."""
+    spec = layout(kind)
+    result = CheckResult(kind)
+    position = 0
+    for line in lines:
+        if line.kind != spec.line_kind:
+            continue
+        position += 1
+        flag, amount = entries.get(line.credit_number) or (line.default_aplica_mora == YES, line.default_amount)
+        checked, errors = check_entry(line, YES if flag else NO, amount)
+        if errors:
+            result.errors.extend(RowError(position, column, reason, line.credit_number)
+                                 for column, reason in errors)
+        else:
+            result.accepted[line.credit_number] = AcceptedRow(position, line.credit_number, *checked)
+    return result
 
 
 @dataclass

@@ -105,8 +105,8 @@ class CarteraUpload(db.Model):
     __table_args__ = (
         CheckConstraint("kind in ('active', 'retired')", name="ck_uploads_kind"),
         CheckConstraint("source in ('xlsx', 'browser')", name="ck_uploads_source"),
-        CheckConstraint("status in ('queued', 'processing', 'processed', 'invalid', 'failed', 'superseded')",
-                        name="ck_uploads_status"),
+        CheckConstraint("status in ('queued', 'processing', 'processed', 'invalid', 'failed', 'superseded', "
+                        "'duplicate', 'cancelled')", name="ck_uploads_status"),
         Index("ix_uploads_statement_kind", "statement_id", "kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

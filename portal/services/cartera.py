@@ -79,11 +79,13 @@ class Balance:
 
 
 def balance_check(statement):
-    """Cuadre Cartera: what the period asked for against what paid volantes applied."""
+    """Cuadre Cartera: the period's instalments («Descuento») against what paid volantes
+    applied to them. Arrears and extra principal paid are not instalments: the
+    per-worker differences (cartera_slips.differences) show them."""
     discount = db.session.scalar(select(func.coalesce(func.sum(StatementLine.instalment), 0))
                                  .where(StatementLine.statement_id == statement.id))
     applied = db.session.scalar(
-        select(func.coalesce(func.sum(SlipAllocation.to_instalment + SlipAllocation.to_arrears), 0))
+        select(func.coalesce(func.sum(SlipAllocation.to_instalment), 0))
         .join(PaymentSlip, PaymentSlip.id == SlipAllocation.slip_id)
         .where(PaymentSlip.statement_id == statement.id))
     return Balance(Decimal(discount), Decimal(applied))
@@ -91,14 +93,17 @@ def balance_check(statement):
 
 # --- the three files -----------------------------------------------------------------------
 
-def cartera_lines(statement):
-    """The statement's lines as the files show them, by worker name."""
-    rows = db.session.execute(
-        select(StatementLine, Credit, Worker)
-        .join(Credit, Credit.id == StatementLine.credit_id)
-        .join(Worker, Worker.id == StatementLine.worker_id)
-        .where(StatementLine.statement_id == statement.id)
-        .order_by(Worker.last_name, Worker.first_name, Credit.number)).all()
+def cartera_lines(statement, credit_number=None):
+    """The statement's lines as the files show them, by worker name (only one credit's
+    line when `credit_number` is given)."""
+    query = (select(StatementLine, Credit, Worker)
+             .join(Credit, Credit.id == StatementLine.credit_id)
+             .join(Worker, Worker.id == StatementLine.worker_id)
+             .where(StatementLine.statement_id == statement.id)
+             .order_by(Worker.last_name, Worker.first_name, Credit.number))
+    if credit_number is not None:
+        query = query.where(Credit.number == credit_number)
+    rows = db.session.execute(query).all()
     return [layout.CarteraLine(
         credit_number=credit.number, id_number=worker.id_number, first_name=worker.first_name,
         last_name=worker.last_name, kind=line.kind, balance=line.balance,

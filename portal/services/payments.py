@@ -17,7 +17,7 @@ from portal.domain import payments as rules
 from portal.domain.formatting import money
 from portal.extensions import db
 from portal.models import AffiliateCredit, KindergartenSlip, Payment, PaymentReview, PaymentSlip
-from portal.services import audit, messaging
+from portal.services import audit, cartera_slips, messaging
 
 CHECKOUT_MINUTES = 30
 
@@ -151,7 +151,9 @@ def _apply_payment_slip(payment):
                                   PaymentSlip.status.in_(("open", "expired")))
         .values(status="paid", paid_at=clock.utcnow())
         .execution_options(synchronize_session=False)).rowcount
-    return None if changed else "El volante de pago ya estaba pagado o anulado; revisar el pago."
+    if not changed:
+        return "El volante de pago ya estaba pagado o anulado; revisar el pago."
+    return cartera_slips.allocate_paid_slip(payment.target_id, payment.amount)
 
 
 APPLIERS = {"affiliate_credit": _apply_affiliate_credit,

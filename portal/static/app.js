@@ -65,7 +65,8 @@
     }
     showError(text || "No pudimos completar la solicitud. Intente de nuevo en unos minutos.");
   });
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (e) {
+    if (e.detail && e.detail.elt && e.detail.elt.matches && e.detail.elt.matches("[data-upload]")) return;
     showError("No pudimos conectar con el portal. Revise su conexión a internet e intente de nuevo.");
   });
   document.addEventListener("htmx:beforeRequest", function () {
@@ -104,7 +105,8 @@
         // before it could mark the new code as expired.
         if (!el.isConnected) { clearInterval(el.portalTimer); return; }
         var left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
-        el.textContent = el.dataset.format === "mmss" ? fmt(left) : String(left);
+        el.textContent = el.dataset.format === "hhmmss" ? Math.floor(left / 3600) + ":" + fmt(left % 3600).padStart(5, "0")
+          : el.dataset.format === "mmss" ? fmt(left) : String(left);
         if (left === 0) {
           clearInterval(el.portalTimer);
           var expired = document.getElementById(el.dataset.onExpire || "");
@@ -126,6 +128,42 @@
     if (button.dataset.sent) { e.preventDefault(); return; }
     button.dataset.sent = "1";
     setTimeout(function () { button.disabled = true; button.setAttribute("aria-busy", "true"); }, 0);
+  });
+
+  // --- File uploads (Estado de Cartera): refuse a too-big file before sending it, show
+  // the bytes sent on a slow line, and offer "Reintentar" when the connection drops.
+  function uploadForm(e) {
+    var elt = e.detail && e.detail.elt;
+    return elt && elt.matches && elt.matches("form[data-upload]") ? elt : null;
+  }
+  function part(form, name) { return form.querySelector("[data-upload-" + name + "]"); }
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var form = uploadForm(e);
+    if (!form) return;
+    var file = form.querySelector("input[type=file]").files[0], max = parseInt(form.dataset.maxBytes || "0", 10);
+    part(form, "failed").hidden = true;
+    part(form, "toobig").hidden = !(file && max && file.size > max);
+    if (!part(form, "toobig").hidden) { e.preventDefault(); return; }
+    part(form, "progress").hidden = false;
+    part(form, "submit").disabled = true;
+  });
+  document.addEventListener("htmx:xhr:progress", function (e) {
+    var form = uploadForm(e);
+    if (!form || !e.detail.lengthComputable || !e.detail.total) return;
+    var pct = Math.min(100, Math.round(100 * e.detail.loaded / e.detail.total));
+    form.querySelector("[data-upload-progress] progress").value = pct;
+    part(form, "percent").textContent = pct + " %";
+  });
+  ["htmx:sendError", "htmx:timeout", "htmx:sendAbort"].forEach(function (name) {
+    document.addEventListener(name, function (e) {
+      var form = uploadForm(e);
+      if (!form) return;
+      var button = part(form, "submit");
+      part(form, "progress").hidden = true;
+      part(form, "failed").hidden = false;
+      button.disabled = false;
+      button.textContent = button.dataset.retryLabel || button.textContent;
+    });
   });
 
   // --- "Imprimir" on vouchers (no inline scripts: the CSP forbids them). ---

@@ -1,16 +1,22 @@
 """Hanna › EMPRESAS › CRÉDITOS › Estado De Cartera (manual 000)."""
 import io
 from functools import wraps
+from types import SimpleNamespace
 
-from flask import abort, current_app, g, redirect, request, send_file, session, url_for
+from flask import (abort, current_app, flash, g, make_response, redirect, render_template, request,
+                   send_file, session, url_for)
 from flask_login import current_user
 
 from portal.authz import require
 from portal.blueprints.cartera import bp
 from portal.blueprints.hanna.routes import BRANCH_KEY, requires_application
+from portal.domain import clock, paging
 from portal.domain.cartera_layout import KINDS as FILE_KINDS
+from portal.domain.cartera_layout import UPLOADABLE
 from portal.services import cartera, hanna
-from portal.web import render
+from portal.services import cartera_slips as slips
+from portal.services import cartera_uploads as uploads
+from portal.web import redirect_htmx_aware, render
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,9 +58,26 @@ def _period_page(statements, period):
                    entity=current_user.entity,
                    download_available="cartera.download" in current_app.view_functions)
     if statement is not None:
-        context.update(to_pay=cartera.to_pay(statement), processed=cartera.processed(statement),
-                       balance=cartera.balance_check(statement))
+        archivo = request.args.get("archivo") if request.args.get("archivo") in UPLOADABLE else "activos"
+        context.update(_summary_context(statement))
+        context.update(_panel_context(statement, archivo))
+        context.update(_slip_context(statement))
+        context["to_pay"] = cartera.to_pay(statement)
     return render("cartera/index.html", partial="cartera/_period.html", **context)
+
+
+def _summary_context(statement):
+    rows, total = slips.differences(statement)
+    return dict(processed=cartera.processed(statement), balance=cartera.balance_check(statement),
+                differences=rows, differences_total=total)
+
+
+@bp.get("/<period>/resumen")
+@with_branch
+def summary(period):
+    """Documentos Procesados and Cuadre Cartera, refreshed after an upload or a payment."""
+    statement = _statement_or_404(period)
+    return render_template("cartera/_summary.html", statement=statement, **_summary_context(statement))
 
 
 @bp.get("/<period>/archivos/<archivo>.xlsx")
@@ -65,3 +88,222 @@ def download(period, archivo):
         abort(404)
     name, data = cartera.statement_file(current_user, statement, archivo)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+# --- Documentos Subidos: a file, or the browser draft, checked by an RQ job --------------
+
+def _statement_or_404(period):
+    return cartera.statement_of(g.branch, period) or abort(404)
+
+
+def _panel_context(statement, archivo, upload=None, error=None):
+    return dict(statement=statement, archivo=archivo, error=error,
+                upload=upload or uploads.latest_upload(statement, archivo),
+                drafts=uploads.draft_count(statement, uploads.KIND_OF[archivo]),
+                max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
+
+
+def _panel(statement, archivo, upload=None, error=None, status=200):
+    context = _panel_context(statement, archivo, upload, error)
+    if request.htmx:
+        return render_template("cartera/_upload_panel.html", **context), status
+    if error:
+        flash(error, "error")
+    return redirect(url_for("cartera.period", period=statement.period, archivo=archivo, _anchor="subidos"), 303)
+
+
+@bp.get("/<period>/subidos/<archivo>")
+@with_branch
+def upload_panel(period, archivo):
+    if archivo not in UPLOADABLE:
+        abort(404)
+    return _panel(_statement_or_404(period), archivo)
+
+
+@bp.post("/<period>/subidos/<archivo>")
+@with_branch
+def upload_file(period, archivo):
+    statement = _statement_or_404(period)
+    if archivo not in UPLOADABLE:
+        abort(404)
+    sent = request.files.get("archivo")
+    if sent is None or not sent.filename:
+        return _panel(statement, archivo, error="Seleccione el archivo de Excel (.xlsx) que descargó y diligenció.",
+                      status=422)
+    try:
+        upload = uploads.submit_file(current_user, statement, archivo, sent.filename, sent.read())
+    except uploads.UploadRefused as refused:
+        return _panel(statement, archivo, error=str(refused), status=422)
+    return _panel(statement, archivo, upload=upload)
+
+
+@bp.errorhandler(413)
+def too_big(_error):
+    """Werkzeug refuses a body above MAX_CONTENT_LENGTH while the CSRF check reads it,
+    before the session is loaded: answer with the bare panel (no data of the branch)."""
+    args = request.view_args or {}
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    message = f"El archivo supera el tamaño máximo permitido de {limit} MB. No se cargó nada."
+    if args.get("archivo") not in UPLOADABLE or "period" not in args:
+        return render_template("errors/error.html", title="Archivo demasiado grande", message=message), 413
+    if not request.htmx:
+        flash(message, "error")
+        return redirect(url_for("cartera.period", period=args["period"], archivo=args["archivo"], _anchor="subidos"), 303)
+    return render_template("cartera/_upload_panel.html", statement=SimpleNamespace(period=args["period"]),
+                           archivo=args["archivo"], error=message, upload=None, drafts=0, max_mb=limit), 422
+
+
+@bp.get("/<period>/subidos/<int:upload_id>/estado")
+@with_branch
+def upload_status(period, upload_id):
+    """Polled by the progress bar (X-Portal-Poll). When the job ends, the page's
+    summary and volante sections are told to refresh (HX-Trigger)."""
+    statement = _statement_or_404(period)
+    upload = uploads.upload_of(statement, upload_id) or abort(404)
+    response = make_response(render_template("cartera/_upload.html", statement=statement, upload=upload,
+                                             archivo=uploads.FILE_OF[upload.kind]))
+    if upload.status not in uploads.ACTIVE_STATUSES:
+        response.headers["HX-Trigger"] = "cartera-changed"
+    return response
+
+
+@bp.app_template_global()
+def cartera_upload_view(upload):
+    """What _upload.html shows of an upload beyond its columns."""
+    return dict(progress=uploads.progress(upload), errors=uploads.errors_of(upload),
+                previous=uploads.previous_processed(upload) if upload.status == "duplicate" else None)
+
+
+@bp.post("/<period>/subidos/<int:upload_id>/<answer>")
+@with_branch
+def upload_answer(period, upload_id, answer):
+    statement = _statement_or_404(period)
+    upload = uploads.upload_of(statement, upload_id) or abort(404)
+    error = None
+    try:
+        if answer == "confirmar":
+            uploads.confirm_duplicate(current_user, upload)
+        elif answer == "cancelar":
+            uploads.cancel_duplicate(current_user, upload)
+        else:
+            abort(404)
+    except uploads.UploadRefused as refused:
+        error = str(refused)
+    response = _panel(statement, uploads.FILE_OF[upload.kind], upload=upload, error=error,
+                      status=422 if error else 200)
+    if request.htmx and not error:
+        response = make_response(response)
+        response.headers["HX-Trigger"] = "cartera-changed"
+    return response
+
+
+@bp.get("/<period>/subidos/<int:upload_id>/errores.xlsx")
+@with_branch
+def upload_errors_file(period, upload_id):
+    statement = _statement_or_404(period)
+    upload = uploads.upload_of(statement, upload_id) or abort(404)
+    found = uploads.error_file(current_user, upload) or abort(404)
+    name, data = found
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+# --- Volante de pago -------------------------------------------------------------------
+
+def _slip_context(statement, error=None):
+    slip = slips.open_slip(statement)
+    left = int((slip.expires_at - clock.utcnow()).total_seconds()) if slip else 0
+    return dict(statement=statement, slip=slip, seconds_left=max(left, 0), slip_error=error,
+                last_slip=slips.last_slip(statement), pending=slips.pending_uploads(statement),
+                in_flight=uploads.payment_in_flight(statement))
+
+
+def _slip_section(statement, error=None, status=200):
+    context = _slip_context(statement, error)
+    if request.htmx:
+        return render_template("cartera/_slip.html", **context), status
+    if error:
+        flash(error, "error")
+    return redirect(url_for("cartera.period", period=statement.period, _anchor="volante"), 303)
+
+
+@bp.post("/<period>/volante")
+@with_branch
+def generate_slip(period):
+    statement = _statement_or_404(period)
+    try:
+        slips.generate(current_user, statement)
+    except uploads.UploadRefused as refused:
+        return _slip_section(statement, error=str(refused), status=422)
+    return _slip_section(statement)
+
+
+@bp.get("/<period>/volante")
+@with_branch
+def slip_section(period):
+    return _slip_section(_statement_or_404(period))
+
+
+# --- Editing in the browser (a draft, saved row by row) --------------------------------
+
+def _draft_context(statement, archivo):
+    query = request.args.get("q", "").strip()[:80]
+    number = paging.parse_positive(request.args.get("pagina"))
+    per_page = paging.parse_per_page(request.args.get("por_pagina", 25))
+    rows, page = uploads.draft_page(statement, archivo, query, number, per_page)
+    return dict(statement=statement, archivo=archivo, rows=rows, page=page, q=query, per_page=per_page,
+                drafts=uploads.draft_count(statement, uploads.KIND_OF[archivo]))
+
+
+@bp.get("/<period>/editar/<archivo>")
+@with_branch
+def draft(period, archivo):
+    statement = _statement_or_404(period)
+    if archivo not in UPLOADABLE:
+        abort(404)
+    return render("cartera/draft.html", partial="cartera/_draft_table.html",
+                  branch=g.branch, entity=current_user.entity, **_draft_context(statement, archivo))
+
+
+@bp.post("/<period>/editar/<archivo>/fila")
+@with_branch
+def draft_row(period, archivo):
+    statement = _statement_or_404(period)
+    if archivo not in UPLOADABLE:
+        abort(404)
+    credit = request.form.get("credito", "")
+    row, errors = uploads.save_draft_row(current_user, statement, archivo, credit,
+                                         request.form.get("aplica_mora", ""), request.form.get("valor", ""))
+    if row is None:
+        abort(404)
+    if not request.htmx:
+        for column, reason in errors:
+            flash(f"Crédito {credit}, «{column}»: {reason}", "error")
+        return redirect(request.referrer or url_for("cartera.draft", period=period, archivo=archivo), 303)
+    typed = {"aplica_mora": request.form.get("aplica_mora", ""), "valor": request.form.get("valor", "")}
+    return render_template("cartera/_draft_row.html", statement=statement, archivo=archivo, row=row,
+                           errors=errors, typed=typed if errors else None, saved=not errors), 422 if errors else 200
+
+
+@bp.post("/<period>/editar/<archivo>/procesar")
+@with_branch
+def draft_process(period, archivo):
+    statement = _statement_or_404(period)
+    if archivo not in UPLOADABLE:
+        abort(404)
+    try:
+        uploads.submit_draft(current_user, statement, archivo)
+    except uploads.UploadRefused as refused:
+        flash(str(refused), "error")
+        return redirect_htmx_aware(url_for("cartera.draft", period=period, archivo=archivo))
+    return redirect_htmx_aware(url_for("cartera.period", period=period, archivo=archivo, _anchor="subidos"))
+
+
+@bp.post("/<period>/editar/<archivo>/descartar")
+@with_branch
+def draft_discard(period, archivo):
+    statement = _statement_or_404(period)
+    if archivo not in UPLOADABLE:
+        abort(404)
+    removed = uploads.discard_draft(current_user, statement, archivo)
+    flash(f"Se descartaron los cambios de {removed} {'fila' if removed == 1 else 'filas'}.", "info")
+    return redirect_htmx_aware(url_for("cartera.draft", period=period, archivo=archivo))

@@ -1,0 +1,393 @@
+"""Documentos Subidos (manual 000): an employer sends its edited Activos or Retirados
+file — or the draft edited in the browser — and an RQ job checks it whole.
+
+Life of an upload: queued → processing → processed | invalid | duplicate | failed.
+- invalid: the errors are stored (every one, with row and column) and `content` becomes
+  the file given back with an «Errores» column.
+- duplicate: the same data as a file already processed for this period and kind; it
+  waits for the user's confirmation (→ processed) or cancellation (→ cancelled).
+- processed: its lines are what the next volante collects. Processing one supersedes
+  the earlier unpaid upload of the same kind and voids an open volante that collected
+  it (its amounts no longer hold), unless that volante is being paid.
+"""
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.adapters import xlsx
+from portal.domain import cartera_layout as layout
+from portal.domain import clock, paging
+from portal.domain import payments as payment_rules
+from portal.extensions import db
+from portal.models import (CarteraDraftLine, CarteraUpload, CarteraUploadLine, Credit, Payment,
+                           PaymentSlip, StatementLine)
+from portal.queue import enqueue_after_commit
+from portal.services import audit
+from portal.services.cartera import cartera_lines
+
+KIND_OF = {layout.ACTIVOS: "active", layout.RETIRADOS: "retired"}
+FILE_OF = {v: k for k, v in KIND_OF.items()}
+ACTIVE_STATUSES = ("queued", "processing")
+BATCH = 500  # upload lines written (and progress committed) per step
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
+FAILED_MESSAGE = "Ocurrió un error inesperado al procesar el archivo. Ya quedó registrado; intente de nuevo."
+
+
+class UploadRefused(Exception):
+    """Said to the user as is; nothing was stored."""
+
+
+# --- sending ---------------------------------------------------------------------------
+
+def payment_in_flight(statement):
+    """The volante of this period whose payment the bank has not answered yet."""
+    return db.session.scalars(
+        select(PaymentSlip).join(Payment, (Payment.target_id == PaymentSlip.id)
+                                 & (Payment.kind == "payment_slip"))
+        .where(PaymentSlip.statement_id == statement.id,
+               PaymentSlip.status.in_(("open", "expired")),
+               Payment.status.in_((payment_rules.CREATED, payment_rules.PENDING)),
+               Payment.attempts > 0)).first()
+
+
+def _refuse_while_paying(statement):
+    slip = payment_in_flight(statement)
+    if slip is not None:
+        raise UploadRefused(f"El volante {slip.number} tiene un pago en proceso. Espere la respuesta "
+                            "del banco antes de cargar otro archivo.")
+
+
+def submit_file(user, statement, archivo, filename, data):
+    """Store an uploaded file and queue its check. A plainly wrong file (empty, too big,
+    not an .xlsx, a zip bomb) is refused here and nothing is stored."""
+    kind = KIND_OF[archivo]
+    _refuse_while_paying(statement)
+    problem = xlsx.precheck(data, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    if problem:
+        raise UploadRefused(problem)
+    digest = layout.file_hash(data)
+    again = db.session.scalars(
+        select(CarteraUpload).where(
+            CarteraUpload.statement_id == statement.id, CarteraUpload.kind == kind,
+            CarteraUpload.content_sha256 == digest, CarteraUpload.status.in_(ACTIVE_STATUSES),
+            CarteraUpload.created_at >= clock.utcnow() - DOUBLE_SUBMIT_WINDOW)).first()
+    if again is not None:  # "Procesar Archivo" pressed twice: one upload
+        return again
+    upload = CarteraUpload(statement_id=statement.id, kind=kind, source="xlsx",
+                           filename=(filename or "archivo.xlsx")[:200], content_sha256=digest,
+                           size_bytes=len(data), content=data, uploaded_by_id=user.id,
+                           created_at=clock.utcnow())
+    return _queue(user, upload)
+
+
+def submit_draft(user, statement, archivo):
+    """"Procesar" on the browser table: the draft goes through the same job."""
+    kind = KIND_OF[archivo]
+    _refuse_while_paying(statement)
+    again = db.session.scalars(
+        select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
+                                    CarteraUpload.kind == kind, CarteraUpload.source == "browser",
+                                    CarteraUpload.status.in_(ACTIVE_STATUSES))).first()
+    if again is not None:
+        return again
+    upload = CarteraUpload(statement_id=statement.id, kind=kind, source="browser",
+                           filename="Edición en el portal", uploaded_by_id=user.id,
+                           created_at=clock.utcnow())
+    return _queue(user, upload)
+
+
+def _queue(user, upload):
+    db.session.add(upload)
+    db.session.flush()
+    audit.record("cartera.upload_received", user, subject=f"upload:{upload.id}",
+                 statement=upload.statement_id, kind=upload.kind, source=upload.source,
+                 size=upload.size_bytes, sha256=upload.content_sha256)
+    enqueue_after_commit("portal.jobs.process_cartera_upload", upload.id)
+    db.session.commit()
+    return upload
+
+
+def upload_of(statement, upload_id):
+    """Object-level check: an upload of this statement (so of the user's branch)."""
+    return db.session.scalars(select(CarteraUpload).where(CarteraUpload.id == upload_id,
+                                                          CarteraUpload.statement_id == statement.id)).first()
+
+
+def latest_upload(statement, archivo):
+    return db.session.scalars(
+        select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
+                                    CarteraUpload.kind == KIND_OF[archivo])
+        .order_by(CarteraUpload.id.desc())).first()
+
+
+# --- the job ---------------------------------------------------------------------------
+
+def process(upload_id):
+    """Check an upload whole and record its lines; safe to run twice (the claim lets one
+    run in). Returns the final status, or None when another run had it."""
+    claimed = db.session.execute(
+        update(CarteraUpload).where(CarteraUpload.id == upload_id, CarteraUpload.status == "queued")
+        .values(status="processing").execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if not claimed:
+        return None
+    upload = db.session.get(CarteraUpload, upload_id)
+    try:
+        return _process(upload)
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("cartera upload %s failed", upload_id)
+        db.session.execute(delete(CarteraUploadLine).where(CarteraUploadLine.upload_id == upload_id))
+        db.session.execute(update(CarteraUpload).where(CarteraUpload.id == upload_id)
+                           .values(status="failed", errors_json=json.dumps([{"message": FAILED_MESSAGE}],
+                                                                           ensure_ascii=False)))
+        db.session.commit()
+        return "failed"
+
+
+def _process(upload):
+    statement = upload.statement
+    archivo = FILE_OF[upload.kind]
+    lines = cartera_lines(statement)
+    if upload.source == "xlsx":
+        read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        if not read.ok:
+            return _invalid(upload, general=read.error)
+        upload.rows_total = len(read.data_rows)
+        db.session.commit()
+        check = layout.check_upload(read.rows, lines, archivo, formula_cells=read.formula_cells)
+        if check.structure is not None:
+            return _invalid(upload, general=check.structure.message)
+        result = check.result
+    else:
+        result = layout.check_draft(lines, archivo, draft_entries(statement, upload.kind))
+        upload.rows_total = sum(1 for line in lines if line.kind == upload.kind)
+        db.session.commit()
+    if not result.ok:
+        return _invalid(upload, errors=result.errors)
+    _write_lines(upload, statement, result)
+    upload.content_key = result.content_key()
+    upload.total_amount = result.total
+    upload.credits_count = sum(1 for row in result.accepted.values() if row.amount > 0)
+    upload.processed_at = clock.utcnow()
+    upload.rows_done = upload.rows_total
+    if previous_processed(upload) is not None:
+        upload.status = "duplicate"
+        audit.record("cartera.upload_duplicate", subject=f"upload:{upload.id}")
+        db.session.commit()
+        return upload.status
+    _accept(upload)
+    db.session.commit()
+    return upload.status
+
+
+def _write_lines(upload, statement, result):
+    by_number = dict(db.session.execute(
+        select(Credit.number, StatementLine.id).join(Credit, Credit.id == StatementLine.credit_id)
+        .where(StatementLine.statement_id == statement.id)).all())
+    rows = list(result.accepted.values())
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start:start + BATCH]
+        db.session.execute(CarteraUploadLine.__table__.insert(), [
+            {"upload_id": upload.id, "line_id": by_number[row.credit_number],
+             "apply_arrears": row.aplica_mora, "amount": row.amount} for row in chunk])
+        upload.rows_done = min(upload.rows_total, start + len(chunk))
+        db.session.commit()  # the progress bar reads it
+
+
+def _invalid(upload, general=None, errors=()):
+    items = ([{"message": general}] if general else []) + [
+        {"row": e.row, "column": e.column, "reason": e.reason, "message": e.message} for e in errors]
+    upload.status = "invalid"
+    upload.error_count = len(items)
+    upload.errors_json = json.dumps(items, ensure_ascii=False)
+    if errors and upload.source == "xlsx":
+        upload.content = xlsx.with_error_column(upload.content, errors)
+    upload.processed_at = clock.utcnow()
+    audit.record("cartera.upload_invalid", subject=f"upload:{upload.id}", errors=len(items))
+    db.session.commit()
+    return upload.status
+
+
+def previous_processed(upload):
+    """A processed upload of this period and kind with the very same data."""
+    return db.session.scalars(
+        select(CarteraUpload).where(CarteraUpload.statement_id == upload.statement_id,
+                                    CarteraUpload.kind == upload.kind, CarteraUpload.id != upload.id,
+                                    CarteraUpload.status == "processed",
+                                    CarteraUpload.content_key == upload.content_key)
+        .order_by(CarteraUpload.id.desc())).first()
+
+
+def _accept(upload):
+    paid = paid_upload_ids(upload.statement_id)
+    db.session.execute(
+        update(CarteraUpload).where(CarteraUpload.statement_id == upload.statement_id,
+                                    CarteraUpload.kind == upload.kind, CarteraUpload.id != upload.id,
+                                    CarteraUpload.status == "processed", CarteraUpload.id.not_in(paid or [0]))
+        .values(status="superseded").execution_options(synchronize_session=False))
+    upload.status = "processed"
+    _void_open_slips(upload.statement)
+    if upload.source == "browser":  # the draft became this upload
+        kind_lines = select(StatementLine.id).where(StatementLine.statement_id == upload.statement_id,
+                                                    StatementLine.kind == upload.kind)
+        db.session.execute(delete(CarteraDraftLine).where(CarteraDraftLine.line_id.in_(kind_lines)))
+    audit.record("cartera.upload_processed", subject=f"upload:{upload.id}",
+                 total=str(upload.total_amount), credits=upload.credits_count)
+
+
+def _void_open_slips(statement):
+    if payment_in_flight(statement) is not None:
+        return
+    db.session.execute(update(PaymentSlip).where(PaymentSlip.statement_id == statement.id,
+                                                 PaymentSlip.status == "open")
+                       .values(status="void").execution_options(synchronize_session=False))
+
+
+def paid_upload_ids(statement_id):
+    ids = set()
+    for active, retired in db.session.execute(
+            select(PaymentSlip.active_upload_id, PaymentSlip.retired_upload_id)
+            .where(PaymentSlip.statement_id == statement_id, PaymentSlip.status == "paid")):
+        ids.update(i for i in (active, retired) if i)
+    return ids
+
+
+# --- after the job: the user's answers -------------------------------------------------
+
+def confirm_duplicate(user, upload):
+    """"Sí, procesarlo de nuevo": the user knows it is the same data."""
+    if upload.status != "duplicate":
+        return False
+    _refuse_while_paying(upload.statement)
+    _accept(upload)
+    audit.record("cartera.upload_duplicate_confirmed", user, subject=f"upload:{upload.id}")
+    db.session.commit()
+    return True
+
+
+def cancel_duplicate(user, upload):
+    changed = db.session.execute(
+        update(CarteraUpload).where(CarteraUpload.id == upload.id, CarteraUpload.status == "duplicate")
+        .values(status="cancelled").execution_options(synchronize_session=False)).rowcount
+    if changed:
+        audit.record("cartera.upload_cancelled", user, subject=f"upload:{upload.id}")
+    db.session.commit()
+    db.session.refresh(upload)
+    return bool(changed)
+
+
+def errors_of(upload):
+    return json.loads(upload.errors_json) if upload.errors_json else []
+
+
+def error_file(user, upload):
+    """(file name, bytes) of an invalid upload with its «Errores» column."""
+    if upload.status != "invalid" or upload.source != "xlsx" or not upload.content:
+        return None
+    audit.record("cartera.error_file_downloaded", user, subject=f"upload:{upload.id}")
+    db.session.commit()
+    stem = (upload.filename or "archivo").rsplit(".", 1)[0]
+    return f"{stem}_con_errores.xlsx", upload.content
+
+
+def progress(upload):
+    """0–100 for the progress bar: reading counts for a tenth, then rows written."""
+    if upload.status not in ACTIVE_STATUSES:
+        return 100
+    if not upload.rows_total:
+        return 5 if upload.status == "processing" else 0
+    return 10 + int(90 * upload.rows_done / upload.rows_total)
+
+
+# --- the browser draft -----------------------------------------------------------------
+
+def draft_entries(statement, kind):
+    """credit number → (aplica, amount) of the rows edited in the browser."""
+    rows = db.session.execute(
+        select(Credit.number, CarteraDraftLine.apply_arrears, CarteraDraftLine.amount)
+        .join(StatementLine, StatementLine.id == CarteraDraftLine.line_id)
+        .join(Credit, Credit.id == StatementLine.credit_id)
+        .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind))
+    return {number: (flag, amount) for number, flag, amount in rows}
+
+
+def draft_count(statement, kind):
+    return db.session.scalar(
+        select(func.count()).select_from(CarteraDraftLine)
+        .join(StatementLine, StatementLine.id == CarteraDraftLine.line_id)
+        .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind))
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    line: layout.CarteraLine
+    aplica_mora: bool  # what the row pays now: the draft, else the file's default
+    amount: Decimal
+    edited: bool
+
+
+def draft_page(statement, archivo, query="", number=1, per_page=25):
+    """One page of the Activos/Retirados rows with the draft applied, filtered by name,
+    identification or credit number. Returns (rows, paging.Page)."""
+    kind = KIND_OF[archivo]
+    lines = [line for line in cartera_lines(statement) if line.kind == kind]
+    needle = " ".join(query.split()).casefold()
+    if needle:
+        lines = [line for line in lines
+                 if needle in line.name.casefold() or needle in line.id_number or needle in line.credit_number.casefold()]
+    page = paging.page_of(len(lines), number, per_page)
+    entries = draft_entries(statement, kind)
+    rows = []
+    for line in lines[page.offset:page.offset + page.per_page]:
+        entry = entries.get(line.credit_number)
+        aplica, amount = entry or (line.default_aplica_mora == layout.YES, line.default_amount)
+        rows.append(DraftRow(line, aplica, amount, entry is not None))
+    return rows, page
+
+
+def save_draft_row(user, statement, archivo, credit_number, aplica_mora, amount):
+    """Save one edited row at once, by the file's rules. Returns (DraftRow, errors)
+    where errors are (column, reason); nothing is saved when there are errors."""
+    kind = KIND_OF[archivo]
+    found = db.session.execute(
+        select(StatementLine.id).join(Credit, Credit.id == StatementLine.credit_id)
+        .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind,
+               Credit.number == credit_number)).first()
+    line = next(iter(cartera_lines(statement, credit_number)), None)
+    if found is None or line is None:
+        return None, [("Nro Crédito", f"el crédito «{credit_number}» no pertenece a este archivo")]
+    checked, errors = layout.check_entry(line, aplica_mora, amount)
+    if errors:
+        return DraftRow(line, aplica_mora == layout.YES, Decimal(0), False), errors
+    aplica, value = checked
+    line_id = found[0]
+    draft = db.session.scalars(select(CarteraDraftLine).where(CarteraDraftLine.line_id == line_id)).first()
+    if draft is None:
+        draft = CarteraDraftLine(line_id=line_id)
+        db.session.add(draft)
+    draft.apply_arrears, draft.amount, draft.updated_by_id = aplica, value, user.id
+    draft.updated_at = clock.utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same row saved twice at once: the other save stands, apply ours on it
+        db.session.rollback()
+        db.session.execute(update(CarteraDraftLine).where(CarteraDraftLine.line_id == line_id)
+                           .values(apply_arrears=aplica, amount=value, updated_by_id=user.id,
+                                   updated_at=clock.utcnow()))
+        db.session.commit()
+    return DraftRow(line, aplica, value, True), []
+
+
+def discard_draft(user, statement, archivo):
+    kind_lines = select(StatementLine.id).where(StatementLine.statement_id == statement.id,
+                                                StatementLine.kind == KIND_OF[archivo])
+    removed = db.session.execute(delete(CarteraDraftLine).where(CarteraDraftLine.line_id.in_(kind_lines))).rowcount
+    audit.record("cartera.draft_discarded", user, subject=f"statement:{statement.id}", kind=archivo, rows=removed)
+    db.session.commit()
+    return removed
