@@ -50,7 +50,8 @@ def employer_slip(user, slip_id):
 
 
 def slip_is_expired(slip):
-    return slip.status == "expired" or (slip.status == "open" and clock.utcnow() >= slip.expires_at)
+    """Past its 4 hours, or void (a newer file changed the amounts): not payable."""
+    return slip.status in ("expired", "void") or (slip.status == "open" and clock.utcnow() >= slip.expires_at)
 
 
 @dataclass(frozen=True)

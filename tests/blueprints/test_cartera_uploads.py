@@ -306,3 +306,13 @@ def test_uploads_and_slips_are_audited(client, cartera):
     post(client, f"{ch.BASE}/volante", page=ch.BASE)
     actions = {a for (a,) in db.session.query(AuditEvent.action)}
     assert {"cartera.upload_received", "cartera.upload_processed", "cartera.slip_generated"} <= actions
+
+
+def test_a_voided_slip_cannot_be_paid(client, cartera):
+    processed(client, "activos", ch.download(client, "activos"))
+    post(client, f"{ch.BASE}/volante", page=ch.BASE)
+    slip = db.session.query(PaymentSlip).one()
+    processed(client, "activos", ch.edit(ch.download(client, "activos"), {("LI-9001", "Valor a Pagar"): 1}))
+    response = client.get(f"/pagos-express/libranza/{slip.id}/pagar")
+    assert response.status_code == 409 and f"El volante {slip.number} fue anulado" in response.get_data(as_text=True)
+    assert slip.number not in client.get("/pagos-express/libranza").get_data(as_text=True)
