@@ -11,6 +11,7 @@ from portal.authz import require
 from portal.blueprints.cartera import bp
 from portal.blueprints.hanna.routes import BRANCH_KEY, requires_application
 from portal.domain import clock, paging
+from portal.extensions import limiter
 from portal.domain.cartera_layout import KINDS as FILE_KINDS
 from portal.domain.cartera_layout import UPLOADABLE
 from portal.services import cartera, hanna
@@ -121,6 +122,7 @@ def upload_panel(period, archivo):
 
 
 @bp.post("/<period>/subidos/<archivo>")
+@limiter.limit("60 per hour")  # each file is stored and checked by a job
 @with_branch
 def upload_file(period, archivo):
     statement = _statement_or_404(period)
