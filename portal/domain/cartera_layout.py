@@ -662,6 +662,9 @@ def _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result):
         result.accepted[number] = AcceptedRow(row_no, number, aplica, to_money(amount) + 0)
 
 
+MAX_AMOUNT = Decimal(10) ** 12
+
+
 def check_amount(raw, line, aplica):
     """«Valor a Pagar» of one row: (Decimal, None) or (None, reason in Spanish). Empty is
     0; never negative, at most two decimals, never above what the line owes (checked
@@ -673,6 +676,8 @@ def check_amount(raw, line, aplica):
         return None, "el valor a pagar no puede ser negativo"
     if amount.as_tuple().exponent < -2:
         return None, "el valor a pagar admite máximo dos decimales"
+    if amount >= MAX_AMOUNT:  # no credit is that big; Numeric(14, 2) could not hold it
+        return None, f"el valor a pagar ({_pesos(amount)}) es demasiado grande"
     if line is not None and aplica is not None:
         cap = line.owed(aplica)
         if amount > cap:

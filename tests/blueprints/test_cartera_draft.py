@@ -59,6 +59,7 @@ def test_each_change_is_saved_at_once(client, cartera):
     ("N", "150000,001", "Valor a Pagar", "máximo dos decimales"),
     ("N", "153000", "Valor a Pagar", "supera el saldo ($ 150.000,00)"),
     ("X", "100", "Aplica Mora", "escriba S o N"),
+    ("N", "9999999999999", "Valor a Pagar", "es demasiado grande"),
 ])
 def test_a_bad_value_is_named_and_nothing_is_saved(client, cartera, aplica, valor, column, reason):
     response = save(client, "LI-9002", aplica, valor)
