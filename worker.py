@@ -46,7 +46,19 @@ def run_cron():
     scheduler = CronScheduler(connection=queue.connection(app), logging_level="INFO")
     scheduler.register(jobs.reconcile_payments, "payments",
                        interval=app.config["RECONCILE_EVERY_SECONDS"])
+    # The month's statements and their e-mailed files (the 1st, 06:00 Bogotá by default).
+    # RQ reads cron strings in the process's local time: make it the portal's time zone.
+    use_local_time(app.config["TIMEZONE"])
+    scheduler.register(jobs.build_monthly_statements, "default", cron=app.config["CARTERA_STATEMENTS_CRON"])
     scheduler.start()
+
+
+def use_local_time(zone):
+    """This process's local time becomes `zone` (only the cron process calls it)."""
+    import time
+
+    os.environ["TZ"] = zone
+    time.tzset()
 
 
 def main():

@@ -25,6 +25,23 @@ def _dev_secret_key():
     return path.read_text().strip()
 
 
+def _arrears_daily_rate():
+    """Mora's daily rate (Decimal). CARTERA_ARREARS_DAILY_RATE, when set, is the daily rate
+    itself (e.g. "0.0006115"); otherwise it is the daily equivalent, (1 + EA)^(1/365) − 1,
+    of the effective annual rate CARTERA_ARREARS_ANNUAL_RATE (default 0.25, i.e. 25 % E.A.;
+    Colombian law caps mora at the usury rate, so the fund sets this at or below it)."""
+    from decimal import Decimal
+
+    from portal.domain.arrears import DEFAULT_EFFECTIVE_ANNUAL_RATE, daily_rate_from_annual
+
+    daily = (os.environ.get("CARTERA_ARREARS_DAILY_RATE") or "").strip()
+    rate = (Decimal(daily) if daily else daily_rate_from_annual(
+        Decimal(os.environ.get("CARTERA_ARREARS_ANNUAL_RATE") or DEFAULT_EFFECTIVE_ANNUAL_RATE)))
+    if not rate.is_finite() or rate < 0:
+        raise ValueError("CARTERA_ARREARS_DAILY_RATE / CARTERA_ARREARS_ANNUAL_RATE must be >= 0")
+    return rate
+
+
 class Config:
     ENV_NAME = os.environ.get("PORTAL_ENV", "production")
     DEVELOPMENT = ENV_NAME == "development"
@@ -99,6 +116,15 @@ class Config:
     TIMEZONE = "America/Bogota"
     FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"
     FUND_NIT = "890102044-1"
+
+    # Estado de Cartera. Mora = unpaid instalment × daily rate × days late (portal/domain/
+    # arrears.py); no mora until the CARTERA_GRACE_BUSINESS_DAYS-th business day after the
+    # 10th (Colombian holidays skipped). See _arrears_daily_rate for the rate's two forms.
+    CARTERA_ARREARS_DAILY_RATE = _arrears_daily_rate()
+    CARTERA_GRACE_BUSINESS_DAYS = int(os.environ.get("CARTERA_GRACE_BUSINESS_DAYS", 3))
+    # When worker.py's cron builds the month's statements and e-mails their files
+    # (cron syntax, read in America/Bogota time): the 1st of each month at 06:00.
+    CARTERA_STATEMENTS_CRON = os.environ.get("CARTERA_STATEMENTS_CRON", "0 6 1 * *")
 
 
 def load_config(app, overrides=None):

@@ -70,3 +70,36 @@ def reconcile_payments():
 def process_cartera_upload(upload_id):
     """Check an Activos/Retirados file (or browser draft) whole: portal.services.cartera_uploads."""
     return cartera_uploads.process(upload_id)
+
+
+@job
+def build_monthly_statements(period=None):
+    """The 1st of each month (worker.py's cron, Bogotá time): every approved employer's
+    statements of the month (or of `period`, 'YYYY-MM'), their three files e-mailed once.
+    Safe to retry: existing statements are kept, files already sent are not sent again;
+    a branch that failed makes the job fail (after the others ran) so a retry finishes it."""
+    from portal.services import statements
+
+    today = statements.today_bogota()
+    result = statements.run_monthly(period or statements.period_of(today), today)
+    if result.failed:
+        raise RuntimeError(f"{result.failed} statement(s) of {result.period} failed: {result.errors}")
+    return result.as_dict()
+
+
+@job
+def resend_entity_statements(entity_id, period, staff_user_id=None):
+    """Staff's "Volver a generar y enviar": one employer's statements of `period`, built
+    if missing, and their files e-mailed again."""
+    from portal.extensions import db
+    from portal.models import Entity, User
+    from portal.services import statements
+
+    entity = db.session.get(Entity, entity_id)
+    if entity is None:
+        return None
+    actor = db.session.get(User, staff_user_id) if staff_user_id else None
+    result = statements.run_monthly(period, statements.today_bogota(), entity=entity, resend=True, actor=actor)
+    if result.failed:
+        raise RuntimeError(f"{result.failed} statement(s) of {entity.nit} {period} failed: {result.errors}")
+    return result.as_dict()

@@ -7,12 +7,17 @@ class SmtpMailer:
     def __init__(self, config):
         self.config = config
 
-    def send(self, to, subject, body):
+    def send(self, to, subject, body, attachments=()):
+        """`attachments`: (file name, content type, bytes) triples."""
         message = EmailMessage()
         message["From"] = self.config["MAIL_FROM"]
         message["To"] = to
         message["Subject"] = subject
         message.set_content(body)
+        for filename, content_type, content in attachments:
+            maintype, _, subtype = (content_type or "application/octet-stream").partition("/")
+            message.add_attachment(bytes(content), maintype=maintype, subtype=subtype or "octet-stream",
+                                   filename=filename)
         with smtplib.SMTP(self.config["SMTP_HOST"], self.config["SMTP_PORT"], timeout=20) as smtp:
             if self.config.get("SMTP_STARTTLS"):
                 smtp.starttls()
@@ -24,7 +29,7 @@ class SmtpMailer:
 class OutboxOnlyMailer:
     """Development: the message stays in the outbox, readable at /dev/outbox."""
 
-    def send(self, to, subject, body):
+    def send(self, to, subject, body, attachments=()):
         return None
 
 

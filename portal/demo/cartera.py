@@ -4,14 +4,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask import current_app
+
 from portal.demo import names
 from portal.demo.common import due_date, last_periods, money, months_before, period_start, rng
 from portal.demo.entities import EMPLOYERS
+from portal.domain import arrears as mora
 from portal.extensions import db
 from portal.models import Branch, Credit, Statement, StatementLine, Worker
 
 MONTHLY_RATE = Decimal("0.011")  # flat interest built into the instalment
-ARREARS_RATE = Decimal("0.025")  # late interest per missed instalment
+# Mora as the monthly job computes it (portal/services/statements.py): each instalment an
+# earlier period left unpaid is charged from its due date to this period's due date, with
+# the grace and daily rate of CARTERA_ARREARS_DAILY_RATE / CARTERA_GRACE_BUSINESS_DAYS.
+DEFAULT_DAILY_RATE = mora.daily_rate_from_annual(mora.DEFAULT_EFFECTIVE_ANNUAL_RATE)
 FIRST_CREDIT_NUMBER = 1001
 BRANCH_WEIGHTS = {1: (1,), 2: (6, 4), 3: (5, 3, 2)}
 
@@ -42,7 +48,19 @@ class WorkerPlan:
     credits: list = field(default_factory=list)
 
 
-def _credit(r, number, periods):
+def _arrears(instalment, paid, balances, periods, daily_rate, grace_days):
+    """(days, mora) of each period's line, from what the periods before it left unpaid."""
+    days, amounts = [], []
+    for i, period in enumerate(periods):
+        overdue = [(due_date(periods[j]), instalment - paid[j]) for j in range(i)]
+        late = mora.overdue_arrears(overdue, daily_rate, due_date(period), grace_days, limit=balances[i])
+        days.append(late.days)
+        amounts.append(late.amount)
+    return days, amounts
+
+
+def _credit(r, number, periods, daily_rate=DEFAULT_DAILY_RATE,
+            grace_days=mora.DEFAULT_GRACE_BUSINESS_DAYS):
     total = r.choice((12, 18, 24, 36))
     principal = money(r.randint(12, 160) * 50_000)
     instalment = money((principal * (1 + MONTHLY_RATE * total) / total).quantize(Decimal("1"), ROUND_HALF_UP))
@@ -54,20 +72,20 @@ def _credit(r, number, periods):
     balances = [instalment * (total - already_paid)]
     for amount in paid[:-1]:
         balances.append(balances[-1] - amount)
-    owed = [sum(missed[:i]) for i in range(len(periods))]  # instalments overdue at each period
+    arrears_days, arrears = _arrears(instalment, paid, balances, periods, daily_rate, grace_days)
     first = period_start(periods[0])
     return CreditPlan(
         number=f"LI-{number}",
         concept="CREDITO POR LIBRANZAS" if r.random() < 0.85 else "CREDITO SOCIAL",
         principal=principal, instalment=instalment, instalments_total=total,
         granted_on=months_before(first, already_paid + 1).replace(day=granted_day),
-        paid=paid, balances=balances, arrears_days=[30 * n for n in owed],
-        arrears=[money(instalment * ARREARS_RATE * n) for n in owed],
+        paid=paid, balances=balances, arrears_days=arrears_days, arrears=arrears,
     )
 
 
-def plan(today):
-    """Every worker and credit, the same on every run (dates move with today's month)."""
+def plan(today, daily_rate=DEFAULT_DAILY_RATE, grace_days=mora.DEFAULT_GRACE_BUSINESS_DAYS):
+    """Every worker and credit, the same on every run (dates move with today's month);
+    mora with this daily rate and grace (the app's settings when loading)."""
     r, periods = rng("cartera"), last_periods(today)
     workers, number = [], FIRST_CREDIT_NUMBER
     for spec in EMPLOYERS:
@@ -83,14 +101,16 @@ def plan(today):
             worker = WorkerPlan(spec.nit, branch, id_number, first, last,
                                 "retired" if retired else "active", retired_on)
             for _ in range(2 if r.random() < 0.1 else 1):
-                worker.credits.append(_credit(r, number, periods))
+                worker.credits.append(_credit(r, number, periods, daily_rate, grace_days))
                 number += 1
             workers.append(worker)
     return workers, periods
 
 
 def load(stats, entities, today):
-    workers, periods = plan(today)
+    config = current_app.config
+    workers, periods = plan(today, Decimal(str(config["CARTERA_ARREARS_DAILY_RATE"])),
+                            int(config["CARTERA_GRACE_BUSINESS_DAYS"]))
     branch_ids = {(b.entity_id, b.code): b.id for b in db.session.query(Branch)}
 
     def place(w):

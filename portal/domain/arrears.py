@@ -134,3 +134,49 @@ def colombian_holidays(year: int) -> frozenset:
     easter_based = [easter - timedelta(days=3), easter - timedelta(days=2)]  # Holy Thu, Good Fri
     easter_moved = [easter + timedelta(days=39), easter + timedelta(days=60), easter + timedelta(days=68)]
     return frozenset(fixed + easter_based + [_next_monday(d) for d in moved + easter_moved])
+
+
+# --- what earlier statements left unpaid ------------------------------------------------
+
+DEFAULT_EFFECTIVE_ANNUAL_RATE = Decimal("0.25")  # the default behind CARTERA_ARREARS_DAILY_RATE
+
+
+def holidays_between(first: date, last: date) -> frozenset:
+    """The Colombian holidays of every year from `first` to `last`."""
+    years = range(min(first, last).year, max(first, last).year + 1)
+    return frozenset().union(*(colombian_holidays(y) for y in years))
+
+
+@dataclass(frozen=True)
+class OverdueArrears:
+    days: int  # days late of the oldest instalment still owed (0 within its grace)
+    amount: Decimal  # mora on every instalment still owed, each rounded on its own
+    overdue: Decimal  # the unpaid instalments the mora is charged on
+
+
+def overdue_arrears(overdue, daily_rate, on: date, business_days: int = DEFAULT_GRACE_BUSINESS_DAYS,
+                    holidays=None, limit=None) -> OverdueArrears:
+    """Mora, as of `on`, on what earlier statements left unpaid.
+
+    `overdue` holds (due date, unpaid amount) pairs, one per earlier statement line; each
+    is charged from its own due date with `arrears_on` (grace included). Amounts ≤ 0 and
+    due dates not before `on` are ignored. `limit` (the credit's balance) caps the amount
+    owed, oldest instalments first: mora is never charged on more than is still owed.
+    `holidays` defaults to the Colombian holidays of the years involved."""
+    items = sorted((due, to_money(amount)) for due, amount in overdue
+                   if due < on and to_money(amount) > 0)
+    if not items:
+        return OverdueArrears(0, Decimal("0.00"), Decimal("0.00"))
+    if holidays is None:
+        holidays = holidays_between(items[0][0], on)
+    room = None if limit is None else max(to_money(limit), Decimal("0.00"))
+    days, amount, owed = 0, Decimal("0.00"), Decimal("0.00")
+    for due, unpaid in items:
+        if room is not None:
+            unpaid = min(unpaid, room)
+            room -= unpaid
+        if unpaid <= 0:
+            continue
+        late = arrears_on(unpaid, daily_rate, due, on, business_days, holidays)
+        days, amount, owed = max(days, late.days), amount + late.amount, owed + unpaid
+    return OverdueArrears(days, amount, owed)

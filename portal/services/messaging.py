@@ -9,7 +9,7 @@ from portal.adapters.mail import mailer_for
 from portal.adapters.sms import sms_for
 from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import OutboxMessage
+from portal.models import OutboxAttachment, OutboxMessage
 from portal.queue import enqueue_after_commit
 
 log = logging.getLogger(__name__)
@@ -19,8 +19,11 @@ def send_sms(to, text):
     return _store(OutboxMessage(channel="sms", recipient=to, body=text))
 
 
-def send_email(to, subject, body):
-    return _store(OutboxMessage(channel="email", recipient=to, subject=subject, body=body))
+def send_email(to, subject, body, attachments=()):
+    """`attachments`: (file name, content type, bytes) triples, stored with the message."""
+    message = OutboxMessage(channel="email", recipient=to, subject=subject, body=body)
+    message.attachments.extend(_attachment(*item) for item in attachments)
+    return _store(message)
 
 
 def _store(message):
@@ -58,4 +61,17 @@ def _adapter_send(message):
     if message.channel == "sms":
         sms_for(config).send(message.recipient, message.body)
     else:
-        mailer_for(config).send(message.recipient, message.subject, message.body)
+        _send_email(mailer_for(config), message)
+
+
+def _attachment(filename, content_type, content):
+    return OutboxAttachment(filename=filename, content_type=content_type, content=bytes(content))
+
+
+def _send_email(mailer, message):
+    """Attachments go to the mailer only when there are some (mailers without them keep working)."""
+    files = [(a.filename, a.content_type, a.content) for a in message.attachments]
+    if files:
+        mailer.send(message.recipient, message.subject, message.body, attachments=files)
+    else:
+        mailer.send(message.recipient, message.subject, message.body)

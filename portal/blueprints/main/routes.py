@@ -1,4 +1,6 @@
-from flask import abort, current_app, render_template, request
+import io
+
+from flask import abort, current_app, render_template, request, send_file
 from flask_login import current_user
 
 from portal.blueprints.main import bp
@@ -24,3 +26,17 @@ def outbox():
     recipient = (request.args.get("para") or "").strip()
     return render_template("main/outbox.html", messages=outbox_service.latest(recipient), recipient=recipient)
 
+
+@bp.get("/dev/outbox/adjuntos/<int:attachment_id>")
+def outbox_attachment(attachment_id):
+    """A file sent with an e-mail (the monthly cartera files); same access as the outbox."""
+    is_staff = current_user.is_authenticated and current_user.kind == "staff"
+    if not (current_app.config["DEV_OUTBOX_ENABLED"] or is_staff):
+        abort(404)
+    attachment = outbox_service.attachment(attachment_id)
+    if attachment is None:
+        abort(404)
+    response = send_file(io.BytesIO(attachment.content), mimetype=attachment.content_type,
+                         as_attachment=True, download_name=attachment.filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
