@@ -249,6 +249,14 @@ def _void_open_slips(statement):
                        .values(status="void").execution_options(synchronize_session=False))
 
 
+def paid_slip_of(upload):
+    """The paid volante that collected this upload, if any."""
+    return db.session.scalars(
+        select(PaymentSlip).where(PaymentSlip.status == "paid",
+                                  (PaymentSlip.active_upload_id == upload.id)
+                                  | (PaymentSlip.retired_upload_id == upload.id))).first()
+
+
 def paid_upload_ids(statement_id):
     ids = set()
     for active, retired in db.session.execute(

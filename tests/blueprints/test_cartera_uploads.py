@@ -89,6 +89,9 @@ def test_edited_files_to_paid_slip_and_saldo_zero(client, cartera, frozen_clock)
     assert "Pagado" in summary
     assert "Abono extraordinario a capital de $ 20.000,00" in summary
     assert "Sin mora (Aplica Mora = N): $ 3.000,00 no cobrados" in summary
+    first = db.session.query(CarteraUpload).order_by(CarteraUpload.id).first()
+    assert f"Pagado con el volante {slip.number}" in status_html(client, first)
+    assert "Ahora genere el volante" not in status_html(client, first)
 
 
 def test_a_replayed_approval_allocates_once(app, client, cartera):

@@ -173,6 +173,7 @@ def upload_status(period, upload_id):
 def cartera_upload_view(upload):
     """What _upload.html shows of an upload beyond its columns."""
     return dict(progress=uploads.progress(upload), errors=uploads.errors_of(upload),
+                paid_by=uploads.paid_slip_of(upload) if upload.status == "processed" else None,
                 previous=uploads.previous_processed(upload) if upload.status == "duplicate" else None)
 
 
