@@ -280,3 +280,56 @@ def money_state(server):
                 "audited": [session.query(AuditEvent).filter_by(action=action).count()
                             for action in ("payment.applied", "cartera.slip_allocated")],
                 "balances": {c.number: str(c.balance) for c in session.query(Credit)}}
+
+
+def upload_count(server):
+    from portal.models import CarteraUpload
+    with server.db() as session:
+        return session.query(CarteraUpload).count()
+
+
+def test_a_dropped_upload_offers_a_retry_and_a_too_big_file_is_never_sent(
+        live_server, worker, phone, shots, tmp_path, js_errors):
+    page = phone(360, 740)
+    make_cartera(live_server)
+    sign_in_and_open_cartera(page, live_server, shots)
+    panel = page.locator("#upload-panel")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" and "/subidos/" in r.url else None)
+
+    # An 11 MB file (the limit is 10 MB) is refused in the browser: nothing goes out.
+    big = tmp_path / "grande.xlsx"
+    big.write_bytes(b"PK\x03\x04" + b"\0" * (11 * 1024 * 1024))
+    panel.locator('input[type="file"]').set_input_files(str(big))
+    panel.get_by_role("button", name="Procesar Archivo").tap()
+    expect(panel.locator("[data-upload-toobig]")).to_be_visible()
+    expect(panel.locator("[data-upload-toobig]")).to_contain_text("supera el tamaño máximo permitido de 10 MB")
+    assert sent == []
+    shots(page, "20-demasiado-grande")
+
+    # The connection drops while the file goes up: a clear message and "Reintentar".
+    activos = download(page, "activos", tmp_path)
+    panel.locator('input[type="file"]').set_input_files(str(activos))
+    page.route("**/subidos/activos", lambda route: route.abort("connectionreset"))
+    panel.get_by_role("button", name="Procesar Archivo").tap()
+    failed = panel.locator("[data-upload-failed]")
+    expect(failed).to_be_visible()
+    expect(failed).to_contain_text("Se interrumpió la conexión")
+    expect(panel.locator("[data-upload-toobig]")).to_be_hidden()
+    retry = panel.get_by_role("button", name="Reintentar")
+    expect(retry).to_be_enabled()
+    assert_fits_a_phone(page, retry, "reintentar")
+    assert upload_count(live_server) == 0
+    shots(page, "21-conexion-perdida")
+    # htmx logs the dropped request itself; that one drop is this test's doing.
+    dropped = ("console: htmx:afterRequest", "console: htmx:sendError")
+    assert sum(e.startswith(dropped) for e in js_errors.errors) == 2
+    js_errors.errors[:] = [e for e in js_errors.errors if not e.startswith(dropped)]
+
+    # Back online: the same selected file goes up with one tap.
+    page.unroute("**/subidos/activos")
+    retry.tap()
+    done = panel.locator('.upload-status[data-upload-status="processed"]')
+    expect(done).to_contain_text(f"«{activos.name}» procesado", timeout=30_000)
+    assert upload_count(live_server) == 1
+    shots(page, "22-reintento-procesado")
