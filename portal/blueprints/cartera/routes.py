@@ -97,6 +97,13 @@ def _statement_or_404(period):
     return cartera.statement_of(g.branch, period) or abort(404)
 
 
+def _uploadable_or_404(period, archivo):
+    """The branch's statement for an Activos/Retirados route (Detalle is never uploaded)."""
+    if archivo not in UPLOADABLE:
+        abort(404)
+    return _statement_or_404(period)
+
+
 def _panel_context(statement, archivo, upload=None, error=None):
     return dict(statement=statement, archivo=archivo, error=error,
                 upload=upload or uploads.latest_upload(statement, archivo),
@@ -116,18 +123,14 @@ def _panel(statement, archivo, upload=None, error=None, status=200):
 @bp.get("/<period>/subidos/<archivo>")
 @with_branch
 def upload_panel(period, archivo):
-    if archivo not in UPLOADABLE:
-        abort(404)
-    return _panel(_statement_or_404(period), archivo)
+    return _panel(_uploadable_or_404(period, archivo), archivo)
 
 
 @bp.post("/<period>/subidos/<archivo>")
 @limiter.limit("60 per hour")  # each file is stored and checked by a job
 @with_branch
 def upload_file(period, archivo):
-    statement = _statement_or_404(period)
-    if archivo not in UPLOADABLE:
-        abort(404)
+    statement = _uploadable_or_404(period, archivo)
     sent = request.files.get("archivo")
     if sent is None or not sent.filename:
         return _panel(statement, archivo, error="Seleccione el archivo de Excel (.xlsx) que descargó y diligenció.",
@@ -260,9 +263,7 @@ def _draft_context(statement, archivo):
 @bp.get("/<period>/editar/<archivo>")
 @with_branch
 def draft(period, archivo):
-    statement = _statement_or_404(period)
-    if archivo not in UPLOADABLE:
-        abort(404)
+    statement = _uploadable_or_404(period, archivo)
     return render("cartera/draft.html", partial="cartera/_draft_table.html",
                   branch=g.branch, entity=current_user.entity, **_draft_context(statement, archivo))
 
@@ -270,9 +271,7 @@ def draft(period, archivo):
 @bp.post("/<period>/editar/<archivo>/fila")
 @with_branch
 def draft_row(period, archivo):
-    statement = _statement_or_404(period)
-    if archivo not in UPLOADABLE:
-        abort(404)
+    statement = _uploadable_or_404(period, archivo)
     credit = request.form.get("credito", "")
     row, errors = uploads.save_draft_row(current_user, statement, archivo, credit,
                                          request.form.get("aplica_mora", ""), request.form.get("valor", ""))
@@ -290,9 +289,7 @@ def draft_row(period, archivo):
 @bp.post("/<period>/editar/<archivo>/procesar")
 @with_branch
 def draft_process(period, archivo):
-    statement = _statement_or_404(period)
-    if archivo not in UPLOADABLE:
-        abort(404)
+    statement = _uploadable_or_404(period, archivo)
     try:
         uploads.submit_draft(current_user, statement, archivo)
     except uploads.UploadRefused as refused:
@@ -304,9 +301,7 @@ def draft_process(period, archivo):
 @bp.post("/<period>/editar/<archivo>/descartar")
 @with_branch
 def draft_discard(period, archivo):
-    statement = _statement_or_404(period)
-    if archivo not in UPLOADABLE:
-        abort(404)
+    statement = _uploadable_or_404(period, archivo)
     removed = uploads.discard_draft(current_user, statement, archivo)
     flash(f"Se descartaron los cambios de {removed} {'fila' if removed == 1 else 'filas'}.", "info")
     return redirect_htmx_aware(url_for("cartera.draft", period=period, archivo=archivo))
