@@ -10,7 +10,7 @@ from rq import SimpleWorker
 
 from portal import queue
 from portal.extensions import db
-from portal.models import ApplicationRequest, Branch, Credit, Statement, StatementLine, Worker
+from portal.models import ApplicationRequest, Branch, CarteraUpload, Credit, Statement, StatementLine, Worker
 from tests import factories
 from tests.conftest import post
 
@@ -101,3 +101,16 @@ def upload(client, archivo, data, filename="archivo.xlsx", htmx=True):
 
 def run_jobs():
     SimpleWorker([queue.get_queue()], connection=queue.connection()).work(burst=True)
+
+
+def processed(client, archivo, data, filename="archivo.xlsx"):
+    """Upload through the page, let a real RQ worker check it; the newest upload."""
+    response = upload(client, archivo, data, filename=filename)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    run_jobs()
+    db.session.expire_all()
+    return db.session.query(CarteraUpload).order_by(CarteraUpload.id.desc()).first()
+
+
+def status_html(client, upload_row):
+    return client.get(f"{BASE}/subidos/{upload_row.id}/estado", headers={"HX-Request": "true"}).get_data(as_text=True)

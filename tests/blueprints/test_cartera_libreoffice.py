@@ -14,7 +14,7 @@ import pytest
 
 from portal.domain import cartera_layout as cl
 from portal.extensions import db
-from portal.models import CarteraUpload, CarteraUploadLine, PaymentSlip, StatementLine
+from portal.models import CarteraUploadLine, PaymentSlip, StatementLine
 from tests import cartera_helpers as ch
 from tests.conftest import post
 
@@ -51,17 +51,6 @@ def libreoffice(tmp_path):
     return save
 
 
-def processed(client, archivo, data, filename):
-    response = ch.upload(client, archivo, data, filename=filename)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    ch.run_jobs()
-    db.session.expire_all()
-    return db.session.query(CarteraUpload).order_by(CarteraUpload.id.desc()).first()
-
-
-def status_html(client, upload):
-    return client.get(f"{ch.BASE}/subidos/{upload.id}/estado",
-                      headers={"HX-Request": "true", "X-Portal-Poll": "1"}).get_data(as_text=True)
 
 
 def upload_lines(upload):
@@ -80,22 +69,22 @@ def test_an_activos_file_saved_by_libreoffice_is_processed_and_its_resave_is_a_d
     saved = libreoffice(edited, "activos.xlsx")
     assert saved != edited
 
-    first = processed(client, "activos", saved, "activos_libreoffice.xlsx")
+    first = ch.processed(client, "activos", saved, "activos_libreoffice.xlsx")
     assert first.status == "processed", first.errors_json
     assert (first.total_amount, first.credits_count, first.rows_total) == (Decimal("320000.50"), 3, 3)
     assert upload_lines(first) == {"LI-9001": (False, Decimal("120000.00")),  # no arrears: N by default
                                    "LI-9002": (False, Decimal("150000.00")),
                                    "LI-9003": (False, Decimal("50000.50"))}
-    html = status_html(client, first)
+    html = ch.status_html(client, first)
     assert "«activos_libreoffice.xlsx» procesado" in html and "3 créditos por $ 320.000,50" in html
 
     # The same values, saved once more by LibreOffice: other bytes, same content key.
     resaved = libreoffice(saved, "activos.xlsx")
     assert cl.file_hash(resaved) != cl.file_hash(saved)
-    again = processed(client, "activos", resaved, "activos_otra_vez.xlsx")
+    again = ch.processed(client, "activos", resaved, "activos_otra_vez.xlsx")
     assert again.status == "duplicate"
     assert again.content_key == first.content_key and again.content_sha256 != first.content_sha256
-    html = status_html(client, again)
+    html = ch.status_html(client, again)
     assert "Este archivo ya fue procesado" in html and f"NroPago {first.id}" in html
     assert "Sí, procesarlo de nuevo" in html and "No, cancelar" in html
     volante = client.get(f"{ch.BASE}/volante", headers={"HX-Request": "true"}).get_data(as_text=True)
@@ -113,8 +102,8 @@ def test_an_activos_file_saved_by_libreoffice_is_processed_and_its_resave_is_a_d
 
 def test_an_unchanged_retirados_file_saved_by_libreoffice_pays_every_instalment(client, cartera, libreoffice):
     saved = libreoffice(ch.download(client, "retirados"), "retirados.xlsx")
-    upload = processed(client, "retirados", saved, "retirados.xlsx")
+    upload = ch.processed(client, "retirados", saved, "retirados.xlsx")
     assert upload.status == "processed", upload.errors_json
     assert (upload.total_amount, upload.credits_count) == (Decimal("70000.00"), 1)
     assert upload_lines(upload) == {"LI-9004": (False, Decimal("70000.00"))}
-    assert "1 crédito por $ 70.000" in status_html(client, upload)
+    assert "1 crédito por $ 70.000" in ch.status_html(client, upload)

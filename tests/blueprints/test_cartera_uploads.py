@@ -23,16 +23,6 @@ def cartera(client):
     return ch.build(sign_in_client=client)
 
 
-def processed(client, archivo, data):
-    response = ch.upload(client, archivo, data)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    ch.run_jobs()
-    db.session.expire_all()
-    return db.session.query(CarteraUpload).order_by(CarteraUpload.id.desc()).first()
-
-
-def status_html(client, upload):
-    return client.get(f"{ch.BASE}/subidos/{upload.id}/estado", headers={"HX-Request": "true"}).get_data(as_text=True)
 
 
 def pay_slip(client, slip):
@@ -64,8 +54,8 @@ def test_edited_files_to_paid_slip_and_saldo_zero(client, cartera, frozen_clock)
         ("LI-9001", "Valor a Pagar"): 120000,  # 20.000 more: extra principal
         ("LI-9002", "Aplica Mora"): "N", ("LI-9002", "Valor a Pagar"): 150000,  # no arrears charged
     })
-    assert processed(client, "activos", activos).total_amount == Decimal("320000.50")
-    assert processed(client, "retirados", ch.download(client, "retirados")).total_amount == Decimal("70000.00")
+    assert ch.processed(client, "activos", activos).total_amount == Decimal("320000.50")
+    assert ch.processed(client, "retirados", ch.download(client, "retirados")).total_amount == Decimal("70000.00")
 
     section = post(client, f"{ch.BASE}/volante", page=ch.BASE, headers={"HX-Request": "true"}).get_data(as_text=True)
     slip = db.session.query(PaymentSlip).one()
@@ -90,14 +80,14 @@ def test_edited_files_to_paid_slip_and_saldo_zero(client, cartera, frozen_clock)
     assert "Abono extraordinario a capital de $ 20.000,00" in summary
     assert "Sin mora (Aplica Mora = N): $ 3.000,00 no cobrados" in summary
     first = db.session.query(CarteraUpload).order_by(CarteraUpload.id).first()
-    assert f"Pagado con el volante {slip.number}" in status_html(client, first)
-    assert "Ahora genere el volante" not in status_html(client, first)
+    assert f"Pagado con el volante {slip.number}" in ch.status_html(client, first)
+    assert "Ahora genere el volante" not in ch.status_html(client, first)
 
 
 def test_a_replayed_approval_allocates_once(app, client, cartera):
     from portal.services import cartera_slips
 
-    processed(client, "activos", ch.download(client, "activos"))
+    ch.processed(client, "activos", ch.download(client, "activos"))
     post(client, f"{ch.BASE}/volante", page=ch.BASE)
     slip = db.session.query(PaymentSlip).one()
     pay_slip(client, slip)
@@ -111,7 +101,7 @@ def test_a_replayed_approval_allocates_once(app, client, cartera):
 # --- refusals: every error named, nothing written --------------------------------------
 
 def _row_errors(client, upload):
-    html = status_html(client, upload)
+    html = ch.status_html(client, upload)
     return html, re.findall(r'data-label="Fila">(\d+)</td><td data-label="Columna">([^<]+)</td><td data-label="Motivo">([^<]+)',
                             html)
 
@@ -123,7 +113,7 @@ def test_row_errors_are_all_listed_and_the_file_comes_back_with_them(client, car
         ("LI-9003", "Valor a Pagar"): -5,  # negative
         ("LI-9003", "Aplica Mora"): "X",
     })
-    upload = processed(client, "activos", bad)
+    upload = ch.processed(client, "activos", bad)
     assert upload.status == "invalid" and upload.error_count == 4
     html, errors = _row_errors(client, upload)
     assert ("2", "Nombre Trabajador") == errors[0][:2] and "no se puede modificar" in errors[0][2]
@@ -146,7 +136,7 @@ def test_row_errors_are_all_listed_and_the_file_comes_back_with_them(client, car
 
 
 def test_an_amount_above_balance_plus_arrears_is_named(client, cartera):
-    upload = processed(client, "activos", ch.edit(ch.download(client, "activos"),
+    upload = ch.processed(client, "activos", ch.edit(ch.download(client, "activos"),
                                                   {("LI-9002", "Valor a Pagar"): 153000.01}))
     _, errors = _row_errors(client, upload)
     assert errors == [("3", "Valor a Pagar", "el valor a pagar ($ 153.000,01) supera el saldo más la mora ($ 153.000,00)")]
@@ -187,15 +177,15 @@ def _formula(data):
     (_formula, "fórmula no permitida"),
 ])
 def test_structure_and_formula_problems_are_named(client, cartera, change, expected):
-    upload = processed(client, "activos", change(ch.download(client, "activos")))
+    upload = ch.processed(client, "activos", change(ch.download(client, "activos")))
     assert upload.status == "invalid"
-    assert expected in status_html(client, upload)
+    assert expected in ch.status_html(client, upload)
     assert db.session.query(CarteraUploadLine).count() == 0
 
 
 def test_the_retirados_file_in_the_activos_tab_is_named(client, cartera):
-    upload = processed(client, "activos", ch.download(client, "retirados"))
-    assert "este es el Archivo de Retirados, no el Archivo de Activos" in status_html(client, upload)
+    upload = ch.processed(client, "activos", ch.download(client, "retirados"))
+    assert "este es el Archivo de Retirados, no el Archivo de Activos" in ch.status_html(client, upload)
 
 
 def _zip_bomb():
@@ -247,17 +237,17 @@ def test_procesar_pressed_twice_makes_one_upload(client, cartera):
 
 
 def test_the_same_content_again_needs_confirmation(client, cartera):
-    first = processed(client, "activos", ch.download(client, "activos"))
-    again = processed(client, "activos", ch.edit(ch.download(client, "activos"), {}))  # saved again: other bytes
+    first = ch.processed(client, "activos", ch.download(client, "activos"))
+    again = ch.processed(client, "activos", ch.edit(ch.download(client, "activos"), {}))  # saved again: other bytes
     assert again.content_sha256 != first.content_sha256 and again.status == "duplicate"
-    html = status_html(client, again)
+    html = ch.status_html(client, again)
     assert "Este archivo ya fue procesado" in html and f"NroPago {first.id}" in html
     cancel = post(client, f"{ch.BASE}/subidos/{again.id}/cancelar", page=ch.BASE, headers={"HX-Request": "true"})
     assert "Se canceló" in cancel.get_data(as_text=True)
     db.session.expire_all()
     assert again.status == "cancelled" and first.status == "processed"
 
-    third = processed(client, "activos", ch.download(client, "activos"))
+    third = ch.processed(client, "activos", ch.download(client, "activos"))
     assert third.status == "duplicate"
     post(client, f"{ch.BASE}/subidos/{third.id}/confirmar", page=ch.BASE, headers={"HX-Request": "true"})
     db.session.expire_all()
@@ -267,7 +257,7 @@ def test_the_same_content_again_needs_confirmation(client, cartera):
 # --- the volante -----------------------------------------------------------------------
 
 def test_one_open_slip_it_expires_and_is_replaced_without_reuploading(client, cartera, frozen_clock):
-    processed(client, "activos", ch.download(client, "activos"))
+    ch.processed(client, "activos", ch.download(client, "activos"))
     post(client, f"{ch.BASE}/volante", page=ch.BASE)
     post(client, f"{ch.BASE}/volante", page=ch.BASE)
     first = db.session.query(PaymentSlip).one()
@@ -282,9 +272,9 @@ def test_one_open_slip_it_expires_and_is_replaced_without_reuploading(client, ca
 
 
 def test_a_new_file_voids_the_open_slip(client, cartera):
-    processed(client, "activos", ch.download(client, "activos"))
+    ch.processed(client, "activos", ch.download(client, "activos"))
     post(client, f"{ch.BASE}/volante", page=ch.BASE)
-    processed(client, "activos", ch.edit(ch.download(client, "activos"), {("LI-9001", "Valor a Pagar"): 1}))
+    ch.processed(client, "activos", ch.edit(ch.download(client, "activos"), {("LI-9001", "Valor a Pagar"): 1}))
     assert db.session.query(PaymentSlip).one().status == "void"
     post(client, f"{ch.BASE}/volante", page=ch.BASE)
     assert db.session.query(PaymentSlip).filter_by(status="open").one().amount == Decimal("203001.50")
@@ -293,7 +283,7 @@ def test_a_new_file_voids_the_open_slip(client, cartera):
 # --- access ----------------------------------------------------------------------------
 
 def test_another_employers_upload_is_404(app, client, cartera):
-    upload = processed(client, "activos", ch.download(client, "activos"))
+    upload = ch.processed(client, "activos", ch.download(client, "activos"))
     other_client = app.test_client()
     other = ch.build(nit="900900900", email="otro@example.com", sign_in_client=other_client)
     other_base = f"/hanna/empresas/cartera/{ch.PERIOD}"
@@ -305,17 +295,17 @@ def test_another_employers_upload_is_404(app, client, cartera):
 
 
 def test_uploads_and_slips_are_audited(client, cartera):
-    processed(client, "activos", ch.download(client, "activos"))
+    ch.processed(client, "activos", ch.download(client, "activos"))
     post(client, f"{ch.BASE}/volante", page=ch.BASE)
     actions = {a for (a,) in db.session.query(AuditEvent.action)}
     assert {"cartera.upload_received", "cartera.upload_processed", "cartera.slip_generated"} <= actions
 
 
 def test_a_voided_slip_cannot_be_paid(client, cartera):
-    processed(client, "activos", ch.download(client, "activos"))
+    ch.processed(client, "activos", ch.download(client, "activos"))
     post(client, f"{ch.BASE}/volante", page=ch.BASE)
     slip = db.session.query(PaymentSlip).one()
-    processed(client, "activos", ch.edit(ch.download(client, "activos"), {("LI-9001", "Valor a Pagar"): 1}))
+    ch.processed(client, "activos", ch.edit(ch.download(client, "activos"), {("LI-9001", "Valor a Pagar"): 1}))
     response = client.get(f"/pagos-express/libranza/{slip.id}/pagar")
     assert response.status_code == 409 and f"El volante {slip.number} fue anulado" in response.get_data(as_text=True)
     assert slip.number not in client.get("/pagos-express/libranza").get_data(as_text=True)

@@ -13,8 +13,7 @@ from portal import queue
 from portal.extensions import db
 from portal.models import AuditEvent, OutboxAttachment, OutboxMessage, Statement, User
 from portal.services import statements
-from tests import factories
-from tests.conftest import post
+from tests.conftest import post, signed_in_client
 from tests.statement_helpers import branch_of, credit, employer
 
 PAGE = "/personal/cartera"
@@ -26,13 +25,6 @@ def app_config():
     return {"RATELIMIT_LOGIN_PER_IP": "1000 per minute"}
 
 
-def sign_in(app, kind, username, roles="", entity=None):
-    factories.user(kind, username, roles=roles, entity=entity)
-    client = app.test_client()
-    login = "/personal/ingresar" if kind == "staff" else "/hanna/ingresar"
-    response = post(client, login, {"username": username, "password": factories.PASSWORD}, page=login)
-    assert response.status_code == 303
-    return client
 
 
 @pytest.fixture
@@ -72,7 +64,7 @@ def resend(client, entity_id, period, **extra):
 
 def test_the_table_lists_approved_employers_with_their_figures(app, employers):
     caribe, clinica = employers
-    desk = sign_in(app, "staff", "cartera", roles="cartera")
+    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
     page = desk.get(PAGE).get_data(as_text=True)
     assert [int(i) for i, _ in rows_in(page)] == [clinica.id, caribe.id]  # by razón social
     assert "SIN APROBAR" not in page
@@ -90,7 +82,7 @@ def test_filters_search_and_sorting(app, employers, frozen_clock):
     caribe, clinica = employers
     frozen_clock.advance(3600)  # an hour after the clinic's files
     statements.run_monthly("2026-05", TODAY, entity=caribe)
-    desk = sign_in(app, "staff", "cartera", roles="cartera")
+    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
     sent = desk.get(PAGE + "?estado=enviados").get_data(as_text=True)
     assert rows_in(sent) == [(str(caribe.id), "sent")] and "Enviados" in sent
     assert rows_in(desk.get(PAGE + "?estado=pendientes").get_data(as_text=True)) == [(str(clinica.id), "pending")]
@@ -105,9 +97,9 @@ def test_filters_search_and_sorting(app, employers, frozen_clock):
 
 
 def test_the_staff_home_links_the_page_for_cartera_only(app, employers):
-    home = sign_in(app, "staff", "cartera", roles="cartera").get("/personal/").get_data(as_text=True)
+    home = signed_in_client(app, "staff", "cartera", roles="cartera").get("/personal/").get_data(as_text=True)
     assert f'href="{PAGE}"' in home and "Archivos del mes pendientes de envío: <strong data-count>2</strong>" in home
-    other = sign_in(app, "staff", "pagos", roles="pagos").get("/personal/").get_data(as_text=True)
+    other = signed_in_client(app, "staff", "pagos", roles="pagos").get("/personal/").get_data(as_text=True)
     assert f'href="{PAGE}"' not in other
 
 
@@ -119,9 +111,9 @@ def test_only_cartera_and_admin_staff_may_open_or_post(app, employers, who):
     if who == "anonymous":
         client = app.test_client()
     elif who == "employer":
-        client = sign_in(app, "hanna", "cartera@otra.example.com", entity=caribe)
+        client = signed_in_client(app, "hanna", "cartera@otra.example.com", entity=caribe)
     else:
-        client = sign_in(app, "staff", who, roles=who)
+        client = signed_in_client(app, "staff", who, roles=who)
     page = client.get(PAGE)
     posted = post(client, f"{PAGE}/{caribe.id}/reenviar", {"vigencia": "2026-05"}, page="/")
     if who == "anonymous":
@@ -133,12 +125,12 @@ def test_only_cartera_and_admin_staff_may_open_or_post(app, employers, who):
 
 
 def test_admin_may_use_it(app, employers):
-    assert sign_in(app, "staff", "admin", roles="admin").get(PAGE).status_code == 200
+    assert signed_in_client(app, "staff", "admin", roles="admin").get(PAGE).status_code == 200
 
 
 def test_a_post_without_the_csrf_token_is_refused(app, employers):
     caribe, _ = employers
-    desk = sign_in(app, "staff", "cartera", roles="cartera")
+    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
     response = desk.post(f"{PAGE}/{caribe.id}/reenviar", data={"vigencia": "2026-05"})
     assert response.status_code == 400
     assert resend_jobs() == [] and not events("cartera.resend_requested")
@@ -149,7 +141,7 @@ def test_a_post_without_the_csrf_token_is_refused(app, employers):
 def test_resend_is_audited_enqueued_and_sends_the_files_again(app, employers):
     caribe, clinica = employers
     before = db.session.query(OutboxMessage).count()
-    desk = sign_in(app, "staff", "cartera", roles="cartera")
+    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
     staff_id = db.session.query(User).filter_by(kind="staff", username="cartera").one().id
 
     response = resend(desk, clinica.id, "2026-04", back=PAGE + "?estado=pendientes")
@@ -177,7 +169,7 @@ def test_resend_is_audited_enqueued_and_sends_the_files_again(app, employers):
 
 def test_resend_of_the_current_period_builds_what_is_missing(app, employers):
     caribe, _ = employers
-    desk = sign_in(app, "staff", "cartera", roles="cartera")
+    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
     resend(desk, caribe.id, "2026-05")
     run_worker()
     db.session.expire_all()
@@ -190,7 +182,7 @@ def test_resend_of_the_current_period_builds_what_is_missing(app, employers):
 @pytest.mark.parametrize("period", ["2026-06", "2025-01", "2026-5", "", "<script>"])
 def test_a_period_not_offered_is_refused_with_a_message(app, employers, period):
     caribe, _ = employers
-    desk = sign_in(app, "staff", "cartera", roles="cartera")
+    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
     response = resend(desk, caribe.id, period)
     assert response.status_code == 303
     assert resend_jobs() == []
@@ -201,7 +193,7 @@ def test_a_period_not_offered_is_refused_with_a_message(app, employers, period):
 def test_unknown_or_unapproved_employers_are_404(app, employers):
     from portal.models import Entity
 
-    desk = sign_in(app, "staff", "cartera", roles="cartera")
+    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
     unapproved = db.session.query(Entity).filter_by(nit="900111222").one()
     assert resend(desk, unapproved.id, "2026-05").status_code == 404
     assert resend(desk, 999999, "2026-05").status_code == 404
@@ -229,7 +221,7 @@ def test_outside_development_the_attachments_are_staff_only(app, employers, app_
     attachment = db.session.query(OutboxAttachment).first()
     anonymous = app.test_client()
     assert anonymous.get(f"/dev/outbox/adjuntos/{attachment.id}").status_code == 404
-    employer_client = sign_in(app, "hanna", "otro@example.com", entity=employers[0])
+    employer_client = signed_in_client(app, "hanna", "otro@example.com", entity=employers[0])
     assert employer_client.get(f"/dev/outbox/adjuntos/{attachment.id}").status_code == 404
-    desk = sign_in(app, "staff", "analista", roles="cartera")
+    desk = signed_in_client(app, "staff", "analista", roles="cartera")
     assert desk.get(f"/dev/outbox/adjuntos/{attachment.id}").status_code == 200

@@ -9,10 +9,9 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.extensions import db
-from portal.models import AuditEvent, CarteraUpload, User
+from portal.models import AuditEvent, User
 from tests import cartera_helpers as ch
-from tests import factories
-from tests.conftest import post
+from tests.conftest import signed_in_client
 
 PAGE = "/personal/cartera/archivos"
 OTHER_NIT = "900555666"
@@ -23,21 +22,7 @@ def app_config():
     return {"RATELIMIT_LOGIN_PER_IP": "1000 per minute"}
 
 
-def sign_in(app, kind, username, roles="", entity=None):
-    factories.user(kind, username, roles=roles, entity=entity)
-    client = app.test_client()
-    login = "/personal/ingresar" if kind == "staff" else "/hanna/ingresar"
-    response = post(client, login, {"username": username, "password": factories.PASSWORD}, page=login)
-    assert response.status_code == 303
-    return client
 
-
-def send(client, archivo, data, filename):
-    response = ch.upload(client, archivo, data, filename=filename)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    ch.run_jobs()
-    db.session.expire_all()
-    return db.session.query(CarteraUpload).order_by(CarteraUpload.id.desc()).first()
 
 
 @pytest.fixture
@@ -46,7 +31,7 @@ def uploads(app, frozen_clock):
     four errors of LOGÍSTICA ANDINA, each sent through the employer's own pages."""
     demo_client = app.test_client()
     demo = ch.build(sign_in_client=demo_client)
-    processed = send(demo_client, "activos", ch.download(demo_client, "activos"), "activos_demo.xlsx")
+    processed = ch.processed(demo_client, "activos", ch.download(demo_client, "activos"), "activos_demo.xlsx")
     assert processed.status == "processed"
 
     frozen_clock.advance(600)
@@ -61,7 +46,7 @@ def uploads(app, frozen_clock):
         ("LI-9003" + suffix, "Valor a Pagar"): -5,
         ("LI-9003" + suffix, "Aplica Mora"): "X",
     })
-    invalid = send(andina_client, "activos", bad, "activos_andina.xlsx")
+    invalid = ch.processed(andina_client, "activos", bad, "activos_andina.xlsx")
     assert invalid.status == "invalid" and invalid.error_count == 4
     return {"processed": processed, "invalid": invalid, "demo": demo, "andina": andina,
             "andina_client": andina_client}
@@ -69,7 +54,7 @@ def uploads(app, frozen_clock):
 
 @pytest.fixture
 def desk(app):
-    return sign_in(app, "staff", "cartera", roles="cartera")
+    return signed_in_client(app, "staff", "cartera", roles="cartera")
 
 
 def rows_in(page):
@@ -206,7 +191,7 @@ def test_home_counts_uploads_with_errors_and_pages_link_each_other(uploads, desk
 
 @pytest.mark.parametrize("roles", ["pagos", "tarjetas"])
 def test_staff_without_the_cartera_role_get_403(app, uploads, roles):
-    other = sign_in(app, "staff", roles, roles=roles)
+    other = signed_in_client(app, "staff", roles, roles=roles)
     invalid = uploads["invalid"]
     for url in (PAGE, f"{PAGE}/{invalid.id}", f"{PAGE}/{invalid.id}/errores.xlsx"):
         assert other.get(url).status_code == 403, url
@@ -215,7 +200,7 @@ def test_staff_without_the_cartera_role_get_403(app, uploads, roles):
 
 
 def test_admin_may_use_it(app, uploads):
-    admin = sign_in(app, "staff", "admin", roles="admin")
+    admin = signed_in_client(app, "staff", "admin", roles="admin")
     assert admin.get(PAGE).status_code == 200
     assert admin.get(f"{PAGE}/{uploads['invalid'].id}").status_code == 200
 
