@@ -25,8 +25,6 @@ def app_config():
     return {"RATELIMIT_LOGIN_PER_IP": "1000 per minute"}
 
 
-
-
 @pytest.fixture
 def employers(app, frozen_clock):
     caribe = employer("890112233", "DISTRIBUIDORA DEL CARIBE S.A.S.", branches=("001", "002"),

@@ -22,9 +22,6 @@ def app_config():
     return {"RATELIMIT_LOGIN_PER_IP": "1000 per minute"}
 
 
-
-
-
 @pytest.fixture
 def uploads(app, frozen_clock):
     """A processed Activos of EMPRESA DEMO, then (ten minutes later) an invalid Activos with
