@@ -203,6 +203,9 @@ def _write_lines(upload, statement, result):
 def _invalid(upload, general=None, errors=()):
     items = ([{"message": general}] if general else []) + [
         {"row": e.row, "column": e.column, "reason": e.reason, "message": e.message} for e in errors]
+    if errors and upload.source == "xlsx":  # every row checked; the file with the errors takes a moment
+        upload.rows_done = upload.rows_total
+        db.session.commit()
     upload.status = "invalid"
     upload.error_count = len(items)
     upload.errors_json = json.dumps(items, ensure_ascii=False)
