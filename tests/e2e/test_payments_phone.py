@@ -38,6 +38,7 @@ def phone(new_context, js_errors):
 def assert_fits_a_phone(page, action, name):
     """At 360 px: no sideways scroll (the page's or a table's) and `action` is a whole,
     thumb-sized target on screen. A wider phone is narrowed for the check and restored."""
+    page.wait_for_load_state("load")  # the stylesheet too: a loaded machine may measure before it
     size = page.viewport_size
     if size["width"] != NARROW["width"]:
         page.set_viewport_size(NARROW)
