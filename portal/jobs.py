@@ -73,6 +73,12 @@ def process_cartera_upload(upload_id):
 
 
 @job
+def recover_stuck_uploads():
+    """Every few minutes (worker.py's cron): uploads left behind by a dead worker run again."""
+    return cartera_uploads.recover_stuck()
+
+
+@job
 def build_monthly_statements(period=None):
     """The 1st of each month (worker.py's cron, Bogotá time): every approved employer's
     statements of the month (or of `period`, 'YYYY-MM'), their three files e-mailed once.

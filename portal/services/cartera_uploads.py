@@ -35,6 +35,7 @@ FILE_OF = {v: k for k, v in KIND_OF.items()}
 ACTIVE_STATUSES = ("queued", "processing")
 BATCH = 500  # upload lines written (and progress committed) per step
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
+STUCK_AFTER = timedelta(minutes=30)  # a 10,000-row file takes seconds; this one's worker died
 FAILED_MESSAGE = "Ocurrió un error inesperado al procesar el archivo. Ya quedó registrado; intente de nuevo."
 
 
@@ -148,6 +149,24 @@ def process(upload_id):
                                                                            ensure_ascii=False)))
         db.session.commit()
         return "failed"
+
+
+def recover_stuck(older_than=STUCK_AFTER):
+    """Uploads a dead worker left behind: 'processing' long after they were sent go back
+    to 'queued' (their partial lines dropped) and every long-'queued' one is queued again.
+    A job that is in fact alive cannot be harmed by the extra run: the claim lets one in."""
+    cutoff = clock.utcnow() - older_than
+    stuck = db.session.scalars(select(CarteraUpload.id).where(
+        CarteraUpload.status.in_(ACTIVE_STATUSES), CarteraUpload.created_at < cutoff)).all()
+    for upload_id in stuck:
+        db.session.execute(delete(CarteraUploadLine).where(CarteraUploadLine.upload_id == upload_id))
+        db.session.execute(update(CarteraUpload).where(CarteraUpload.id == upload_id,
+                                                       CarteraUpload.status.in_(ACTIVE_STATUSES))
+                           .values(status="queued", rows_done=0).execution_options(synchronize_session=False))
+        audit.record("cartera.upload_requeued", subject=f"upload:{upload_id}")
+        enqueue_after_commit("portal.jobs.process_cartera_upload", upload_id)
+    db.session.commit()
+    return len(stuck)
 
 
 def _process(upload):

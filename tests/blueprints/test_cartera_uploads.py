@@ -309,3 +309,24 @@ def test_a_voided_slip_cannot_be_paid(client, cartera):
     response = client.get(f"/pagos-express/libranza/{slip.id}/pagar")
     assert response.status_code == 409 and f"El volante {slip.number} fue anulado" in response.get_data(as_text=True)
     assert slip.number not in client.get("/pagos-express/libranza").get_data(as_text=True)
+
+
+def test_an_upload_left_behind_by_a_dead_worker_runs_again(client, cartera, frozen_clock):
+    from portal.services import cartera_uploads
+
+    ch.upload(client, "activos", ch.download(client, "activos"))
+    upload = db.session.query(CarteraUpload).one()
+    upload.status, upload.rows_done = "processing", 2  # its worker died half way
+    db.session.add(CarteraUploadLine(upload_id=upload.id, line_id=db.session.query(StatementLine).first().id,
+                                     amount=Decimal("1.00")))
+    db.session.commit()
+    ch.run_jobs()  # the first job finds it taken: nothing
+    db.session.expire_all()
+    assert upload.status == "processing"
+    assert cartera_uploads.recover_stuck() == 0  # not long enough to call it stuck
+    frozen_clock.advance(31 * 60)
+    assert cartera_uploads.recover_stuck() == 1
+    ch.run_jobs()
+    db.session.expire_all()
+    assert upload.status == "processed" and upload.total_amount == Decimal("303000.50")
+    assert db.session.query(CarteraUploadLine).count() == 3
