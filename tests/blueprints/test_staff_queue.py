@@ -164,7 +164,7 @@ def test_active_search_by_nit_name_or_email(client, q, expected):
 def test_search_input_uses_active_search(client):
     staff(client, "cartera")
     page = client.get(QUEUE).get_data(as_text=True)
-    assert 'hx-trigger="search, keyup delay:250ms changed"' in page and 'hx-get="/personal/solicitudes"' in page
+    assert 'hx-trigger="search, input changed delay:300ms"' in page and 'hx-get="/personal/solicitudes"' in page
 
 
 def test_pagination_ten_per_page(client):
@@ -368,7 +368,7 @@ def test_audit_log_lists_filters_and_searches(client):
         assert f"<th>{header}</th>" in page
     assert "application_request.rejected" in page and f"{admin.username} (staff)" in page
     assert "127.0.0.1" in page and "Sin soporte" in page
-    assert 'hx-trigger="search, keyup delay:250ms changed"' in page
+    assert 'hx-trigger="search, input changed delay:300ms"' in page
     only = client.get("/personal/auditoria?accion=login.success").get_data(as_text=True)
     assert "<code>login.success</code>" in only and "<code>application_request.rejected</code>" not in only
     found = client.get("/personal/auditoria", query_string={"q": "soporte"}, headers=HTMX)

@@ -333,3 +333,46 @@ def test_a_dropped_upload_offers_a_retry_and_a_too_big_file_is_never_sent(
     expect(done).to_contain_text(f"«{activos.name}» procesado", timeout=30_000)
     assert upload_count(live_server) == 1
     shots(page, "22-reintento-procesado")
+
+
+def test_editing_in_the_browser_saves_each_row_and_procesar_takes_the_draft(
+        live_server, worker, phone, shots):
+    page = phone(390, 844)
+    make_cartera(live_server)
+    sign_in_and_open_cartera(page, live_server, shots)
+    page.locator("#upload-panel").get_by_role("link", name="Editar Aplica Mora y Valor a Pagar en el portal").tap()
+    expect(page.get_by_role("heading", name="Editar Archivo de Activos · vigencia 2026-10")).to_be_visible()
+
+    search = page.get_by_label("Buscar…")
+    search.fill("barrios")
+    expect(page.locator("#draft-table tbody tr")).to_have_count(1)
+    amount = page.get_by_label("Valor a Pagar, crédito LI-9002")
+    expect(amount).to_have_attribute("inputmode", "decimal")
+    expect(amount).to_have_value("153000,00")  # instalment + mora: Aplica Mora S by default
+    amount.fill("150.000")  # leaving the search box must not reload the table under the finger
+    amount.press("Tab")  # a change is saved at once
+    expect(page.locator("#fila-LI-9002")).to_contain_text("Guardado")
+    page.get_by_label("Aplica Mora, crédito LI-9002").select_option("N")
+    expect(page.locator("#fila-LI-9002 select")).to_have_value("N")
+    expect(page.locator("#fila-LI-9002")).to_contain_text("Guardado")
+
+    amount = page.get_by_label("Valor a Pagar, crédito LI-9002")
+    amount.fill("153000")  # above the balance now that mora is not charged
+    amount.press("Tab")
+    expect(page.locator("#fila-LI-9002")).to_contain_text("supera el saldo ($ 150.000,00)")
+    expect(page.get_by_label("Valor a Pagar, crédito LI-9002")).to_have_value("153000")  # what was typed stays
+    shots(page, "30-fila-con-error")
+    page.get_by_label("Valor a Pagar, crédito LI-9002").fill("150.000")
+    page.get_by_label("Valor a Pagar, crédito LI-9002").press("Tab")
+    expect(page.locator("#fila-LI-9002")).to_contain_text("Guardado")
+    search.fill("")
+    expect(page.locator("#draft-table tbody tr")).to_have_count(3)
+    expect(page.locator("[data-draft-count]")).to_contain_text("1 fila editada sin procesar")
+    shots(page, "31-borrador")
+
+    page.get_by_role("button", name="Procesar").tap()
+    done = page.locator('.upload-status[data-upload-status="processed"]')
+    expect(done).to_contain_text("«Edición en el portal» procesado", timeout=30_000)
+    expect(done).to_contain_text("3 créditos por $ 300.000,50")
+    expect(page.locator("#volante")).to_contain_text("Valor a pagar: $ 300.000,50")
+    shots(page, "32-procesado")
