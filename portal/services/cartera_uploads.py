@@ -11,26 +11,23 @@ Life of an upload: queued → processing → processed | invalid | duplicate | f
   it (its amounts no longer hold), unless that volante is being paid.
 """
 import json
-from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
-from portal.domain import clock, paging
+from portal.domain import clock
 from portal.domain import payments as payment_rules
 from portal.extensions import db
 from portal.models import (CarteraDraftLine, CarteraUpload, CarteraUploadLine, Credit, Payment,
                            PaymentSlip, StatementLine)
 from portal.queue import enqueue_after_commit
-from portal.services import audit
+from portal.services import audit, cartera_drafts
 from portal.services.cartera import cartera_lines
 
-KIND_OF = {layout.ACTIVOS: "active", layout.RETIRADOS: "retired"}
+KIND_OF = layout.LINE_KIND  # archivo → StatementLine.kind
 FILE_OF = {v: k for k, v in KIND_OF.items()}
 ACTIVE_STATUSES = ("queued", "processing")
 BATCH = 500  # upload lines written (and progress committed) per step
@@ -184,7 +181,7 @@ def _process(upload):
             return _invalid(upload, general=check.structure.message)
         result = check.result
     else:
-        result = layout.check_draft(lines, archivo, draft_entries(statement, upload.kind))
+        result = layout.check_draft(lines, archivo, cartera_drafts.entries(statement, upload.kind))
         upload.rows_total = sum(1 for line in lines if line.kind == upload.kind)
         db.session.commit()
     if not result.ok:
@@ -333,91 +330,3 @@ def progress(upload):
     if not upload.rows_total:
         return 5 if upload.status == "processing" else 0
     return 10 + int(90 * upload.rows_done / upload.rows_total)
-
-
-# --- the browser draft -----------------------------------------------------------------
-
-def draft_entries(statement, kind):
-    """credit number → (aplica, amount) of the rows edited in the browser."""
-    rows = db.session.execute(
-        select(Credit.number, CarteraDraftLine.apply_arrears, CarteraDraftLine.amount)
-        .join(StatementLine, StatementLine.id == CarteraDraftLine.line_id)
-        .join(Credit, Credit.id == StatementLine.credit_id)
-        .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind))
-    return {number: (flag, amount) for number, flag, amount in rows}
-
-
-def draft_count(statement, kind):
-    return db.session.scalar(
-        select(func.count()).select_from(CarteraDraftLine)
-        .join(StatementLine, StatementLine.id == CarteraDraftLine.line_id)
-        .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind))
-
-
-@dataclass(frozen=True)
-class DraftRow:
-    line: layout.CarteraLine
-    aplica_mora: bool  # what the row pays now: the draft, else the file's default
-    amount: Decimal
-    edited: bool
-
-
-def draft_page(statement, archivo, query="", number=1, per_page=25):
-    """One page of the Activos/Retirados rows with the draft applied, filtered by name,
-    identification or credit number. Returns (rows, paging.Page)."""
-    kind = KIND_OF[archivo]
-    lines = [line for line in cartera_lines(statement) if line.kind == kind]
-    needle = " ".join(query.split()).casefold()
-    if needle:
-        lines = [line for line in lines
-                 if needle in line.name.casefold() or needle in line.id_number or needle in line.credit_number.casefold()]
-    page = paging.page_of(len(lines), number, per_page)
-    entries = draft_entries(statement, kind)
-    rows = []
-    for line in lines[page.offset:page.offset + page.per_page]:
-        entry = entries.get(line.credit_number)
-        aplica, amount = entry or (line.default_aplica_mora == layout.YES, line.default_amount)
-        rows.append(DraftRow(line, aplica, amount, entry is not None))
-    return rows, page
-
-
-def save_draft_row(user, statement, archivo, credit_number, aplica_mora, amount):
-    """Save one edited row at once, by the file's rules. Returns (DraftRow, errors)
-    where errors are (column, reason); nothing is saved when there are errors."""
-    kind = KIND_OF[archivo]
-    found = db.session.execute(
-        select(StatementLine.id).join(Credit, Credit.id == StatementLine.credit_id)
-        .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind,
-               Credit.number == credit_number)).first()
-    line = next(iter(cartera_lines(statement, credit_number)), None)
-    if found is None or line is None:
-        return None, [("Nro Crédito", f"el crédito «{credit_number}» no pertenece a este archivo")]
-    checked, errors = layout.check_entry(line, aplica_mora, amount)
-    if errors:
-        return DraftRow(line, aplica_mora == layout.YES, Decimal(0), False), errors
-    aplica, value = checked
-    line_id = found[0]
-    draft = db.session.scalars(select(CarteraDraftLine).where(CarteraDraftLine.line_id == line_id)).first()
-    if draft is None:
-        draft = CarteraDraftLine(line_id=line_id)
-        db.session.add(draft)
-    draft.apply_arrears, draft.amount, draft.updated_by_id = aplica, value, user.id
-    draft.updated_at = clock.utcnow()
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same row saved twice at once: the other save stands, apply ours on it
-        db.session.rollback()
-        db.session.execute(update(CarteraDraftLine).where(CarteraDraftLine.line_id == line_id)
-                           .values(apply_arrears=aplica, amount=value, updated_by_id=user.id,
-                                   updated_at=clock.utcnow()))
-        db.session.commit()
-    return DraftRow(line, aplica, value, True), []
-
-
-def discard_draft(user, statement, archivo):
-    kind_lines = select(StatementLine.id).where(StatementLine.statement_id == statement.id,
-                                                StatementLine.kind == KIND_OF[archivo])
-    removed = db.session.execute(delete(CarteraDraftLine).where(CarteraDraftLine.line_id.in_(kind_lines))).rowcount
-    audit.record("cartera.draft_discarded", user, subject=f"statement:{statement.id}", kind=archivo, rows=removed)
-    db.session.commit()
-    return removed

@@ -15,6 +15,7 @@ from portal.extensions import limiter
 from portal.domain.cartera_layout import KINDS as FILE_KINDS
 from portal.domain.cartera_layout import UPLOADABLE
 from portal.services import cartera, hanna
+from portal.services import cartera_drafts as drafts
 from portal.services import cartera_slips as slips
 from portal.services import cartera_uploads as uploads
 from portal.web import redirect_htmx_aware, render
@@ -107,7 +108,7 @@ def _uploadable_or_404(period, archivo):
 def _panel_context(statement, archivo, upload=None, error=None):
     return dict(statement=statement, archivo=archivo, error=error,
                 upload=upload or uploads.latest_upload(statement, archivo),
-                drafts=uploads.draft_count(statement, uploads.KIND_OF[archivo]),
+                drafts=drafts.count(statement, uploads.KIND_OF[archivo]),
                 max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
 
 
@@ -255,9 +256,9 @@ def _draft_context(statement, archivo):
     query = request.args.get("q", "").strip()[:80]
     number = paging.parse_positive(request.args.get("pagina"))
     per_page = paging.parse_per_page(request.args.get("por_pagina", 25))
-    rows, page = uploads.draft_page(statement, archivo, query, number, per_page)
+    rows, page = drafts.page_of_rows(statement, archivo, query, number, per_page)
     return dict(statement=statement, archivo=archivo, rows=rows, page=page, q=query, per_page=per_page,
-                drafts=uploads.draft_count(statement, uploads.KIND_OF[archivo]))
+                drafts=drafts.count(statement, uploads.KIND_OF[archivo]))
 
 
 @bp.get("/<period>/editar/<archivo>")
@@ -273,7 +274,7 @@ def draft(period, archivo):
 def draft_row(period, archivo):
     statement = _uploadable_or_404(period, archivo)
     credit = request.form.get("credito", "")
-    row, errors = uploads.save_draft_row(current_user, statement, archivo, credit,
+    row, errors = drafts.save_row(current_user, statement, archivo, credit,
                                          request.form.get("aplica_mora", ""), request.form.get("valor", ""))
     if row is None:
         abort(404)
@@ -302,6 +303,6 @@ def draft_process(period, archivo):
 @with_branch
 def draft_discard(period, archivo):
     statement = _uploadable_or_404(period, archivo)
-    removed = uploads.discard_draft(current_user, statement, archivo)
+    removed = drafts.discard(current_user, statement, archivo)
     flash(f"Se descartaron los cambios de {removed} {'fila' if removed == 1 else 'filas'}.", "info")
     return redirect_htmx_aware(url_for("cartera.draft", period=period, archivo=archivo))

@@ -1,0 +1,104 @@
+"""Editing Activos/Retirados in the browser (beyond the manual): each row's «Aplica
+Mora» and «Valor a Pagar» saved at once as a draft, by the file's rules. «Procesar»
+hands the draft to the upload job (cartera_uploads.submit_draft), which turns it into
+an upload like a file's and clears it."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.domain import cartera_layout as layout
+from portal.domain import clock, paging
+from portal.extensions import db
+from portal.models import CarteraDraftLine, Credit, StatementLine
+from portal.services import audit
+from portal.services.cartera import cartera_lines
+
+KIND_OF = layout.LINE_KIND  # archivo → StatementLine.kind
+
+
+def entries(statement, kind):
+    """credit number → (aplica, amount) of the rows edited in the browser."""
+    rows = db.session.execute(
+        select(Credit.number, CarteraDraftLine.apply_arrears, CarteraDraftLine.amount)
+        .join(StatementLine, StatementLine.id == CarteraDraftLine.line_id)
+        .join(Credit, Credit.id == StatementLine.credit_id)
+        .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind))
+    return {number: (flag, amount) for number, flag, amount in rows}
+
+
+def count(statement, kind):
+    return db.session.scalar(
+        select(func.count()).select_from(CarteraDraftLine)
+        .join(StatementLine, StatementLine.id == CarteraDraftLine.line_id)
+        .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind))
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    line: layout.CarteraLine
+    aplica_mora: bool  # what the row pays now: the draft, else the file's default
+    amount: Decimal
+    edited: bool
+
+
+def page_of_rows(statement, archivo, query="", number=1, per_page=25):
+    """One page of the Activos/Retirados rows with the draft applied, filtered by name,
+    identification or credit number. Returns (rows, paging.Page)."""
+    kind = KIND_OF[archivo]
+    lines = [line for line in cartera_lines(statement) if line.kind == kind]
+    needle = " ".join(query.split()).casefold()
+    if needle:
+        lines = [line for line in lines
+                 if needle in line.name.casefold() or needle in line.id_number or needle in line.credit_number.casefold()]
+    page = paging.page_of(len(lines), number, per_page)
+    edited = entries(statement, kind)
+    rows = []
+    for line in lines[page.offset:page.offset + page.per_page]:
+        entry = edited.get(line.credit_number)
+        aplica, amount = entry or (line.default_aplica_mora == layout.YES, line.default_amount)
+        rows.append(DraftRow(line, aplica, amount, entry is not None))
+    return rows, page
+
+
+def save_row(user, statement, archivo, credit_number, aplica_mora, amount):
+    """Save one edited row at once, by the file's rules. Returns (DraftRow, errors)
+    where errors are (column, reason); nothing is saved when there are errors."""
+    kind = KIND_OF[archivo]
+    found = db.session.execute(
+        select(StatementLine.id).join(Credit, Credit.id == StatementLine.credit_id)
+        .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind,
+               Credit.number == credit_number)).first()
+    line = next(iter(cartera_lines(statement, credit_number)), None)
+    if found is None or line is None:
+        return None, [("Nro Crédito", f"el crédito «{credit_number}» no pertenece a este archivo")]
+    checked, errors = layout.check_entry(line, aplica_mora, amount)
+    if errors:
+        return DraftRow(line, aplica_mora == layout.YES, Decimal(0), False), errors
+    aplica, value = checked
+    line_id = found[0]
+    draft = db.session.scalars(select(CarteraDraftLine).where(CarteraDraftLine.line_id == line_id)).first()
+    if draft is None:
+        draft = CarteraDraftLine(line_id=line_id)
+        db.session.add(draft)
+    draft.apply_arrears, draft.amount, draft.updated_by_id = aplica, value, user.id
+    draft.updated_at = clock.utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same row saved twice at once: the other save stands, apply ours on it
+        db.session.rollback()
+        db.session.execute(update(CarteraDraftLine).where(CarteraDraftLine.line_id == line_id)
+                           .values(apply_arrears=aplica, amount=value, updated_by_id=user.id,
+                                   updated_at=clock.utcnow()))
+        db.session.commit()
+    return DraftRow(line, aplica, value, True), []
+
+
+def discard(user, statement, archivo):
+    kind_lines = select(StatementLine.id).where(StatementLine.statement_id == statement.id,
+                                                StatementLine.kind == KIND_OF[archivo])
+    removed = db.session.execute(delete(CarteraDraftLine).where(CarteraDraftLine.line_id.in_(kind_lines))).rowcount
+    audit.record("cartera.draft_discarded", user, subject=f"statement:{statement.id}", kind=archivo, rows=removed)
+    db.session.commit()
+    return removed
