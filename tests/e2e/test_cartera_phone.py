@@ -349,21 +349,28 @@ def test_editing_in_the_browser_saves_each_row_and_procesar_takes_the_draft(
     amount = page.get_by_label("Valor a Pagar, crédito LI-9002")
     expect(amount).to_have_attribute("inputmode", "decimal")
     expect(amount).to_have_value("153000,00")  # instalment + mora: Aplica Mora S by default
-    amount.fill("150.000")  # leaving the search box must not reload the table under the finger
-    amount.press("Tab")  # a change is saved at once
-    expect(page.locator("#fila-LI-9002")).to_contain_text("Guardado")
-    page.get_by_label("Aplica Mora, crédito LI-9002").select_option("N")
-    expect(page.locator("#fila-LI-9002 select")).to_have_value("N")
-    expect(page.locator("#fila-LI-9002")).to_contain_text("Guardado")
 
-    amount = page.get_by_label("Valor a Pagar, crédito LI-9002")
-    amount.fill("153000")  # above the balance now that mora is not charged
-    amount.press("Tab")
+    def saved_after(action):
+        """Each change is saved at once: wait for that row's answer before going on."""
+        with page.expect_response(lambda r: r.url.endswith("/editar/activos/fila")) as answer:
+            action()
+        return answer.value.status
+
+    def type_amount(value):
+        field = page.get_by_label("Valor a Pagar, crédito LI-9002")
+        field.fill(value)
+        field.press("Tab")
+
+    assert saved_after(lambda: type_amount("150.000")) == 200  # leaving the search box reloads nothing
+    expect(page.locator("#fila-LI-9002")).to_contain_text("Guardado")
+    assert saved_after(lambda: page.get_by_label("Aplica Mora, crédito LI-9002").select_option("N")) == 200
+    expect(page.locator("#fila-LI-9002 select")).to_have_value("N")
+
+    assert saved_after(lambda: type_amount("153000")) == 422  # above the balance now that mora is not charged
     expect(page.locator("#fila-LI-9002")).to_contain_text("supera el saldo ($ 150.000,00)")
     expect(page.get_by_label("Valor a Pagar, crédito LI-9002")).to_have_value("153000")  # what was typed stays
     shots(page, "30-fila-con-error")
-    page.get_by_label("Valor a Pagar, crédito LI-9002").fill("150.000")
-    page.get_by_label("Valor a Pagar, crédito LI-9002").press("Tab")
+    assert saved_after(lambda: type_amount("150.000")) == 200
     expect(page.locator("#fila-LI-9002")).to_contain_text("Guardado")
     search.fill("")
     expect(page.locator("#draft-table tbody tr")).to_have_count(3)
