@@ -204,22 +204,25 @@ def differences(statement, limit=100):
         select(SlipAllocation.line_id, SlipAllocation.explanation)
         .where(SlipAllocation.id.in_([row[3] for row in applied.values()]))).all())
     out = []
-    for sl, credit, worker in db.session.execute(
-            select(StatementLine, Credit, Worker).join(Credit, Credit.id == StatementLine.credit_id)
+    for line_id, kind, instalment, number, first, last, id_number in db.session.execute(
+            select(StatementLine.id, StatementLine.kind, StatementLine.instalment, Credit.number,
+                   Worker.first_name, Worker.last_name, Worker.id_number)  # columns: 10,000 lines stay fast
+            .join(Credit, Credit.id == StatementLine.credit_id)
             .join(Worker, Worker.id == StatementLine.worker_id)
             .where(StatementLine.statement_id == statement.id)
             .order_by(Worker.last_name, Worker.first_name, Credit.number)):
-        inst, arrears, principal, _ = applied.get(sl.id, (ZERO, ZERO, ZERO, None))
+        inst, arrears, principal, _ = applied.get(line_id, (ZERO, ZERO, ZERO, None))
         inst, arrears, principal = Decimal(inst), Decimal(arrears), Decimal(principal)
-        if sl.id in applied:
-            reason = explanations.get(sl.id) or ""
-        elif sl.instalment > 0:
+        if line_id in applied:
+            reason = explanations.get(line_id) or ""
+        elif instalment > 0:
             reason = "No se pagó en esta vigencia: el crédito no venía en el archivo pagado o su Valor a Pagar era 0."
         else:
             reason = ""
-        if inst == sl.instalment and not reason:
-            continue
-        out.append(Difference(worker.full_name, worker.id_number, credit.number,
-                              "Retirado" if sl.kind == "retired" else "Activo", sl.instalment, inst,
-                              arrears, principal, reason))
+        if inst == instalment and not reason and not arrears and not principal:
+            continue  # exactly the instalment: nothing to explain
+        if not reason and arrears:
+            reason = "Se pagó la cuota y la mora."
+        out.append(Difference(f"{first} {last}", id_number, number, "Retirado" if kind == "retired" else "Activo",
+                              instalment, inst, arrears, principal, reason))
     return out[:limit], len(out)

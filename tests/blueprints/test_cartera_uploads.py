@@ -330,3 +330,16 @@ def test_an_upload_left_behind_by_a_dead_worker_runs_again(client, cartera, froz
     db.session.expire_all()
     assert upload.status == "processed" and upload.total_amount == Decimal("303000.50")
     assert db.session.query(CarteraUploadLine).count() == 3
+
+
+def test_a_credit_left_unpaid_is_explained_and_stays_in_the_saldo(client, cartera):
+    ch.processed(client, "activos", ch.download(client, "activos"))  # Retirados never sent
+    post(client, f"{ch.BASE}/volante", page=ch.BASE)
+    pay_slip(client, db.session.query(PaymentSlip).one())
+    summary = client.get(f"{ch.BASE}/resumen", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert re.search(r'data-label="Saldo"><strong>([^<]+)</strong>', summary).group(1) == "$ 70.000"
+    row = re.search(r"<tr>(?:(?!</tr>).)*LI-9004(?:(?!</tr>).)*</tr>", summary, re.S).group(0)
+    assert "No se pagó en esta vigencia" in row and "DARIO DAZA" in row
+    assert "LI-9001" not in summary  # paid exactly: nothing to explain
+    beto = re.search(r"<tr>(?:(?!</tr>).)*LI-9002(?:(?!</tr>).)*</tr>", summary, re.S).group(0)
+    assert 'data-label="Mora pagada">$ 3.000<' in beto and "Se pagó la cuota y la mora." in beto
