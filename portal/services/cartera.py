@@ -53,13 +53,19 @@ class Processed:
     paid: bool
 
 
-def processed(statement):
-    """Uploads processed for this period, and whether a paid volante collected them."""
-    paid_uploads = set()
+def paid_upload_ids(statement_id):
+    """The uploads of this period that a paid volante collected."""
+    ids = set()
     for active, retired in db.session.execute(
             select(PaymentSlip.active_upload_id, PaymentSlip.retired_upload_id)
-            .where(PaymentSlip.statement_id == statement.id, PaymentSlip.status == "paid")):
-        paid_uploads.update({active, retired})
+            .where(PaymentSlip.statement_id == statement_id, PaymentSlip.status == "paid")):
+        ids.update(i for i in (active, retired) if i)
+    return ids
+
+
+def processed(statement):
+    """Uploads processed for this period, and whether a paid volante collected them."""
+    paid_uploads = paid_upload_ids(statement.id)
     uploads = db.session.scalars(
         select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
                                     CarteraUpload.status == "processed")

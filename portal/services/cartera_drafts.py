@@ -95,10 +95,15 @@ def save_row(user, statement, archivo, credit_number, aplica_mora, amount):
     return DraftRow(line, aplica, value, True), []
 
 
+def clear(statement_id, kind):
+    """Drop the draft rows of one file (discarded, or become an upload); how many."""
+    kind_lines = select(StatementLine.id).where(StatementLine.statement_id == statement_id,
+                                                StatementLine.kind == kind)
+    return db.session.execute(delete(CarteraDraftLine).where(CarteraDraftLine.line_id.in_(kind_lines))).rowcount
+
+
 def discard(user, statement, archivo):
-    kind_lines = select(StatementLine.id).where(StatementLine.statement_id == statement.id,
-                                                StatementLine.kind == KIND_OF[archivo])
-    removed = db.session.execute(delete(CarteraDraftLine).where(CarteraDraftLine.line_id.in_(kind_lines))).rowcount
+    removed = clear(statement.id, KIND_OF[archivo])
     audit.record("cartera.draft_discarded", user, subject=f"statement:{statement.id}", kind=archivo, rows=removed)
     db.session.commit()
     return removed

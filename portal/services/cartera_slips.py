@@ -26,7 +26,8 @@ from portal.extensions import db
 from portal.models import (CarteraUpload, CarteraUploadLine, Credit, PaymentSlip, SlipAllocation,
                            StatementLine, Worker)
 from portal.services import audit
-from portal.services.cartera_uploads import UploadRefused, paid_upload_ids, payment_in_flight
+from portal.services.cartera import paid_upload_ids
+from portal.services.cartera_uploads import UploadRefused, refuse_while_paying
 
 VALID_FOR = timedelta(hours=4)
 ZERO = Decimal("0.00")
@@ -71,9 +72,7 @@ def amount_to_pay(statement):
 
 def generate(user, statement):
     """The open slip of the period, or a new one for the processed unpaid uploads."""
-    slip = payment_in_flight(statement)
-    if slip is not None:
-        raise UploadRefused(f"El volante {slip.number} tiene un pago en proceso. Espere la respuesta del banco.")
+    refuse_while_paying(statement, then="")
     expire_stale(statement)
     current = open_slip(statement)
     if current is not None:

@@ -21,11 +21,11 @@ from portal.domain import cartera_layout as layout
 from portal.domain import clock
 from portal.domain import payments as payment_rules
 from portal.extensions import db
-from portal.models import (CarteraDraftLine, CarteraUpload, CarteraUploadLine, Credit, Payment,
+from portal.models import (CarteraUpload, CarteraUploadLine, Credit, Payment,
                            PaymentSlip, StatementLine)
 from portal.queue import enqueue_after_commit
 from portal.services import audit, cartera_drafts
-from portal.services.cartera import cartera_lines
+from portal.services.cartera import cartera_lines, paid_upload_ids
 
 KIND_OF = layout.LINE_KIND  # archivo → StatementLine.kind
 FILE_OF = {v: k for k, v in KIND_OF.items()}
@@ -53,18 +53,18 @@ def payment_in_flight(statement):
                Payment.attempts > 0)).first()
 
 
-def _refuse_while_paying(statement):
+def refuse_while_paying(statement, then=" antes de cargar otro archivo"):
     slip = payment_in_flight(statement)
     if slip is not None:
         raise UploadRefused(f"El volante {slip.number} tiene un pago en proceso. Espere la respuesta "
-                            "del banco antes de cargar otro archivo.")
+                            f"del banco{then}.")
 
 
 def submit_file(user, statement, archivo, filename, data):
     """Store an uploaded file and queue its check. A plainly wrong file (empty, too big,
     not an .xlsx, a zip bomb) is refused here and nothing is stored."""
     kind = KIND_OF[archivo]
-    _refuse_while_paying(statement)
+    refuse_while_paying(statement)
     problem = xlsx.precheck(data, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
     if problem:
         raise UploadRefused(problem)
@@ -86,7 +86,7 @@ def submit_file(user, statement, archivo, filename, data):
 def submit_draft(user, statement, archivo):
     """"Procesar" on the browser table: the draft goes through the same job."""
     kind = KIND_OF[archivo]
-    _refuse_while_paying(statement)
+    refuse_while_paying(statement)
     again = db.session.scalars(
         select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
                                     CarteraUpload.kind == kind, CarteraUpload.source == "browser",
@@ -253,9 +253,7 @@ def _accept(upload):
     upload.status = "processed"
     _void_open_slips(upload.statement)
     if upload.source == "browser":  # the draft became this upload
-        kind_lines = select(StatementLine.id).where(StatementLine.statement_id == upload.statement_id,
-                                                    StatementLine.kind == upload.kind)
-        db.session.execute(delete(CarteraDraftLine).where(CarteraDraftLine.line_id.in_(kind_lines)))
+        cartera_drafts.clear(upload.statement_id, upload.kind)
     audit.record("cartera.upload_processed", subject=f"upload:{upload.id}",
                  total=str(upload.total_amount), credits=upload.credits_count)
 
@@ -276,22 +274,19 @@ def paid_slip_of(upload):
                                   | (PaymentSlip.retired_upload_id == upload.id))).first()
 
 
-def paid_upload_ids(statement_id):
-    ids = set()
-    for active, retired in db.session.execute(
-            select(PaymentSlip.active_upload_id, PaymentSlip.retired_upload_id)
-            .where(PaymentSlip.statement_id == statement_id, PaymentSlip.status == "paid")):
-        ids.update(i for i in (active, retired) if i)
-    return ids
-
-
 # --- after the job: the user's answers -------------------------------------------------
 
 def confirm_duplicate(user, upload):
     """"Sí, procesarlo de nuevo": the user knows it is the same data."""
     if upload.status != "duplicate":
         return False
-    _refuse_while_paying(upload.statement)
+    refuse_while_paying(upload.statement)
+    claimed = db.session.execute(
+        update(CarteraUpload).where(CarteraUpload.id == upload.id, CarteraUpload.status == "duplicate")
+        .values(status="processed").execution_options(synchronize_session=False)).rowcount
+    if not claimed:  # confirmed (or cancelled) by another click meanwhile
+        db.session.rollback()
+        return False
     _accept(upload)
     audit.record("cartera.upload_duplicate_confirmed", user, subject=f"upload:{upload.id}")
     db.session.commit()
@@ -313,11 +308,16 @@ def errors_of(upload):
     return json.loads(upload.errors_json) if upload.errors_json else []
 
 
-def error_file(user, upload):
-    """(file name, bytes) of an invalid upload with its «Errores» column."""
-    if upload.status != "invalid" or upload.source != "xlsx" or not upload.content:
+def has_error_file(upload):
+    return upload.status == "invalid" and upload.source == "xlsx" and bool(upload.content)
+
+
+def error_file(user, upload, action="cartera.error_file_downloaded", **detail):
+    """(file name, bytes) of an invalid upload with its «Errores» column, the download
+    audited as `action` (the employer's, or staff's)."""
+    if not has_error_file(upload):
         return None
-    audit.record("cartera.error_file_downloaded", user, subject=f"upload:{upload.id}")
+    audit.record(action, user, subject=f"upload:{upload.id}", **detail)
     db.session.commit()
     stem = (upload.filename or "archivo").rsplit(".", 1)[0]
     return f"{stem}_con_errores.xlsx", upload.content

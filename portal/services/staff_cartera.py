@@ -12,8 +12,8 @@ from sqlalchemy.orm import aliased
 from portal.domain import paging
 from portal.extensions import db
 from portal.models import Branch, CarteraUpload, Entity, Statement, User
-from portal.services import audit
-from portal.services.cartera_uploads import errors_of
+from portal.services import audit, cartera_uploads
+from portal.services.cartera_uploads import errors_of, has_error_file
 
 # filter (Spanish, it shows in the address bar) → statuses; None is every status
 FILTERS = {
@@ -127,10 +127,6 @@ def upload_row(upload_id):
     return UploadRow(*found) if found else None
 
 
-def has_error_file(upload):
-    return upload.status == "invalid" and upload.source == "xlsx" and bool(upload.content)
-
-
 def view(staff_user, upload_id):
     """(row, errors) of one upload, the viewing audited; None when there is no such upload."""
     row = upload_row(upload_id)
@@ -146,10 +142,7 @@ def error_file(staff_user, upload_id):
     """(file name, bytes) of an invalid Excel upload with its «Errores» column, the
     download audited; None when there is none."""
     upload = db.session.get(CarteraUpload, upload_id)
-    if upload is None or not has_error_file(upload):
+    if upload is None:
         return None
-    audit.record("staff.cartera_error_file_downloaded", staff_user, subject=f"upload:{upload.id}",
-                 errors=upload.error_count)
-    db.session.commit()
-    stem = (upload.filename or "archivo").rsplit(".", 1)[0]
-    return f"{stem}_con_errores.xlsx", upload.content
+    return cartera_uploads.error_file(staff_user, upload, action="staff.cartera_error_file_downloaded",
+                                      errors=upload.error_count)
