@@ -7,6 +7,7 @@ from flask import current_app, has_app_context
 import urllib.error
 import urllib.request
 
+from portal.domain.formatting import today_bogota
 from portal.services import acquirer, cartera_uploads, messaging, payments
 
 _app = None
@@ -86,7 +87,7 @@ def build_monthly_statements(period=None):
     a branch that failed makes the job fail (after the others ran) so a retry finishes it."""
     from portal.services import statements
 
-    today = statements.today_bogota()
+    today = today_bogota()
     result = statements.run_monthly(period or statements.period_of(today), today)
     if result.failed:
         raise RuntimeError(f"{result.failed} statement(s) of {result.period} failed: {result.errors}")
@@ -105,7 +106,7 @@ def resend_entity_statements(entity_id, period, staff_user_id=None):
     if entity is None:
         return None
     actor = db.session.get(User, staff_user_id) if staff_user_id else None
-    result = statements.run_monthly(period, statements.today_bogota(), entity=entity, resend=True, actor=actor)
+    result = statements.run_monthly(period, today_bogota(), entity=entity, resend=True, actor=actor)
     if result.failed:
         raise RuntimeError(f"{result.failed} statement(s) of {entity.nit} {period} failed: {result.errors}")
     return result.as_dict()

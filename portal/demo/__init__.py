@@ -11,7 +11,8 @@ from flask.cli import AppGroup
 
 from portal.demo import accounts, cartera, conexion, entities, pagos, slips, suppliers
 from portal.demo.accounts import DEMO_PASSWORD, KIND_LABELS, LOGINS
-from portal.demo.common import Stats, today_bogota
+from portal.demo.common import Stats
+from portal.domain.formatting import today_bogota
 
 __all__ = ["DEMO_PASSWORD", "LOGINS", "demo_cli", "load_demo"]
 

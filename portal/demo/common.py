@@ -4,8 +4,8 @@ import uuid
 from collections import Counter
 from datetime import date
 
-from portal.domain.clock import utcnow
-from portal.domain.formatting import local, to_money
+from portal.domain import arrears
+from portal.domain.formatting import to_money
 from portal.extensions import db
 
 # Fixed namespace: the same natural key always gives the same transaction id.
@@ -22,10 +22,6 @@ def money(value):
     return to_money(value)
 
 
-def today_bogota():
-    return local(utcnow()).date()
-
-
 def last_periods(today, count=3):
     """The `count` months before today's month, oldest first, as 'YYYY-MM'."""
     year, month, out = today.year, today.month, []
@@ -40,9 +36,7 @@ def period_start(period):
     return date(year, month, 1)
 
 
-def due_date(period):
-    """Statements fall due on the 10th of the period month."""
-    return period_start(period).replace(day=10)
+due_date = arrears.due_date  # statements fall due on the 10th of the period month
 
 
 def months_before(day, months):

@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency
 
+from portal.domain import clock
+
 BOGOTA = ZoneInfo("America/Bogota")
 CENT = Decimal("0.01")
 
@@ -26,6 +28,11 @@ def money(value, cents=None) -> str:
         cents = amount != amount.to_integral_value()
     pattern = "¤ #,##0.00" if cents else "¤ #,##0"
     return format_currency(amount, "COP", locale="es_CO", format=pattern, currency_digits=False)
+
+
+def today_bogota() -> date:
+    """Today's date in Bogotá (the portal's periods and due dates are local)."""
+    return local(clock.utcnow()).date()
 
 
 def local(dt: datetime) -> datetime:

@@ -29,12 +29,12 @@ from portal.domain import arrears as mora
 from portal.domain import cartera_layout as layout
 from portal.domain import paging
 from portal.domain.clock import utcnow
-from portal.domain.formatting import day, local, money
+from portal.domain.formatting import day, money, today_bogota
 from portal.extensions import db
 from portal.models import ApplicationRequest, Branch, Credit, Entity, Statement, StatementLine, User, Worker
 from portal.queue import enqueue_after_commit
 from portal.services import audit, hanna, messaging
-from portal.services.cartera import cartera_lines
+from portal.services.cartera import cartera_lines, statement_of
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,6 @@ RESEND_CHOICES = 12  # periods offered to staff: the current one and the latest 
 
 
 # --- periods -------------------------------------------------------------------------------
-
-def today_bogota():
-    return local(utcnow()).date()
-
 
 def period_of(today: date) -> str:
     return f"{today.year:04d}-{today.month:02d}"
@@ -74,11 +70,6 @@ def grace_days():
 
 
 # --- building a statement ------------------------------------------------------------------
-
-def _existing(branch, period):
-    return db.session.scalars(select(Statement).where(Statement.branch_id == branch.id,
-                                                      Statement.period == period)).first()
-
 
 def _eligible(branch):
     """The branch's credits that go on a statement: active, with a balance."""
@@ -120,7 +111,7 @@ def _build(branch, period, today):
         raise ValueError(f"period must be YYYY-MM: {period!r}")
     if period > period_of(today):
         raise ValueError(f"the period {period} has not begun on {today}")
-    statement = _existing(branch, period)
+    statement = statement_of(branch, period)
     if statement is not None:
         return statement, False
     due = mora.due_date(period)
@@ -154,7 +145,7 @@ def _build(branch, period, today):
 
 def _built_meanwhile(branch, period):
     db.session.rollback()
-    statement = _existing(branch, period)
+    statement = statement_of(branch, period)
     if statement is None:
         raise RuntimeError(f"statement of branch {branch.id} for {period} refused by the database")
     return statement
@@ -331,7 +322,7 @@ def _run_entity(entity, period, today, resend, actor, result):
                                   .order_by(Branch.code)).all()
     for branch in branches:
         try:
-            if _existing(branch, period) is None and not has_credits(branch):
+            if statement_of(branch, period) is None and not has_credits(branch):
                 result.no_credits += 1
                 continue
             statement, created = _build(branch, period, today)

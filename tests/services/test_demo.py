@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Numeric, func, select
 
 from portal.demo import DEMO_PASSWORD, LOGINS, cartera, conexion, load_demo, suppliers
-from portal.demo.common import last_periods, today_bogota
+from portal.demo.common import last_periods
+from portal.domain.formatting import today_bogota
 from portal.domain import passwords as policy
 from portal.extensions import db
 from portal.models import (

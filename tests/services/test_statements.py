@@ -16,6 +16,7 @@ from portal import jobs, queue
 from portal.adapters import mail
 from portal.domain import arrears as mora
 from portal.domain import cartera_layout as layout
+from portal.domain.formatting import today_bogota
 from portal.extensions import db
 from portal.models import (ApplicationRequest, AuditEvent, OutboxMessage, Statement,
                            StatementLine, User)
@@ -413,6 +414,6 @@ def test_the_period_is_bogota_time():
 
     clock.freeze(datetime(2026, 6, 1, 4, 59))  # still 31 May, 23:59 in Bogotá
     try:
-        assert statements.period_of(statements.today_bogota()) == "2026-05"
+        assert statements.period_of(today_bogota()) == "2026-05"
     finally:
         clock.unfreeze()
