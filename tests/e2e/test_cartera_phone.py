@@ -17,8 +17,8 @@ from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
 from tests import factories
-from tests.e2e.test_payments_phone import (APPROVED, PAYER, assert_fits_a_phone, back_to_merchant,
-                                           checkout_with, pay_by_card)
+from tests.e2e.test_payments_phone import (APPROVED, assert_fits_a_phone, back_to_merchant, checkout_with,
+                                           pay_by_card, register_payer)
 
 pytestmark = pytest.mark.e2e
 
@@ -221,14 +221,8 @@ def test_employer_uploads_pays_the_volante_and_the_cartera_squares_on_a_390px_ph
     shots(page, "05-volante")
     go.tap()
 
-    expect(page.get_by_role("heading", name="Registro de Clientes")).to_be_visible()
     expect(page.locator("main")).to_contain_text("$ 390.000,50")
-    for label, value in PAYER.items():
-        page.get_by_label(label, exact=True).fill(value)
-    submit = page.get_by_role("button", name="Realizar Pago")
-    assert_fits_a_phone(page, submit, "registro de clientes")
-    shots(page, "06-registro")
-    submit.tap()
+    register_payer(page, shots, "06")
 
     checkout_with(page, "Pago con tarjeta de crédito", "$ 390.000,50", shots, "07")
     pay_by_card(page, APPROVED, "$ 390.000,50", shots, "08")

@@ -102,6 +102,17 @@ def open_credit_payment(page, shots):
     return button
 
 
+def register_payer(page, shots, step):
+    """Registro de Clientes before an employer's volante: the payer's data, then pay."""
+    expect(page.get_by_role("heading", name="Registro de Clientes")).to_be_visible()
+    for label, value in PAYER.items():
+        page.get_by_label(label, exact=True).fill(value)
+    submit = page.get_by_role("button", name="Realizar Pago")
+    assert_fits_a_phone(page, submit, "registro de clientes")
+    shots(page, f"{step}-registro")
+    submit.tap()
+
+
 def checkout_with(page, method, total, shots, step):
     """On the acquirer's checkout: the total, then the payment method's tab."""
     expect(page).to_have_url(re.compile(r"/pasarela/checkout\?"))
@@ -348,13 +359,7 @@ def test_employer_pays_a_slip_on_a_390px_phone(live_server, phone, shots):
     shots(page, "02-libranza")
     pay.tap()
 
-    expect(page.get_by_role("heading", name="Registro de Clientes")).to_be_visible()
-    for label, value in PAYER.items():
-        page.get_by_label(label, exact=True).fill(value)
-    submit = page.get_by_role("button", name="Realizar Pago")
-    assert_fits_a_phone(page, submit, "registro de clientes")
-    shots(page, "03-registro")
-    submit.tap()
+    register_payer(page, shots, "03")
 
     checkout_with(page, "Pago con tarjeta de crédito", "$ 200,00", shots, "04")
     pay_by_card(page, APPROVED, "$ 200,00", shots, "05")
