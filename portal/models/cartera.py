@@ -129,6 +129,8 @@ class CarteraUpload(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
     processed_at: Mapped[object | None] = mapped_column(UtcDateTime)
+    # Written by the job while it works: a stale one means its worker died.
+    heartbeat_at: Mapped[object | None] = mapped_column(UtcDateTime)
 
     statement = relationship("Statement")
 

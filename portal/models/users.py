@@ -34,6 +34,10 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     terms_accepted_at: Mapped[object | None] = mapped_column(UtcDateTime)
     password_changed_at: Mapped[object | None] = mapped_column(UtcDateTime)
+    # "¿Olvidaste tu contraseña?" e-mails a temporary password kept here, beside the
+    # user's own: it replaces that one only when it is used to sign in.
+    recovery_hash: Mapped[str | None] = mapped_column(String(255))
+    recovery_expires_at: Mapped[object | None] = mapped_column(UtcDateTime)
     created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
     last_login_at: Mapped[object | None] = mapped_column(UtcDateTime)
 
