@@ -53,7 +53,7 @@ class HttpGateway:
         return body["data"] if body else []
 
 
-def checkout_query(config, reference, amount_in_cents, redirect_url, expiration_time, customer):
+def checkout_query(config, reference, amount_in_cents, redirect_url, expiration_time):
     """The signed parameters of the hosted checkout."""
     query = {
         "public-key": config["GATEWAY_PUBLIC_KEY"], "currency": contract.CURRENCY,
@@ -65,9 +65,6 @@ def checkout_query(config, reference, amount_in_cents, redirect_url, expiration_
     }
     if expiration_time:
         query["expiration-time"] = expiration_time
-    for key, value in customer.items():
-        if value:
-            query[f"customer-data:{key}"] = value
     return query
 
 

@@ -24,8 +24,11 @@ def open_kindergarten_slips(child_id):
             .order_by(KindergartenSlip.id).all())
 
 
-def kindergarten_slip(slip_id):
-    return db.session.query(KindergartenSlip).filter_by(id=slip_id, status="open").first()
+def kindergarten_slip(slip_id, child_id):
+    """An open slip, only for whoever looked it up by the child's ID (ids are guessable)."""
+    if not child_id:
+        return None
+    return db.session.query(KindergartenSlip).filter_by(id=slip_id, child_id=child_id, status="open").first()
 
 
 def employer_entity_id(user):
@@ -85,22 +88,36 @@ def pay_credit(affiliate, credit, amount):
                           affiliate_id=affiliate.id)
 
 
+class PaymentInFlight(Exception):
+    """Said to the payer as is: someone else's payment of this slip awaits the bank."""
+
+
+def _own_unfinished_payment(kind, slip, **owner):
+    """The payer's own unfinished payment of this slip, reused by a retry. Anyone else's
+    stays theirs (it carries their data) and, while the bank has it, blocks a second one."""
+    own = payments.open_payment_for(kind, slip.id, **owner)
+    if own is None and payments.pending_payment_for(kind, slip.id) is not None:
+        raise PaymentInFlight(f"El volante {slip.number} tiene un pago en proceso. Espere la respuesta "
+                              "del banco antes de pagarlo de nuevo.")
+    return own
+
+
 def pay_kindergarten(affiliate, slip):
-    existing = payments.open_payment_for("kindergarten_slip", slip.id)
-    if existing is not None:
-        return existing
+    own = _own_unfinished_payment("kindergarten_slip", slip, affiliate_id=affiliate.id)
+    if own is not None:
+        return own
     return payments.start("kindergarten_slip", slip.id, slip.amount,
                           f"{slip.concept} {slip.period} · {slip.student_name}",
                           affiliate_payer(affiliate), affiliate_id=affiliate.id)
 
 
 def pay_employer_slip(user, slip, payer):
-    existing = payments.open_payment_for("payment_slip", slip.id)
-    if existing is not None and existing.user_id == user.id:
+    own = _own_unfinished_payment("payment_slip", slip, user_id=user.id)
+    if own is not None:
         for key, value in payer.items():
-            setattr(existing, f"payer_{key}", value)
+            setattr(own, f"payer_{key}", value)
         db.session.commit()
-        return existing
+        return own
     return payments.start("payment_slip", slip.id, slip.amount,
                           f"Volante de pago {slip.number} · vigencia {slip.period}", payer,
                           user_id=user.id)

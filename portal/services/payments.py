@@ -35,12 +35,19 @@ def by_reference(reference):
     return db.session.query(Payment).filter_by(reference=reference).first()
 
 
-def open_payment_for(kind, target_id):
-    """The unfinished payment of a slip, so a retry reuses it (one thing to pay)."""
+def open_payment_for(kind, target_id, **owner):
+    """The owner's unfinished payment of a slip (owner: affiliate_id= or user_id=), so a
+    retry reuses it. A payment belongs to whoever started it: it carries their data."""
     return (db.session.query(Payment)
-            .filter(Payment.kind == kind, Payment.target_id == target_id,
-                    Payment.status != rules.APPROVED)
+            .filter_by(kind=kind, target_id=target_id, **owner)
+            .filter(Payment.status != rules.APPROVED)
             .order_by(Payment.id.desc()).first())
+
+
+def pending_payment_for(kind, target_id):
+    """Anyone's payment of this target that the bank has not answered yet."""
+    return (db.session.query(Payment)
+            .filter_by(kind=kind, target_id=target_id, status=rules.PENDING).first())
 
 
 def start(kind, target_id, amount, description, payer, affiliate_id=None, user_id=None):
@@ -65,13 +72,11 @@ def checkout_url(payment, expires_at=None):
     payment.attempts += 1
     db.session.commit()
     gw = gateway(for_checkout=True)
+    # The payer's name, e-mail and mobile stay here: a URL ends up in histories and logs.
     query = checkout_query(
         current_app.config, payment.reference, contract.to_cents(payment.amount),
         url_for("pagos.payment_return", reference=payment.reference, _external=True),
         expiration.replace("+00:00", "Z"),
-        {"email": payment.payer_email,
-         "full-name": f"{payment.payer_first_name} {payment.payer_last_name}",
-         "phone-number": payment.payer_mobile},
     )
     return f"{gw.checkout_url}?{urlencode(query)}"
 

@@ -66,8 +66,14 @@ def kindergarten():
 @bp.post("/jardin/<int:slip_id>/pagar")
 @require("affiliate")
 def pay_kindergarten(slip_id):
-    slip = px.kindergarten_slip(slip_id) or abort(404)
-    return _go_to_checkout(px.pay_kindergarten(current_user, slip))
+    child_id = request.form.get("child_id", "").strip()
+    slip = px.kindergarten_slip(slip_id, child_id) or abort(404)
+    try:
+        payment = px.pay_kindergarten(current_user, slip)
+    except px.PaymentInFlight as refusal:
+        flash(str(refusal), "warning")
+        return redirect(url_for("pagos.kindergarten", child_id=child_id), 303)
+    return _go_to_checkout(payment)
 
 
 # --- employers: PAGAR LIBRANZA EMPRESAS -----------------------------------------------
@@ -94,7 +100,12 @@ def pay_employer_slip(slip_id):
     if form.validate_on_submit():
         payer = {name: getattr(form, name).data.strip() for name in
                  ("first_name", "last_name", "email", "mobile", "address")}
-        return _go_to_checkout(px.pay_employer_slip(current_user, slip, payer), slip.expires_at)
+        try:
+            payment = px.pay_employer_slip(current_user, slip, payer)
+        except px.PaymentInFlight as refusal:
+            flash(str(refusal), "warning")
+            return redirect(url_for("pagos.employer_slips"), 303)
+        return _go_to_checkout(payment, slip.expires_at)
     return render_template("pagos/payer.html", slip=slip, form=form), 422 if form.errors else 200
 
 
