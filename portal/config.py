@@ -138,6 +138,8 @@ def load_config(app, overrides=None):
         if app.config["ENV_NAME"] == "production" and not app.testing:
             raise RuntimeError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _dev_secret_key()
+    if app.config["DEV_OUTBOX_ENABLED"] and app.config["ENV_NAME"] == "production" and not app.testing:
+        raise RuntimeError("DEV_OUTBOX_ENABLED shows SMS codes and passwords: never in production")
     _derive_gateway_keys(app)
 
 

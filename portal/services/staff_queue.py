@@ -21,7 +21,8 @@ class Listing:
     counts: dict  # status -> number of requests (with the other filters applied)
 
 
-def _paginate(query, number, per_page):
+def paginate(query, number, per_page):
+    """(rows of this page, Page) of a select."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = paging.page_of(total, number, per_page)
     rows = db.session.execute(query.limit(page.per_page).offset(page.offset)).all()
@@ -72,7 +73,7 @@ def list_requests(staff_user, status="pending", application="", q="", number=1,
     order = (ApplicationRequest.created_at.asc() if status == "pending"
              else ApplicationRequest.created_at.desc())
     query = _joined(ApplicationRequest, Entity, User).where(*filters).order_by(order, ApplicationRequest.id)
-    rows, page = _paginate(query, number, per_page)
+    rows, page = paginate(query, number, per_page)
     return Listing(rows=rows, page=page, counts=counts)
 
 
@@ -194,7 +195,7 @@ def audit_log(q="", action="", number=1, per_page=paging.DEFAULT_PER_PAGE):
                                 AuditEvent.subject.icontains(q, autoescape=True),
                                 AuditEvent.ip.icontains(q, autoescape=True),
                                 AuditEvent.detail.icontains(q, autoescape=True)))
-    rows, page = _paginate(query.order_by(AuditEvent.id.desc()), number, per_page)
+    rows, page = paginate(query.order_by(AuditEvent.id.desc()), number, per_page)
     events = [row[0] for row in rows]
     names = _actor_names(events)
     return [AuditRow(e, names.get((e.actor_type, e.actor_id),

@@ -215,11 +215,11 @@ def test_the_outbox_lists_and_serves_the_attachments(app, client, employers):
 
 
 @pytest.mark.parametrize("app_config", [{"DEV_OUTBOX_ENABLED": False}])
-def test_outside_development_the_attachments_are_staff_only(app, employers, app_config):
+def test_outside_development_no_one_downloads_the_attachments(app, employers, app_config):
     attachment = db.session.query(OutboxAttachment).first()
     anonymous = app.test_client()
     assert anonymous.get(f"/dev/outbox/adjuntos/{attachment.id}").status_code == 404
     employer_client = signed_in_client(app, "hanna", "otro@example.com", entity=employers[0])
     assert employer_client.get(f"/dev/outbox/adjuntos/{attachment.id}").status_code == 404
     desk = signed_in_client(app, "staff", "analista", roles="cartera")
-    assert desk.get(f"/dev/outbox/adjuntos/{attachment.id}").status_code == 200
+    assert desk.get(f"/dev/outbox/adjuntos/{attachment.id}").status_code == 404

@@ -1,7 +1,6 @@
 import io
 
 from flask import abort, current_app, render_template, request, send_file
-from flask_login import current_user
 
 from portal.blueprints.main import bp
 from portal.services import outbox as outbox_service
@@ -17,12 +16,17 @@ def health():
     return {"status": "ok"}
 
 
+def _development_only():
+    """Messages carry SMS login codes and temporary passwords: readable in development
+    only, by no one elsewhere (staff see delivery status at /personal/mensajes)."""
+    if not current_app.config["DEV_OUTBOX_ENABLED"]:
+        abort(404)
+
+
 @bp.get("/dev/outbox")
 def outbox():
-    """SMS and e-mails sent by the portal: in development for everyone, else staff only."""
-    is_staff = current_user.is_authenticated and current_user.kind == "staff"
-    if not (current_app.config["DEV_OUTBOX_ENABLED"] or is_staff):
-        abort(404)
+    """SMS and e-mails sent by the portal, whole (development)."""
+    _development_only()
     recipient = (request.args.get("para") or "").strip()
     return render_template("main/outbox.html", messages=outbox_service.latest(recipient), recipient=recipient)
 
@@ -30,9 +34,7 @@ def outbox():
 @bp.get("/dev/outbox/adjuntos/<int:attachment_id>")
 def outbox_attachment(attachment_id):
     """A file sent with an e-mail (the monthly cartera files); same access as the outbox."""
-    is_staff = current_user.is_authenticated and current_user.kind == "staff"
-    if not (current_app.config["DEV_OUTBOX_ENABLED"] or is_staff):
-        abort(404)
+    _development_only()
     attachment = outbox_service.attachment(attachment_id)
     if attachment is None:
         abort(404)

@@ -7,7 +7,7 @@ from portal.blueprints.staff import bp
 from portal.blueprints.staff.forms import DecisionForm
 from portal.domain import applications as apps
 from portal.domain import paging
-from portal.services import payment_queue, staff_cartera, staff_queue, statements
+from portal.services import outbox, payment_queue, staff_cartera, staff_queue, statements
 from portal.web import redirect_htmx_aware, render, safe_next
 
 REVIEWERS = ("cartera", "pagos")  # plus admin (User.has_role treats admin as every role)
@@ -79,3 +79,16 @@ def audit_log():
                   filters=dict(q=q, accion=action, por_pagina=page.per_page),
                   params=_link_params(dict(q=q, accion=action, por_pagina=page.per_page)),
                   actions=staff_queue.audit_actions())
+
+
+@bp.get("/mensajes")
+@require("staff")
+def messages():
+    """Whether each SMS and e-mail left: status only, never its text."""
+    args = request.args
+    status = args.get("estado", "") if args.get("estado") in outbox.STATUS_LABELS else ""
+    rows, page = outbox.deliveries(status, paging.parse_positive(args.get("pagina")),
+                                   paging.parse_per_page(args.get("por_pagina")))
+    filters = dict(estado=status, por_pagina=page.per_page)
+    return render("staff/messages.html", partial="staff/_messages_table.html", rows=rows, page=page,
+                  filters=filters, params=_link_params(filters), labels=outbox.STATUS_LABELS)
