@@ -76,6 +76,7 @@ class Config:
     # Login protection
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    RECOVERY_PASSWORD_HOURS = int(os.environ.get("RECOVERY_PASSWORD_HOURS", 24))
     OTP_TTL_SECONDS = 109
     OTP_MAX_SENDS_PER_HOUR = int(os.environ.get("OTP_MAX_SENDS_PER_HOUR", 10))  # per cédula
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")

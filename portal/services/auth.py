@@ -1,5 +1,6 @@
 """Password logins (Hanna, Conexión Empresas, staff), password changes and recovery."""
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
 
@@ -33,6 +34,8 @@ def find_user(kind, username):
 
 
 def _register_failure(user, now, action="login.failed"):
+    """One more wrong password. The fifth locks new sign-ins for a while; sessions already
+    open stay (anyone who knows a user name could otherwise sign its owner out)."""
     outcome = lockout.register_failure(
         user.failed_logins, now,
         current_app.config["LOGIN_MAX_FAILURES"], current_app.config["LOGIN_LOCK_MINUTES"],
@@ -41,35 +44,53 @@ def _register_failure(user, now, action="login.failed"):
     audit.record(action, user, subject=user.username)
     if outcome.locked:
         user.locked_until = outcome.locked_until
-        sessions.revoke_all(user, "locked")
         audit.record("account.locked", user, subject=user.username,
                      until=outcome.locked_until.isoformat())
     return outcome
 
 
+def _password_matched(user, password, now):
+    """"password", "recovery" (the pending temporary one) or None. Two checks every
+    time, so an unknown user, a wrong password and a pending recovery take as long."""
+    own = pw.verify(user.password_hash if user else None, password)
+    pending = user is not None and user.recovery_hash and now < user.recovery_expires_at
+    temporary = pw.verify(user.recovery_hash if pending else None, password)
+    if user is None:
+        return None
+    return "password" if own else "recovery" if pending and temporary else None
+
+
 def password_login(kind, username, password):
+    """A wrong password gets the same answer for every user name, known or not, locked
+    or not; only the right password on a locked account hears that it is locked.
+    The temporary password from recovery gets in even then: it is the way out of a lock."""
     user = find_user(kind, username)
     now = utcnow()
+    matched = _password_matched(user, password, now)
     if user is None:
-        pw.burn_time(password)
         audit.record("login.failed", subject=f"{kind}:{normalize_username(kind, username)[:100]}",
                      reason="unknown_user")
         db.session.commit()
         return LoginResult("invalid")
-    if lockout.is_locked(user.locked_until, now):
+    locked = lockout.is_locked(user.locked_until, now)
+    if locked and matched != "recovery":
         audit.record("login.refused_locked", user, subject=user.username)
         db.session.commit()
+        if matched is None:
+            return LoginResult("invalid")
         return LoginResult("locked", minutes=lockout.minutes_left(user.locked_until, now))
-    if not pw.verify(user.password_hash, password):
-        outcome = _register_failure(user, now)
+    if matched is None:
+        _register_failure(user, now)
         db.session.commit()
-        if outcome.locked:
-            return LoginResult("locked", minutes=lockout.minutes_left(outcome.locked_until, now))
         return LoginResult("invalid")
     if not user.is_active_account:
         audit.record("login.refused_inactive", user, subject=user.username)
         db.session.commit()
         return LoginResult("inactive")
+    if matched == "recovery":  # the temporary password replaces the old one only now
+        pw.set_password(user, password, must_change=True)
+        audit.record("password.recovery_used", user, subject=user.username)
+    user.recovery_hash = user.recovery_expires_at = None
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     sessions.start(user)
     audit.record("login.success", user, subject=user.username)
@@ -93,6 +114,8 @@ def change_password(user, current, new, confirm):
     now = utcnow()
     if not pw.verify(user.password_hash, current):
         outcome = _register_failure(user, now, action="password.change_failed")
+        if outcome.locked:  # this session was guessing: it ends, the owner's others stay
+            sessions.end("locked")
         db.session.commit()
         return ChangeResult(["La contraseña actual no es correcta."], locked=outcome.locked)
     errors = []
@@ -125,7 +148,9 @@ def accept_terms(user):
 
 def recover_corporate_password(username, nit, email):
     """'¿Olvidaste tu contraseña?': a temporary password by e-mail when usuario, NIT and
-    correo match. The caller shows the same answer whatever happens here."""
+    correo match. The caller shows the same answer whatever happens here. The user's own
+    password, lock and sessions are untouched until the temporary one is used to sign in
+    (whoever knows usuario, NIT and correo must not be able to change or lock them out)."""
     user = find_user("corporate", username)
     matches = (
         user is not None
@@ -140,15 +165,16 @@ def recover_corporate_password(username, nit, email):
         db.session.commit()
         return False
     temporary = policy.generate_temporary()
-    pw.set_password(user, temporary, must_change=True)
-    user.failed_logins, user.locked_until = 0, None
-    sessions.revoke_all(user, "password_recovery")
+    user.recovery_hash = pw.hash_password(temporary)
+    user.recovery_expires_at = utcnow() + timedelta(hours=current_app.config["RECOVERY_PASSWORD_HOURS"])
+    hours = current_app.config["RECOVERY_PASSWORD_HOURS"]
     messaging.send_email(
         user.email,
         "Conexión Empresas: contraseña temporal",
         f"Hola {user.full_name}:\n\nSu contraseña temporal para Conexión Empresas es: {temporary}\n\n"
-        "Ingrese con su usuario y esta contraseña; el sistema le pedirá cambiarla.\n"
-        "Si usted no pidió este cambio, comuníquese con la Caja.",
+        f"Ingrese con su usuario y esta contraseña en las próximas {hours} horas; el sistema le "
+        "pedirá cambiarla.\nSu contraseña actual sigue sirviendo hasta que use la temporal. "
+        "Si usted no pidió este cambio, ignore este correo y comuníquese con la Caja.",
     )
     audit.record("password.recovery_sent", user, subject=user.username)
     db.session.commit()

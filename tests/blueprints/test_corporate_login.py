@@ -105,23 +105,60 @@ def test_password_change_revokes_other_sessions_but_keeps_this_one(app):
     assert login(elsewhere, password=NEW).status_code == 303
 
 
-def test_recovery_sends_a_temporary_password_that_must_be_changed(client):
-    c = factories.company()
+def recover(client, username="jhomez"):
+    """«¿Olvidaste tu contraseña?» with the data of jhomez; the temporary password e-mailed."""
+    response = post(client, "/empresas/olvido", {"username": username, "nit": "900291499",
+                                                 "email": "JHOMEZ@jahc.co"}, page="/empresas/olvido")
+    assert response.status_code == 200
+    mail = db.session.query(OutboxMessage).filter_by(recipient="jhomez@jahc.co").order_by(
+        OutboxMessage.id.desc()).first()
+    return re.search(r"es: (\S+)", mail.body).group(1)
+
+
+@pytest.fixture
+def jhomez():
     user = factories.user("corporate", "jhomez", email="jhomez@jahc.co")
-    factories.member(user, c)
+    factories.member(user, factories.company())
+    return user
+
+
+def test_recovery_sends_a_temporary_password_that_gets_out_of_a_lock(app, client, jhomez):
     for _ in range(5):
         login(client, password="mala")  # locked
-    response = post(client, "/empresas/olvido",
-                    {"username": "jhomez", "nit": "900291499", "email": "JHOMEZ@jahc.co"},
-                    page="/empresas/olvido")
-    assert response.status_code == 200
-    mail = db.session.query(OutboxMessage).filter_by(recipient="jhomez@jahc.co").one()
-    temporary = re.search(r"es: (\S+)", mail.body).group(1)
-    assert temporary not in (db.session.get(User, user.id).password_hash or "")
-    assert login(client, password=factories.PASSWORD).status_code == 422  # old one is gone
+    temporary = recover(client)
+    assert temporary not in (db.session.get(User, jhomez.id).password_hash or "")
+    assert "bloqueado" in login(client, password=factories.PASSWORD).get_data(as_text=True)
     assert login(client, password=temporary).status_code == 303  # and the lock is lifted
     assert client.get("/empresas/").headers["Location"] == "/empresas/cambio-contrasena"
     assert change(client, temporary, NEW, url="/empresas/cambio-contrasena").status_code == 303
+    assert login(app.test_client(), password=factories.PASSWORD).status_code == 422  # the old one is gone
+
+
+def test_recovery_changes_nothing_until_the_temporary_password_is_used(app, jhomez):
+    """Whoever knows usuario, NIT and correo cannot replace the password or end sessions."""
+    owner, stranger = app.test_client(), app.test_client()
+    assert login(owner).status_code == 303
+    temporary = recover(stranger)
+    assert owner.get("/empresas/").status_code == 200
+    assert db.session.query(UserSession).one().revoked_at is None
+    assert login(app.test_client()).status_code == 303  # the owner's password still works...
+    assert login(stranger, password=temporary).status_code == 422  # ...and using it drops the temporary
+
+
+def test_the_temporary_password_lapses(client, jhomez, frozen_clock):
+    temporary = recover(client)
+    frozen_clock.advance(24 * 3600 + 1)
+    assert login(client, password=temporary).status_code == 422
+    assert login(client).status_code == 303
+
+
+def test_a_session_guessing_the_current_password_ends_alone(app, jhomez):
+    owner, thief = app.test_client(), app.test_client()
+    assert login(owner).status_code == 303 and login(thief).status_code == 303
+    for _ in range(5):
+        change(thief, "mala", NEW)
+    assert thief.get("/empresas/").status_code == 303
+    assert owner.get("/empresas/").status_code == 200
 
 
 @pytest.mark.parametrize("data", [

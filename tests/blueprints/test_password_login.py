@@ -1,4 +1,6 @@
 """Password logins: staff, Conexión Empresas, Hanna; failures, locks, audit, revocation."""
+import re
+
 import pytest
 
 from portal.extensions import db
@@ -58,28 +60,43 @@ def test_bad_input_is_named(client, data, field_error):
     assert field_error in body or "como máximo" in body
 
 
+def alert(response):
+    """The page's error message."""
+    return re.search(r'role="alert">([^<]*)<', response.get_data(as_text=True)).group(1)
+
+
 def test_five_failures_lock_for_fifteen_minutes_even_with_the_right_password(client, frozen_clock):
     user = factories.user("corporate", "jhomez")
-    for _ in range(4):
+    for _ in range(5):
         assert login(client, "corporate", "jhomez", "mala").status_code == 422
-    response = login(client, "corporate", "jhomez", "mala")
-    assert "bloqueado" in response.get_data(as_text=True)
-    assert "15 minutos" in response.get_data(as_text=True)
+    assert "bloqueado" not in alert(login(client, "corporate", "jhomez", "mala"))
     response = login(client, "corporate", "jhomez")
-    assert response.status_code == 422 and "bloqueado" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "bloqueado" in alert(response) and "15 minutos" in alert(response)
     frozen_clock.advance(15 * 60 + 1)
     assert login(client, "corporate", "jhomez").status_code == 303
     assert "account.locked" in actions()
     assert db.session.get(User, user.id).failed_logins == 0
 
 
-def test_lock_revokes_open_sessions(app, frozen_clock):
+def test_a_lock_does_not_tell_which_user_names_exist(client):
+    """Every wrong answer, a real user's fifth and sixth or an unknown one's, reads the same."""
+    factories.user("corporate", "jhomez")
+    real = [alert(login(client, "corporate", "jhomez", "mala")) for _ in range(7)]
+    unknown = [alert(login(client, "corporate", "nadie", "mala")) for _ in range(7)]
+    assert set(real) == set(unknown) == {real[0]}
+    assert "5 intentos fallidos" in real[0] and "bloqueado" not in real[0]
+
+
+def test_a_lock_stops_new_sign_ins_only(app, frozen_clock):
     factories.user("corporate", "jhomez")
     victim, attacker = app.test_client(), app.test_client()
     assert login(victim, "corporate", "jhomez").status_code == 303
     for _ in range(5):
         login(attacker, "corporate", "jhomez", "mala")
-    assert victim.get("/empresas/").status_code == 303
+    assert victim.get("/empresas/").status_code == 200
+    assert db.session.query(UserSession).one().revoked_at is None
+    assert login(app.test_client(), "corporate", "jhomez").status_code == 422
 
 
 def test_cookie_copied_before_logout_is_refused(app):

@@ -21,7 +21,9 @@ PAGES = {
 }
 
 MESSAGES = {
-    "invalid": "Usuario o contraseña incorrectos.",
+    # The same for every user name, known or not: 5 failures in a row lock it 15 minutes.
+    "invalid": ("Usuario o contraseña incorrectos. Después de 5 intentos fallidos seguidos el usuario "
+                "se bloquea por 15 minutos."),
     "inactive": "Su usuario está inactivo. Comuníquese con la Caja.",
 }
 
@@ -46,8 +48,9 @@ def _password_login(kind, template="auth/password_login.html"):
         if result.ok:
             return redirect_htmx_aware(after_login_url(result.user))
         if result.status == "locked":
-            error = (f"Por seguridad su usuario quedó bloqueado después de 5 intentos fallidos. "
-                     f"Intente de nuevo en {result.minutes} minutos.")
+            error = (f"Su usuario está bloqueado por intentos fallidos. Intente de nuevo en "
+                     f"{result.minutes} minutos" + (" o restablezca su contraseña con «¿Olvidaste tu "
+                                                    "contraseña?»." if kind == "corporate" else "."))
         else:
             error = MESSAGES[result.status]
     status = 200 if not (error or form.errors) else 422
