@@ -59,6 +59,9 @@ class Config:
     # record decides (idle 30 min, absolute 12 h, revoked on logout/lock/password change).
     SESSION_COOKIE_NAME = "portal_session"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
+    # Browsers that saw the portal over HTTPS refuse plain HTTP to it for a year.
+    STRICT_TRANSPORT_SECURITY = os.environ.get(
+        "STRICT_TRANSPORT_SECURITY", "max-age=31536000" if ENV_NAME == "production" else "")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)

@@ -196,3 +196,25 @@ def test_background_polls_do_not_keep_an_idle_session_alive(client, frozen_clock
         frozen_clock.advance(10 * 60)
         client.get("/personal/", headers={"X-Portal-Poll": "1"})
     assert client.get("/personal/").status_code == 303
+
+
+@pytest.mark.parametrize("app_config,expected", [
+    ({"STRICT_TRANSPORT_SECURITY": "max-age=31536000"}, "max-age=31536000"),
+    ({"STRICT_TRANSPORT_SECURITY": ""}, None),
+])
+def test_strict_transport_security_in_production_only(client, app_config, expected):
+    assert client.get("/").headers.get("Strict-Transport-Security") == expected
+    assert client.get("/no-existe").headers.get("Strict-Transport-Security") == expected
+
+
+@pytest.mark.parametrize("env,expected", [("production", "max-age=31536000"), ("development", "")])
+def test_production_sends_strict_transport_security_by_default(env, expected):
+    import os
+    import subprocess
+    import sys
+
+    environ = {k: v for k, v in os.environ.items() if k != "STRICT_TRANSPORT_SECURITY"}
+    shown = subprocess.run(
+        [sys.executable, "-c", "from portal.config import Config; print(Config.STRICT_TRANSPORT_SECURITY)"],
+        env={**environ, "PORTAL_ENV": env}, capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == expected
