@@ -102,6 +102,7 @@ def password_login(kind, username, password):
 class ChangeResult:
     errors: list[str] = field(default_factory=list)
     locked: bool = False
+    wrong_current: bool = False
 
     @property
     def ok(self):
@@ -117,7 +118,8 @@ def change_password(user, current, new, confirm):
         if outcome.locked:  # this session was guessing: it ends, the owner's others stay
             sessions.end("locked")
         db.session.commit()
-        return ChangeResult(["La contraseña actual no es correcta."], locked=outcome.locked)
+        return ChangeResult(["La contraseña actual no es correcta."], locked=outcome.locked,
+                            wrong_current=True)
     errors = []
     if new != confirm:
         errors.append("La confirmación no coincide con la contraseña nueva.")

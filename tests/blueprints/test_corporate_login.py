@@ -196,3 +196,21 @@ def test_logout_revokes_the_server_session(client):
     login(client)
     post(client, "/salir", page="/empresas/")
     assert db.session.query(UserSession).one().revoked_at is not None
+
+
+def field_value(page, name):
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
+
+
+def test_a_refused_change_keeps_what_was_typed(client, jhomez):
+    login(client)
+    page = change(client, factories.PASSWORD, "corta", "corta").get_data(as_text=True)
+    assert [field_value(page, n) for n in ("current_password", "new_password", "confirm_password")] == [
+        factories.PASSWORD, "corta", "corta"]
+    assert '<li class="no" data-rule="length">' in page  # the rules judge what is in the field
+    assert '<li class="ok" data-rule="lower">' in page
+    page = change(client, "mala", NEW).get_data(as_text=True)
+    assert [field_value(page, n) for n in ("current_password", "new_password", "confirm_password")] == [
+        "", NEW, NEW]

@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, Regexp
+from wtforms.widgets import PasswordInput
 
 REQUIRED = "Este campo es obligatorio."
 
@@ -38,12 +39,20 @@ class CodeForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
+    """A refused change comes back with what was typed (the page is never cached), so
+    the rules list and the fields agree; only a wrong current password is cleared."""
     current_password = PasswordField("Contraseña actual", validators=[DataRequired(REQUIRED)],
+                                     widget=PasswordInput(hide_value=False),
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField("Contraseña nueva", validators=[DataRequired(REQUIRED), Length(max=128)],
+                                 widget=PasswordInput(hide_value=False),
                                  render_kw={"autocomplete": "new-password"})
     confirm_password = PasswordField("Confirma la contraseña", validators=[DataRequired(REQUIRED)],
+                                     widget=PasswordInput(hide_value=False),
                                      render_kw={"autocomplete": "new-password"})
+
+    def clear_current(self):
+        self.current_password.data, self.current_password.raw_data = "", []
 
 
 class TermsForm(FlaskForm):

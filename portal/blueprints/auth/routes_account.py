@@ -39,6 +39,8 @@ def _change_password_page(forced):
             flash("Por seguridad su usuario quedó bloqueado por 15 minutos.", "error")
             return redirect_htmx_aware(url_for("main.index"))
         errors = result.errors
+        if result.wrong_current:
+            form.clear_current()
     status = 422 if (errors or form.errors) else 200
     return render_template("auth/change_password.html", form=form, errors=errors, forced=forced,
                            rules=policy.check(form.new_password.data or "")), status
