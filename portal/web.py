@@ -1,13 +1,15 @@
 """Cross-cutting web behaviour: session checks, first-login gate, headers, errors."""
+import io
 from urllib.parse import urlsplit
 
 from flask import (
-    current_app, flash, g, redirect, render_template, request, session, url_for,
+    current_app, flash, g, redirect, render_template, request, send_file, session, url_for,
 )
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.adapters import xlsx
 from portal.domain import formatting
 from portal.services import sessions
 
@@ -53,6 +55,11 @@ def render(template, partial=None, **context):
     if partial and request.htmx and not request.htmx.history_restore_request:
         return render_template(partial, **context)
     return render_template(template, **context)
+
+
+def send_xlsx(name, data):
+    """An .xlsx built in memory, as a download."""
+    return send_file(io.BytesIO(data), mimetype=xlsx.MIME, as_attachment=True, download_name=name)
 
 
 def safe_next(target):

@@ -39,6 +39,7 @@ from python_calamine import CalamineWorkbook
 from portal.domain import cartera_layout as cl
 from portal.domain.formatting import to_money
 
+MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_SHEET_PASSWORD = "cartera"  # not a secret: see the module's docstring
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 10 * MB

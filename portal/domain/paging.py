@@ -62,3 +62,22 @@ def page_of(total, number=1, per_page=DEFAULT_PER_PAGE):
     per_page = per_page if per_page > 0 else DEFAULT_PER_PAGE
     pages = max(1, -(-total // per_page))
     return Page(number=min(max(1, number), pages), per_page=per_page, total=total)
+
+
+class Filters(dict):
+    """A staff table's query string, read once: every choice (its allowed values, the
+    default first), the search text «q», the page and its size; anything odd becomes the
+    default. Spanish keys: they show in the address bar."""
+
+    def __init__(self, args, **choices):
+        self.defaults = {name: allowed[0] for name, allowed in choices.items()}
+        self.defaults["por_pagina"] = DEFAULT_PER_PAGE
+        super().__init__({name: args.get(name) if args.get(name) in allowed else allowed[0]
+                          for name, allowed in choices.items()},
+                         q=(args.get("q") or "").strip()[:100],
+                         pagina=parse_positive(args.get("pagina")),
+                         por_pagina=parse_per_page(args.get("por_pagina")))
+
+    def link_params(self, *drop):
+        """For the table's links: without `drop`, empty values or defaults."""
+        return {k: v for k, v in self.items() if k not in drop and v and self.defaults.get(k) != v}

@@ -39,7 +39,6 @@ from portal.services.cartera import cartera_lines, statement_of
 log = logging.getLogger(__name__)
 
 APPLICATION = "EMPRESAS"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERIOD_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 FILE_LABELS = {layout.DETALLE: "Archivo Detalle", layout.ACTIVOS: "Archivo Activos",
                layout.RETIRADOS: "Archivo Retirados"}
@@ -192,7 +191,7 @@ def attachments_for(statement):
     """[(file name, content type, bytes)] of Detalle, Activos and Retirados."""
     lines = cartera_lines(statement)
     files = xlsx.build_statement_files(lines)
-    return lines, [(layout.file_name(kind, statement.period), XLSX_TYPE, files[kind])
+    return lines, [(layout.file_name(kind, statement.period), xlsx.MIME, files[kind])
                    for kind in layout.KINDS]
 
 

@@ -10,6 +10,7 @@ import pytest
 from rq import SimpleWorker
 
 from portal import queue
+from portal.adapters import xlsx
 from portal.extensions import db
 from portal.models import AuditEvent, OutboxAttachment, OutboxMessage, Statement, User
 from portal.services import statements
@@ -208,7 +209,7 @@ def test_the_outbox_lists_and_serves_the_attachments(app, client, employers):
     response = client.get(links[0][0])
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment; filename=cartera_2026-04_detalle.xlsx")
-    assert response.mimetype == statements.XLSX_TYPE
+    assert response.mimetype == xlsx.MIME
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0]
     assert sheet.max_row == 2  # header + the clinic's one credit
     assert client.get("/dev/outbox/adjuntos/999999").status_code == 404

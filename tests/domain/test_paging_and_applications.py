@@ -65,3 +65,21 @@ def test_who_reviews_which_application(roles, expected):
                                             ("approved", False)])
 def test_a_request_may_be_repeated_only_after_a_rejection(status, allowed):
     assert apps.can_request(status) is allowed
+
+
+@pytest.mark.parametrize("args,expected", [
+    ({}, {"estado": "todos", "q": "", "pagina": 1, "por_pagina": 10}),
+    ({"estado": "enviados", "q": "  clínica ", "pagina": "3", "por_pagina": "25"},
+     {"estado": "enviados", "q": "clínica", "pagina": 3, "por_pagina": 25}),
+    ({"estado": "<script>", "pagina": "-2", "por_pagina": "7"}, {"estado": "todos", "q": "", "pagina": 1,
+                                                                "por_pagina": 10}),
+    ({"q": "x" * 300}, {"estado": "todos", "q": "x" * 100, "pagina": 1, "por_pagina": 10}),
+])
+def test_a_tables_filters_fall_back_to_their_defaults(args, expected):
+    assert paging.Filters(args, estado=("todos", "enviados")) == expected
+
+
+def test_link_params_leave_out_defaults_empties_and_the_page():
+    f = paging.Filters({"estado": "enviados", "pagina": "2", "por_pagina": "10"}, estado=("todos", "enviados"))
+    assert f.link_params("pagina") == {"estado": "enviados"}
+    assert paging.Filters({}, estado=("todos", "enviados")).link_params() == {"pagina": 1}

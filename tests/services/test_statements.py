@@ -17,6 +17,7 @@ from portal.adapters import mail
 from portal.domain import arrears as mora
 from portal.domain import cartera_layout as layout
 from portal.domain.formatting import today_bogota
+from portal.adapters import xlsx
 from portal.extensions import db
 from portal.models import (ApplicationRequest, AuditEvent, OutboxMessage, Statement,
                            StatementLine, User)
@@ -171,7 +172,7 @@ def test_each_branch_statement_is_emailed_once_with_its_three_files(app):
     assert names == [layout.file_name(kind, "2026-05") for kind in layout.KINDS]
     rows = {}
     for a in message.attachments:
-        assert a.content_type == statements.XLSX_TYPE
+        assert a.content_type == xlsx.MIME
         sheet = workbook(a.content)
         headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
         kind = a.filename.split("_")[-1].removesuffix(".xlsx")
@@ -384,13 +385,13 @@ def test_smtp_mailer_attaches_the_files(app, monkeypatch):
     monkeypatch.setattr(mail.smtplib, "SMTP", FakeSmtp)
     app.config["SMTP_HOST"] = "smtp.example.com"
     message = messaging.send_email("ana@example.com", "Archivos", "Adjuntos",
-                                   attachments=[("a.xlsx", statements.XLSX_TYPE, b"PK-xlsx"),
+                                   attachments=[("a.xlsx", xlsx.MIME, b"PK-xlsx"),
                                                 ("b.txt", "text/plain", b"hola")])
     db.session.commit()
     assert messaging.deliver(message.id)
     [email] = sent
     files = [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in email.iter_attachments()]
-    assert files == [("a.xlsx", statements.XLSX_TYPE, b"PK-xlsx"), ("b.txt", "text/plain", b"hola")]
+    assert files == [("a.xlsx", xlsx.MIME, b"PK-xlsx"), ("b.txt", "text/plain", b"hola")]
     assert email.get_body(("plain",)).get_content().strip() == "Adjuntos"
 
 

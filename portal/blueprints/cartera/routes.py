@@ -1,41 +1,22 @@
 """Hanna › EMPRESAS › CRÉDITOS › Estado De Cartera (manual 000)."""
-import io
-from functools import wraps
 from types import SimpleNamespace
 
 from flask import (abort, current_app, flash, g, make_response, redirect, render_template, request,
-                   send_file, session, url_for)
+                   url_for)
 from flask_login import current_user
 
-from portal.authz import require
+from portal.authz import with_branch
 from portal.blueprints.cartera import bp
-from portal.blueprints.hanna.routes import BRANCH_KEY, requires_application
 from portal.domain import clock, paging
 from portal.extensions import limiter
 from portal.domain.cartera_layout import KINDS as FILE_KINDS
 from portal.domain.cartera_layout import UPLOADABLE
-from portal.services import cartera, hanna
+from portal.services import cartera
 from portal.services import cartera_drafts as drafts
 from portal.services import cartera_slips as slips
 from portal.services import cartera_uploads as uploads
-from portal.web import redirect_htmx_aware, render
+from portal.web import redirect_htmx_aware, render, send_xlsx
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def with_branch(view):
-    """An employer with EMPRESAS approved, working on the branch chosen in Hanna."""
-
-    @require("hanna")
-    @requires_application("EMPRESAS")
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        g.branch = hanna.current_branch(current_user, session.get(BRANCH_KEY))
-        if g.branch is None:
-            return redirect(url_for("hanna.empresas"))
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @bp.get("/")
@@ -89,7 +70,7 @@ def download(period, archivo):
     if statement is None or archivo not in FILE_KINDS:
         abort(404)
     name, data = cartera.statement_file(current_user, statement, archivo)
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+    return send_xlsx(name, data)
 
 
 # --- Documentos Subidos: a file, or the browser draft, checked by an RQ job --------------
@@ -211,7 +192,7 @@ def upload_errors_file(period, upload_id):
     upload = uploads.upload_of(statement, upload_id) or abort(404)
     found = uploads.error_file(current_user, upload) or abort(404)
     name, data = found
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+    return send_xlsx(name, data)
 
 
 # --- Volante de pago -------------------------------------------------------------------

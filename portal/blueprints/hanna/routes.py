@@ -1,11 +1,9 @@
 """Plataforma Hanna (manuals 000 and 002): registration, application requests, home,
 EMPRESAS with its branch (sucursal) choice, PROVEEDORES' CONSULTAR ORDEN."""
-from functools import wraps
-
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from portal.authz import require
+from portal.authz import BRANCH_KEY, require, requires_application
 from portal.blueprints.auth.limits import login_limits
 from portal.blueprints.hanna import bp
 from portal.blueprints.hanna.forms import (
@@ -16,25 +14,6 @@ from portal.domain import passwords as policy
 from portal.extensions import limiter
 from portal.services import hanna
 from portal.web import redirect_htmx_aware, render
-
-BRANCH_KEY = "hanna_branch_id"
-
-
-def requires_application(application):
-    """The view needs an application request of the user approved by the Caja."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not hanna.has_approved(current_user, application):
-                requests = {r.application: r for r in hanna.requests_of(current_user)}
-                return render_template("hanna/denied.html", application=application,
-                                       req=requests.get(application)), 403
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 @bp.get("/")

@@ -13,23 +13,6 @@ from portal.web import redirect_htmx_aware, render, safe_next
 REVIEWERS = ("cartera", "pagos")  # plus admin (User.has_role treats admin as every role)
 
 
-def _filters():
-    """The list's query string (Spanish names, they show in the address bar)."""
-    args = request.args
-    estado = args.get("estado", "pending")
-    return {"estado": estado if estado in staff_queue.STATUS_FILTERS else "pending",
-            "aplicacion": args.get("aplicacion") if args.get("aplicacion") in apps.APPLICATIONS else "",
-            "q": args.get("q", "").strip()[:100],
-            "pagina": paging.parse_positive(args.get("pagina")),
-            "por_pagina": paging.parse_per_page(args.get("por_pagina"))}
-
-
-def _link_params(filters, *drop):
-    """The filters for the table's links, without empty or default values."""
-    return {k: v for k, v in filters.items()
-            if k not in drop and v and not (k == "por_pagina" and v == paging.DEFAULT_PER_PAGE)}
-
-
 @bp.get("/")
 @require("staff")
 def home():
@@ -44,11 +27,12 @@ def home():
 @bp.get("/solicitudes")
 @require("staff", roles=REVIEWERS)
 def requests():
-    f = _filters()
+    f = paging.Filters(request.args, estado=staff_queue.STATUS_FILTERS,
+                       aplicacion=("",) + apps.APPLICATIONS)
     listing = staff_queue.list_requests(current_user, f["estado"], f["aplicacion"], f["q"],
                                         f["pagina"], f["por_pagina"])
     return render("staff/requests.html", partial="staff/_requests_table.html", listing=listing,
-                  filters=f, params=_link_params(f, "pagina"), back=request.full_path.rstrip("?"),
+                  filters=f, params=f.link_params("pagina"), back=request.full_path.rstrip("?"),
                   applications=apps.reviewable_by(current_user),
                   labels=apps.STATUS_LABELS, form=DecisionForm(formdata=None))
 
@@ -71,24 +55,18 @@ def decide(request_id):
 @bp.get("/auditoria")
 @require("staff", roles=("admin",))
 def audit_log():
-    args = request.args
-    action, q = args.get("accion", "").strip()[:60], args.get("q", "").strip()[:100]
-    rows, page = staff_queue.audit_log(q, action, paging.parse_positive(args.get("pagina")),
-                                       paging.parse_per_page(args.get("por_pagina")))
+    f = paging.Filters(request.args)
+    f["accion"] = request.args.get("accion", "").strip()[:60]
+    rows, page = staff_queue.audit_log(f["q"], f["accion"], f["pagina"], f["por_pagina"])
     return render("staff/audit.html", partial="staff/_audit_table.html", rows=rows, page=page,
-                  filters=dict(q=q, accion=action, por_pagina=page.per_page),
-                  params=_link_params(dict(q=q, accion=action, por_pagina=page.per_page)),
-                  actions=staff_queue.audit_actions())
+                  filters=f, params=f.link_params("pagina"), actions=staff_queue.audit_actions())
 
 
 @bp.get("/mensajes")
 @require("staff")
 def messages():
     """Whether each SMS and e-mail left: status only, never its text."""
-    args = request.args
-    status = args.get("estado", "") if args.get("estado") in outbox.STATUS_LABELS else ""
-    rows, page = outbox.deliveries(status, paging.parse_positive(args.get("pagina")),
-                                   paging.parse_per_page(args.get("por_pagina")))
-    filters = dict(estado=status, por_pagina=page.per_page)
+    f = paging.Filters(request.args, estado=("",) + tuple(outbox.STATUS_LABELS))
+    rows, page = outbox.deliveries(f["estado"], f["pagina"], f["por_pagina"])
     return render("staff/messages.html", partial="staff/_messages_table.html", rows=rows, page=page,
-                  filters=filters, params=_link_params(filters), labels=outbox.STATUS_LABELS)
+                  filters=f, params=f.link_params("pagina"), labels=outbox.STATUS_LABELS)
