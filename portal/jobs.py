@@ -4,9 +4,7 @@ import functools
 
 from flask import current_app, has_app_context
 
-import urllib.error
-import urllib.request
-
+from portal.adapters import http
 from portal.domain.formatting import today_bogota
 from portal.services import acquirer, cartera_uploads, messaging, payments
 
@@ -44,21 +42,10 @@ def deliver_message(message_id):
     return messaging.deliver(message_id)
 
 
-def http_post(url, payload):
-    """POST a JSON body; the HTTP status code (a refused connection raises OSError)."""
-    request = urllib.request.Request(url, data=payload, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
 @job
 def deliver_gateway_event(event_id):
     """The sandbox acquirer's signed event to the merchant; RQ retries non-200s."""
-    return acquirer.deliver_event(event_id, http_post)
+    return acquirer.deliver_event(event_id, http.post_json)
 
 
 @job

@@ -141,6 +141,14 @@ def change_password(user, current, new, confirm):
     return ChangeResult()
 
 
+def logout(principal):
+    """«Salir»: the server session is revoked, so a copied cookie is worthless."""
+    if principal.is_authenticated:
+        audit.record("logout", principal)
+    sessions.end("logout")
+    db.session.commit()
+
+
 def accept_terms(user):
     if user.terms_accepted_at is None:
         user.terms_accepted_at = utcnow()

@@ -17,14 +17,14 @@ from portal.domain import payments as rules
 from portal.domain.formatting import money
 from portal.extensions import db
 from portal.models import AffiliateCredit, KindergartenSlip, Payment, PaymentReview, PaymentSlip
-from portal.services import audit, cartera_slips, messaging
+from portal.services import acquirer, audit, cartera_slips, messaging
 
 CHECKOUT_MINUTES = 30
 
 
 def gateway(for_checkout=False):
     checkout = url_for("gateway.checkout", _external=True) if for_checkout else None
-    return gateway_for(current_app.config, checkout)
+    return gateway_for(current_app.config, checkout, sandbox=acquirer)
 
 
 def new_reference():

@@ -5,7 +5,7 @@ from flask_login import current_user
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import HannaLoginForm, PasswordLoginForm
 from portal.blueprints.auth.limits import login_limits
-from portal.services import audit, auth, sessions
+from portal.services import auth, sessions
 from portal.web import redirect_htmx_aware, referrer_path, safe_next
 
 HOMES = {"hanna": "hanna.home", "corporate": "conexion.home", "staff": "staff.home",
@@ -77,12 +77,8 @@ def staff_login():
 
 @bp.post("/salir")
 def logout():
-    if current_user.is_authenticated:
-        audit.record("logout", current_user)
     target = url_for("main.index")
-    sessions.end("logout")
-    from portal.extensions import db
-    db.session.commit()
+    auth.logout(current_user)
     flash("Su sesión se cerró correctamente.", "success")
     return redirect_htmx_aware(target)
 
