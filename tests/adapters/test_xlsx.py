@@ -253,6 +253,22 @@ def test_an_empty_workbook():
     assert xlsx.read_upload(out.getvalue()).error == "El archivo está vacío: no tiene títulos ni filas."
 
 
+# --- a file with only the titles -------------------------------------------------------
+
+def test_a_header_without_rows_is_read_and_refused_by_the_layout(files):
+    for data in (xlsx.build_statement_file([], cl.ACTIVOS),
+                 edit(files["activos"], lambda ws: ws.delete_rows(2, ws.max_row)),
+                 edit(files["activos"], lambda ws: [setattr(c, "value", None) for r in ws.iter_rows(min_row=2)
+                                                    for c in r])):
+        assert xlsx.precheck(data) is None  # decided by the job (invalid), like every content rule
+        read = xlsx.read_upload(data)
+        assert read.ok and read.data_rows == []
+        checked = cl.check_upload(read.rows, LINES, cl.ACTIVOS)
+        assert not checked.ok and checked.structure.code == "no_rows"
+        assert checked.structure.message.startswith(
+            "El archivo no tiene filas de trabajadores: solo trae los títulos de las columnas.")
+
+
 # --- files that parse but break the rules ----------------------------------------------
 
 def test_added_column(files):

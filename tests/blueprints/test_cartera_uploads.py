@@ -211,6 +211,26 @@ def test_plainly_wrong_files_are_refused_at_once_and_nothing_is_stored(client, c
     assert db.session.query(CarteraUpload).count() == 0
 
 
+def _workbook(data, change):
+    wb = load_workbook(io.BytesIO(data))
+    change(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_file_with_only_the_header_is_invalid_not_processed_with_0_rows(client, cartera):
+    def header_only(wb):
+        ws = wb.worksheets[0]
+        ws.delete_rows(2, ws.max_row)
+
+    upload = ch.processed(client, "activos", _workbook(ch.download(client, "activos"), header_only))
+    assert upload.status == "invalid" and upload.rows_total == 0
+    html = ch.status_html(client, upload)
+    assert "El archivo no tiene filas de trabajadores: solo trae los títulos de las columnas." in html
+    assert db.session.query(CarteraUploadLine).count() == 0
+
+
 def test_a_20_mb_file_is_refused_clearly(client, cartera):
     response = ch.upload(client, "activos", b"PK\x03\x04" + b"\0" * (20 * 1024 * 1024))
     body = response.get_data(as_text=True)
