@@ -229,6 +229,17 @@ def test_a_member_that_lies_about_its_size_is_refused(files):
     assert not result.ok and "dañado o fue manipulado" in result.error
 
 
+def test_an_index_part_that_lies_about_its_size_is_refused_without_inflating_it(files):
+    name = "xl/workbook.xml"
+    data = replace_member(files["activos"], name, b"\0" * (8 * MB))
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    patched = bytearray(data)
+    struct.pack_into("<I", patched, info.header_offset + 22, 1000)
+    central = data.rfind(name.encode()) - 46
+    struct.pack_into("<I", patched, central + 24, 1000)
+    assert xlsx.precheck(bytes(patched)) == "El archivo no es un Excel .xlsx válido: el archivo está dañado o fue manipulado."
+
+
 def test_too_many_rows():
     data = xlsx.build_statement_file([line(n) for n in range(1, 31)], cl.ACTIVOS)
     assert xlsx.read_upload(data, max_rows=10).error == "El archivo tiene 30 filas de datos; el máximo es 10."
@@ -253,7 +264,46 @@ def test_an_empty_workbook():
     assert xlsx.read_upload(out.getvalue()).error == "El archivo está vacío: no tiene títulos ni filas."
 
 
-# --- a file with only the titles -------------------------------------------------------
+# --- macros, no rows: refused naming the problem ------------------------------------------
+
+MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+VBA_TYPE = '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+
+
+def with_parts(data, parts=(), main_type=None, add_types=""):
+    """The xlsx with extra members and, optionally, the workbook's content type changed."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(XLSX_TYPE.encode(), (main_type or XLSX_TYPE).encode())
+                body = body.replace(b"</Types>", add_types.encode() + b"</Types>")
+            target.writestr(info.filename, body)
+        for name in parts:
+            target.writestr(name, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    return out.getvalue()
+
+
+MACROS = "El archivo tiene macros (.xlsm); guárdelo como “Libro de Excel (.xlsx)” y vuelva a cargarlo."
+
+
+@pytest.mark.parametrize("parts,main_type,add_types", [
+    (["xl/vbaProject.bin"], MACRO_TYPE, VBA_TYPE),  # what Excel writes for an .xlsm
+    (["xl/vbaProject.bin"], None, VBA_TYPE),  # renamed .xlsx, content type left as is
+    ([], MACRO_TYPE, ""),
+    (["xl/activeX/activeX1.xml", "xl/activeX/activeX1.bin"], None, ""),
+    (["xl/macrosheets/sheet1.xml"], None, ""),
+    ([], None, '<Override PartName="/xl/macrosheets/sheet1.xml" '
+               'ContentType="application/vnd.ms-excel.macrosheet+xml"/>'),
+])
+def test_a_macro_enabled_workbook_is_refused(files, parts, main_type, add_types):
+    data = with_parts(files["activos"], parts, main_type, add_types)
+    assert xlsx.precheck(data) == MACROS
+    assert xlsx.read_upload(data).error == MACROS
+
 
 def test_a_header_without_rows_is_read_and_refused_by_the_layout(files):
     for data in (xlsx.build_statement_file([], cl.ACTIVOS),

@@ -2,6 +2,7 @@
 by a bad file; the volante; the allocation of a paid volante to "Saldo" 0."""
 import io
 import re
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -217,6 +218,32 @@ def _workbook(data, change):
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _with_macros(data):
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "[Content_Types].xml":  # what Excel writes for an .xlsm
+                body = body.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+            target.writestr(info.filename, body)
+        target.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("change,expected", [
+    (_with_macros, "El archivo tiene macros (.xlsm); guárdelo como “Libro de Excel (.xlsx)” y vuelva a cargarlo."),
+])
+def test_a_workbook_with_macros_is_refused_at_once_and_nothing_is_stored(client, cartera, change, expected):
+    response = ch.upload(client, "activos", change(ch.download(client, "activos")))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and expected in body, body
+    assert "falta la columna" not in body
+    ch.run_jobs()
+    assert db.session.query(CarteraUpload).count() == 0
 
 
 def test_a_file_with_only_the_header_is_invalid_not_processed_with_0_rows(client, cartera):
