@@ -10,11 +10,11 @@ three files instead of 10–20 s measured here). Text is always a string cell, n
 Reading order, so a hostile file costs little: size → signature (zip, not .xls/.csv) →
 zip directory (member count, declared sizes, compression ratio) → macros (part names) →
 the small index parts (workbook, its relationships, content types), each decompressed
-with a cap: macros (content types), then where the first sheet is → every member
+with a cap: macros (content types), then the sheets (one, visible) → every member
 actually decompressed with a cap (a member that lies about its size is refused) while
 the sheet's XML is scanned for formulas, cells without a position and cells beyond the
 row/column limits → only then python-calamine parses it. `precheck` runs the steps up to
-the index parts, so a request refuses those files before anything is stored.
+the sheets, so a request refuses those files before anything is stored.
 
 Sheet protection is not security: it keeps honest users from editing the wrong cells by
 mistake, and anyone can remove it. That is why its password is a plain, non-secret
@@ -381,6 +381,42 @@ def _first_sheet_path(zf):
     return _sheet_path(zf.read(_WORKBOOK_RELS), sheets[0].rel_id) if sheets else None
 
 
+def _quoted(names):
+    """«A», «B» y «C»"""
+    quoted = [f"«{n}»" for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} y {quoted[-1]}"
+
+
+def sheet_problem(sheets, expected=None):
+    """A refusal naming the hidden or extra sheets, or None: the portal's files have one
+    visible sheet. `expected`: that sheet's name, for the message. A single sheet of
+    another name is left to the caller's column check (it recognises the other file)."""
+    want = f"debe tener solo la hoja «{expected}» que descargó del portal" if expected else "debe tener una sola hoja"
+    hidden = [s for s in sheets if s.hidden]
+    if hidden:
+        return _hidden_sheets(hidden, want)
+    if len(sheets) <= 1:
+        return None
+    names = [s.name for s in sheets]
+    message = f"El archivo tiene {len(sheets)} hojas ({', '.join(f'«{n}»' for n in names)}); {want}."
+    if expected in names:
+        others = [n for n in names if n != expected]
+        message += f" Elimine {'la hoja' if len(others) == 1 else 'las hojas'} {_quoted(others)}."
+    return message
+
+
+def _hidden_sheets(hidden, want):
+    names, one = _quoted([s.name for s in hidden]), len(hidden) == 1
+    said = f"La hoja {names} está oculta" if one else f"Las hojas {names} están ocultas"
+    it = "la" if one else "las"
+    if any(s.state == "veryHidden" for s in hidden):
+        hint = (f"Excel no deja ver{it} desde sus menús. Descargue el archivo de nuevo del portal y "
+                "diligéncielo.")
+    else:
+        hint = f"Para ver{it}: clic derecho sobre la pestaña de una hoja › Mostrar; luego elimíne{it} y guarde."
+    return f"{said}; el archivo {want}. {hint}"
+
+
 def _macro_parts(names):
     return any("vbaproject" in n.lower() or n.lower().startswith(_MACRO_PARTS) for n in names)
 
@@ -414,8 +450,8 @@ def _index(data, zf, infos, names):
     return (TAMPERED, None) if None in parts else (None, parts)
 
 
-def _workbook_check(data, zf, infos, names):
-    """After the zip directory: macros, then the sheet. (refusal or None, the path of
+def _workbook_check(data, zf, infos, names, expected_sheet):
+    """After the zip directory: macros, then the sheets. (refusal or None, the path of
     the sheet to read)."""
     if _macro_parts(names):
         return MACROS, None
@@ -428,13 +464,16 @@ def _workbook_check(data, zf, infos, names):
         return DAMAGED, None
     if _macro_types(content_types):
         return MACROS, None
-    return _sheet_check(workbook, rels, names)
+    return _sheet_check(workbook, rels, names, expected_sheet)
 
 
-def _sheet_check(workbook, rels, names):
+def _sheet_check(workbook, rels, names, expected_sheet):
     sheets = _sheets(workbook)
     if not sheets:
         return NO_SHEET, None
+    problem = sheet_problem(sheets, expected_sheet)
+    if problem:
+        return problem, None
     path = _sheet_path(rels, sheets[0].rel_id)
     return (None, path) if path in names else (NO_SHEET, None)
 
@@ -534,31 +573,33 @@ _BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, V
 
 
 def read_upload(data: bytes, max_bytes=DEFAULT_MAX_BYTES, max_rows=DEFAULT_MAX_ROWS, *,
-                max_columns=DEFAULT_MAX_COLUMNS, max_members=DEFAULT_MAX_MEMBERS,
+                expected_sheet=None, max_columns=DEFAULT_MAX_COLUMNS, max_members=DEFAULT_MAX_MEMBERS,
                 max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO) -> ReadResult:
-    """The first sheet of an uploaded .xlsx as rows of cell values (row 0 is Excel's row
-    1, '' for an empty cell; numbers come as float, dates as date), the formula cells
-    found, or a refusal in Spanish (ReadResult.error). Never raises for a bad file.
+    """The sheet of an uploaded .xlsx as rows of cell values (row 0 is Excel's row 1, ''
+    for an empty cell; numbers come as float, dates as date), the formula cells found,
+    or a refusal in Spanish (ReadResult.error). Never raises for a bad file.
 
-    Refused besides the limits: macros.
+    Refused besides the limits: macros, and any workbook but one visible sheet
+    (`expected_sheet`, its name in the portal's file, only words the message).
     Limits: max_bytes of upload; max_rows data rows (besides the header); max_columns;
     max_members in the zip; max_uncompressed bytes for all members together (declared
     and actual); max_ratio uncompressed/compressed for any member above 1 MB."""
     try:
-        return _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio)
+        return _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
+                            expected_sheet)
     except _BROKEN:
         return _refuse(DAMAGED)
 
 
-def precheck(data: bytes, max_bytes=DEFAULT_MAX_BYTES, *, max_members=DEFAULT_MAX_MEMBERS,
+def precheck(data: bytes, max_bytes=DEFAULT_MAX_BYTES, *, expected_sheet=None, max_members=DEFAULT_MAX_MEMBERS,
              max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO):
-    """The cheap part of read_upload (size, signature, zip directory, macros;
+    """The cheap part of read_upload (size, signature, zip directory, macros, sheets;
     only the small index parts are decompressed, with a cap): a refusal in Spanish, or
     None. Lets a request refuse a plainly wrong file at once, before it is stored and
     queued; read_upload refuses it the same way."""
     try:
         problem, zf, infos, names = _container(data, max_bytes, max_members, max_uncompressed, max_ratio)
-        return problem or _workbook_check(data, zf, infos, names)[0]
+        return problem or _workbook_check(data, zf, infos, names, expected_sheet)[0]
     except _BROKEN:
         return DAMAGED
 
@@ -603,11 +644,12 @@ def _no(message):
     return message, None, None, None
 
 
-def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio):
+def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
+                 expected_sheet):
     problem, zf, infos, names = _container(data, max_bytes, max_members, max_uncompressed, max_ratio)
     if problem:
         return _refuse(problem)
-    problem, sheet_path = _workbook_check(data, zf, infos, names)
+    problem, sheet_path = _workbook_check(data, zf, infos, names, expected_sheet)
     if problem:
         return _refuse(problem)
     bomb = BOMB

@@ -264,7 +264,73 @@ def test_an_empty_workbook():
     assert xlsx.read_upload(out.getvalue()).error == "El archivo está vacío: no tiene títulos ni filas."
 
 
-# --- macros, no rows: refused naming the problem ------------------------------------------
+# --- sheets, macros, no rows: refused naming the problem ----------------------------------
+
+ONE_SHEET = "debe tener solo la hoja «Activos» que descargó del portal"
+
+
+def workbook_edit(data, change):
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    change(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def extra_sheet(title, index=None, state="visible"):
+    def change(wb):
+        ws = wb.create_sheet(title, index)
+        ws["A1"] = "Identificación"  # a title the column check would look at
+        ws.sheet_state = state
+    return change
+
+
+def both(*changes):
+    def change(wb):
+        for each in changes:
+            each(wb)
+    return change
+
+
+@pytest.mark.parametrize("change,message", [
+    (extra_sheet("Hoja1", 0), f"El archivo tiene 2 hojas («Hoja1», «Activos»); {ONE_SHEET}. "
+                              "Elimine la hoja «Hoja1»."),
+    (extra_sheet("Notas"), f"El archivo tiene 2 hojas («Activos», «Notas»); {ONE_SHEET}. "
+                           "Elimine la hoja «Notas»."),
+    (both(extra_sheet("A", 0), extra_sheet("B")),
+     f"El archivo tiene 3 hojas («A», «Activos», «B»); {ONE_SHEET}. Elimine las hojas «A» y «B»."),
+    (both(extra_sheet("Hoja1", 0), lambda wb: setattr(wb["Activos"], "title", "Hoja2")),
+     f"El archivo tiene 2 hojas («Hoja1», «Hoja2»); {ONE_SHEET}."),
+    (extra_sheet("Cálculos", 0, "hidden"), f"La hoja «Cálculos» está oculta; el archivo {ONE_SHEET}."),
+    (extra_sheet("Cálculos", None, "veryHidden"), f"La hoja «Cálculos» está oculta; el archivo {ONE_SHEET}."),
+])
+def test_sheets_other_than_the_portals_are_named_before_anything_is_stored(files, change, message):
+    data = workbook_edit(files["activos"], change)
+    problem = xlsx.precheck(data, expected_sheet="Activos")
+    assert problem is not None and problem.startswith(message)
+    assert xlsx.read_upload(data, expected_sheet="Activos").error == problem
+
+
+def test_a_hidden_sheet_says_how_to_show_it_and_a_very_hidden_one_to_download_again(files):
+    hidden = xlsx.precheck(workbook_edit(files["activos"], extra_sheet("X", 0, "hidden")), expected_sheet="Activos")
+    very = xlsx.precheck(workbook_edit(files["activos"], extra_sheet("X", 0, "veryHidden")),
+                         expected_sheet="Activos")
+    assert "Mostrar" in hidden and "Mostrar" not in very and "Descargue el archivo de nuevo" in very
+
+
+def test_without_an_expected_name_one_visible_sheet_is_still_required(files):
+    data = workbook_edit(files["activos"], extra_sheet("Notas"))
+    assert xlsx.precheck(data) == "El archivo tiene 2 hojas («Activos», «Notas»); debe tener una sola hoja."
+
+
+def test_one_sheet_of_another_name_is_left_to_the_column_check(files):
+    renamed = workbook_edit(files["activos"], lambda wb: setattr(wb.worksheets[0], "title", "Hoja1"))
+    assert xlsx.precheck(renamed, expected_sheet="Activos") is None
+    assert xlsx.precheck(files["retirados"], expected_sheet="Activos") is None
+    read = xlsx.read_upload(files["retirados"], expected_sheet="Activos")
+    checked = cl.check_upload(read.rows, LINES, cl.ACTIVOS)
+    assert checked.structure.code == "wrong_kind"  # the better message: it is the other file
+
 
 MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"

@@ -220,6 +220,16 @@ def _workbook(data, change):
     return out.getvalue()
 
 
+def _sheet_first(wb):
+    wb.create_sheet("Hoja1", 0)["A1"] = "Notas del contador"
+
+
+def _hidden_sheet(wb):
+    ws = wb.create_sheet("Cálculos")
+    ws["A1"] = 1
+    ws.sheet_state = "hidden"
+
+
 def _with_macros(data):
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -235,9 +245,12 @@ def _with_macros(data):
 
 
 @pytest.mark.parametrize("change,expected", [
+    (lambda d: _workbook(d, _sheet_first), "El archivo tiene 2 hojas («Hoja1», «Activos»); debe tener solo la "
+                                           "hoja «Activos» que descargó del portal. Elimine la hoja «Hoja1»."),
+    (lambda d: _workbook(d, _hidden_sheet), "La hoja «Cálculos» está oculta"),
     (_with_macros, "El archivo tiene macros (.xlsm); guárdelo como “Libro de Excel (.xlsx)” y vuelva a cargarlo."),
 ])
-def test_a_workbook_with_macros_is_refused_at_once_and_nothing_is_stored(client, cartera, change, expected):
+def test_extra_or_hidden_sheets_and_macros_are_refused_at_once_and_nothing_is_stored(client, cartera, change, expected):
     response = ch.upload(client, "activos", change(ch.download(client, "activos")))
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and expected in body, body
