@@ -8,10 +8,13 @@ ids, an order of magnitude faster than openpyxl's per-cell path (10,000 workers:
 three files instead of 10–20 s measured here). Text is always a string cell, never a formula.
 
 Reading order, so a hostile file costs little: size → signature (zip, not .xls/.csv) →
-zip directory (member count, declared sizes, compression ratio) → every member actually
-decompressed with a cap (a member that lies about its size is refused) while the first
-sheet's XML is scanned for formulas, cells without a position and cells beyond the
-row/column limits → only then python-calamine parses it.
+zip directory (member count, declared sizes, compression ratio) → macros (part names) →
+the small index parts (workbook, its relationships, content types), each decompressed
+with a cap: macros (content types), then the sheets (one, visible) → every member
+actually decompressed with a cap (a member that lies about its size is refused) while
+the sheet's XML is scanned for formulas, cells without a position and cells beyond the
+row/column limits → only then python-calamine parses it. `precheck` runs the steps up to
+the sheets, so a request refuses those files before anything is stored.
 
 Sheet protection is not security: it keeps honest users from editing the wrong cells by
 mistake, and anyone can remove it. That is why its password is a plain, non-secret
@@ -222,6 +225,12 @@ def build_statement_files(lines, kind=None, *, password=DEFAULT_SHEET_PASSWORD):
 NOT_XLSX = "El archivo no es un Excel .xlsx válido"
 BOMB = ("El archivo fue rechazado por seguridad: su contenido descomprimido es "
         "desproporcionado (posible «bomba zip»).")
+DAMAGED = f"{NOT_XLSX}: el archivo está dañado o incompleto. Descárguelo de nuevo."
+TAMPERED = f"{NOT_XLSX}: el archivo está dañado o fue manipulado."
+NO_SHEET = f"{NOT_XLSX}: no se encontró la hoja de cálculo."
+MACROS = "El archivo tiene macros (.xlsm); guárdelo como “Libro de Excel (.xlsx)” y vuelva a cargarlo."
+_MACRO_PARTS = ("xl/activex/", "xl/macrosheets/")  # besides any vbaProject part
+_MACRO_TYPES = ("macroenabled", "vbaproject", "activex", "macrosheet")
 
 
 @dataclass
@@ -244,7 +253,8 @@ class ReadResult:
         return self.rows[1:]
 
 
-_INDEX_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+_WORKBOOK, _WORKBOOK_RELS, _CONTENT_TYPES = "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"
+_INDEX_PARTS = (_WORKBOOK, _WORKBOOK_RELS, _CONTENT_TYPES)
 MAX_INDEX_BYTES = 5 * MB
 
 
@@ -324,23 +334,149 @@ def _member_bytes(data, info, cap, sink=None):
     return None if size > cap else size
 
 
-def _first_sheet_path(zf):
+def _local(tag):
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml(body):
     try:
-        workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        return ElementTree.fromstring(body)
     except Exception:  # defusedxml refusals and broken XML alike
         return None
-    rel_id = None
-    for el in workbook.iter():
-        if el.tag.rsplit("}", 1)[-1] == "sheet":
-            rel_id = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
-            break
-    for el in rels.iter():
-        if el.tag.rsplit("}", 1)[-1] == "Relationship" and el.get("Id") == rel_id:
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    state: str  # visible | hidden | veryHidden, as xl/workbook.xml says
+    rel_id: str | None
+
+    @property
+    def hidden(self):
+        return self.state != "visible"
+
+
+def _sheets(workbook_xml):
+    """The workbook's sheets in its order (tabs), or None when its XML cannot be read."""
+    workbook = _xml(workbook_xml)
+    if workbook is None:
+        return None
+    listed = next((el for el in workbook if _local(el.tag) == "sheets"), ())
+    return [Sheet(el.get("name", ""), el.get("state", "visible"),
+                  next((v for k, v in el.attrib.items() if _local(k) == "id"), None))
+            for el in listed if _local(el.tag) == "sheet"]
+
+
+def _sheet_path(rels_xml, rel_id):
+    rels = _xml(rels_xml)
+    for el in () if rels is None else rels.iter():
+        if _local(el.tag) == "Relationship" and el.get("Id") == rel_id:
             target = el.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
-            return path
+            return target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
     return None
+
+
+def _first_sheet_path(zf):
+    """Where the first sheet is, in a file the portal built (trusted: read as is)."""
+    sheets = _sheets(zf.read(_WORKBOOK))
+    return _sheet_path(zf.read(_WORKBOOK_RELS), sheets[0].rel_id) if sheets else None
+
+
+def _quoted(names):
+    """«A», «B» y «C»"""
+    quoted = [f"«{n}»" for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} y {quoted[-1]}"
+
+
+def sheet_problem(sheets, expected=None):
+    """A refusal naming the hidden or extra sheets, or None: the portal's files have one
+    visible sheet. `expected`: that sheet's name, for the message. A single sheet of
+    another name is left to the caller's column check (it recognises the other file)."""
+    want = f"debe tener solo la hoja «{expected}» que descargó del portal" if expected else "debe tener una sola hoja"
+    hidden = [s for s in sheets if s.hidden]
+    if hidden:
+        return _hidden_sheets(hidden, want)
+    if len(sheets) <= 1:
+        return None
+    names = [s.name for s in sheets]
+    message = f"El archivo tiene {len(sheets)} hojas ({', '.join(f'«{n}»' for n in names)}); {want}."
+    if expected in names:
+        others = [n for n in names if n != expected]
+        message += f" Elimine {'la hoja' if len(others) == 1 else 'las hojas'} {_quoted(others)}."
+    return message
+
+
+def _hidden_sheets(hidden, want):
+    names, one = _quoted([s.name for s in hidden]), len(hidden) == 1
+    said = f"La hoja {names} está oculta" if one else f"Las hojas {names} están ocultas"
+    it = "la" if one else "las"
+    if any(s.state == "veryHidden" for s in hidden):
+        hint = (f"Excel no deja ver{it} desde sus menús. Descargue el archivo de nuevo del portal y "
+                "diligéncielo.")
+    else:
+        hint = f"Para ver{it}: clic derecho sobre la pestaña de una hoja › Mostrar; luego elimíne{it} y guarde."
+    return f"{said}; el archivo {want}. {hint}"
+
+
+def _macro_parts(names):
+    return any("vbaproject" in n.lower() or n.lower().startswith(_MACRO_PARTS) for n in names)
+
+
+def _macro_types(content_types):
+    return any(word in t for t in content_types for word in _MACRO_TYPES)
+
+
+def _content_types(body):
+    types = _xml(body)
+    return None if types is None else [el.get("ContentType", "").lower() for el in types.iter()]
+
+
+def _index_part(data, zf, name):
+    """A small index part (its declared size already checked), decompressed with that
+    size as a cap: zipfile's own read would inflate a member that lies about its size up
+    to 2 GB before noticing. None when it is not what it declares."""
+    info = zf.getinfo(name)
+    chunks = []
+    size = _member_bytes(data, info, info.file_size, chunks.append)
+    return b"".join(chunks) if size == info.file_size else None
+
+
+def _index(data, zf, infos, names):
+    """(refusal or None, (workbook, relationships, content types) as bytes)."""
+    if any(i.file_size > MAX_INDEX_BYTES for i in infos if i.filename in _INDEX_PARTS):
+        return BOMB, None
+    if _WORKBOOK_RELS not in names:
+        return NO_SHEET, None
+    parts = tuple(_index_part(data, zf, name) for name in _INDEX_PARTS)
+    return (TAMPERED, None) if None in parts else (None, parts)
+
+
+def _workbook_check(data, zf, infos, names, expected_sheet):
+    """After the zip directory: macros, then the sheets. (refusal or None, the path of
+    the sheet to read)."""
+    if _macro_parts(names):
+        return MACROS, None
+    problem, parts = _index(data, zf, infos, names)
+    if problem:
+        return problem, None
+    workbook, rels, types = parts
+    content_types = _content_types(types)
+    if content_types is None:
+        return DAMAGED, None
+    if _macro_types(content_types):
+        return MACROS, None
+    return _sheet_check(workbook, rels, names, expected_sheet)
+
+
+def _sheet_check(workbook, rels, names, expected_sheet):
+    sheets = _sheets(workbook)
+    if not sheets:
+        return NO_SHEET, None
+    problem = sheet_problem(sheets, expected_sheet)
+    if problem:
+        return problem, None
+    path = _sheet_path(rels, sheets[0].rel_id)
+    return (None, path) if path in names else (NO_SHEET, None)
 
 
 def _rows_below(limit):
@@ -433,34 +569,40 @@ class _SheetScanner:
         self.buf, self.done = buf[keep:], limit - keep
 
 
-def read_upload(data: bytes, max_bytes=DEFAULT_MAX_BYTES, max_rows=DEFAULT_MAX_ROWS, *,
-                max_columns=DEFAULT_MAX_COLUMNS, max_members=DEFAULT_MAX_MEMBERS,
-                max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO) -> ReadResult:
-    """The first sheet of an uploaded .xlsx as rows of cell values (row 0 is Excel's row
-    1, '' for an empty cell; numbers come as float, dates as date), the formula cells
-    found, or a refusal in Spanish (ReadResult.error). Never raises for a bad file.
+_BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, ValueError, KeyError,
+           OSError, EOFError, NotImplementedError, UnicodeError)  # how a malformed archive fails
 
+
+def read_upload(data: bytes, max_bytes=DEFAULT_MAX_BYTES, max_rows=DEFAULT_MAX_ROWS, *,
+                expected_sheet=None, max_columns=DEFAULT_MAX_COLUMNS, max_members=DEFAULT_MAX_MEMBERS,
+                max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO) -> ReadResult:
+    """The sheet of an uploaded .xlsx as rows of cell values (row 0 is Excel's row 1, ''
+    for an empty cell; numbers come as float, dates as date), the formula cells found,
+    or a refusal in Spanish (ReadResult.error). Never raises for a bad file.
+
+    Refused besides the limits: macros, and any workbook but one visible sheet
+    (`expected_sheet`, its name in the portal's file, only words the message).
     Limits: max_bytes of upload; max_rows data rows (besides the header); max_columns;
     max_members in the zip; max_uncompressed bytes for all members together (declared
     and actual); max_ratio uncompressed/compressed for any member above 1 MB."""
     try:
-        return _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, ValueError, KeyError,
-            OSError, EOFError, NotImplementedError, UnicodeError):
-        # a malformed archive fails in zipfile, struct or zlib in many ways: a bad file all the same
-        return _refuse(f"{NOT_XLSX}: el archivo está dañado o incompleto. Descárguelo de nuevo.")
+        return _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
+                            expected_sheet)
+    except _BROKEN:
+        return _refuse(DAMAGED)
 
 
-def precheck(data: bytes, max_bytes=DEFAULT_MAX_BYTES, *, max_members=DEFAULT_MAX_MEMBERS,
+def precheck(data: bytes, max_bytes=DEFAULT_MAX_BYTES, *, expected_sheet=None, max_members=DEFAULT_MAX_MEMBERS,
              max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO):
-    """The cheap part of read_upload (size, signature, zip directory; nothing is
-    decompressed): a refusal in Spanish, or None. Lets a request refuse an obviously
-    wrong file at once, before it is stored and queued."""
+    """The cheap part of read_upload (size, signature, zip directory, macros, sheets;
+    only the small index parts are decompressed, with a cap): a refusal in Spanish, or
+    None. Lets a request refuse a plainly wrong file at once, before it is stored and
+    queued; read_upload refuses it the same way."""
     try:
-        return _container(data, max_bytes, max_members, max_uncompressed, max_ratio)[0]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, ValueError, KeyError,
-            OSError, EOFError, NotImplementedError, UnicodeError):
-        return f"{NOT_XLSX}: el archivo está dañado o incompleto. Descárguelo de nuevo."
+        problem, zf, infos, names = _container(data, max_bytes, max_members, max_uncompressed, max_ratio)
+        return problem or _workbook_check(data, zf, infos, names, expected_sheet)[0]
+    except _BROKEN:
+        return DAMAGED
 
 
 def _container(data, max_bytes, max_members, max_uncompressed, max_ratio):
@@ -476,7 +618,7 @@ def _container(data, max_bytes, max_members, max_uncompressed, max_ratio):
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        return _no(f"{NOT_XLSX}: el archivo está dañado o incompleto. Descárguelo de nuevo.")
+        return _no(DAMAGED)
     if len(infos) > max_members:
         return _no(BOMB)
     declared = 0
@@ -503,24 +645,22 @@ def _no(message):
     return message, None, None, None
 
 
-def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio):
+def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
+                 expected_sheet):
     problem, zf, infos, names = _container(data, max_bytes, max_members, max_uncompressed, max_ratio)
     if problem:
         return _refuse(problem)
+    problem, sheet_path = _workbook_check(data, zf, infos, names, expected_sheet)
+    if problem:
+        return _refuse(problem)
     bomb = BOMB
-    if any(i.file_size > MAX_INDEX_BYTES for i in infos if i.filename in _INDEX_PARTS):
-        return _refuse(bomb)
-    sheet_path = _first_sheet_path(zf)
-    if sheet_path is None or sheet_path not in names:
-        return _refuse(f"{NOT_XLSX}: no se encontró la hoja de cálculo.")
     scanner = _SheetScanner(max_rows, max_columns)
     budget = max_uncompressed
     for info in infos:
         sink = scanner.feed if info.filename == sheet_path else None
         size = _member_bytes(data, info, min(info.file_size, budget), sink)
         if size is None or size != info.file_size:
-            return _refuse(bomb if size is None and info.file_size >= budget
-                           else f"{NOT_XLSX}: el archivo está dañado o fue manipulado.")
+            return _refuse(bomb if size is None and info.file_size >= budget else TAMPERED)
         budget -= size
     scanner.close()
     if scanner.problem:

@@ -21,6 +21,8 @@ Decisions, so the services and the UI tell one story:
   listed in `CheckResult.omitted` and pays 0; the balance check ("Cuadre Cartera") shows
   the difference.
 - An empty "Aplica Mora" is an error (the drop-down offers S or N; nothing is assumed).
+- A file with the titles and no row under them is refused whole (`check_upload`): it
+  would be "processed" paying nothing, which no employer means to do.
 - Every error is collected, never only the first; a row with any error is not accepted.
   The service should refuse the whole upload while `errors` is not empty.
 """
@@ -204,7 +206,7 @@ def column_index(letters):
 
 @dataclass(frozen=True)
 class StructureProblem:
-    code: str  # added | removed | renamed | reordered | wrong_kind | no_header
+    code: str  # added | removed | renamed | reordered | wrong_kind | no_header | no_rows
     column: str  # the header concerned, as the employer sees it
     letter: str  # its column in Excel (where it is, or should be)
     message: str
@@ -732,11 +734,27 @@ class UploadCheck:
         return self.structure is None and self.result is not None and self.result.ok
 
 
+NO_ROWS = "El archivo no tiene filas de trabajadores: solo trae los títulos de las columnas."
+
+
+def no_rows_problem(data_rows, expected_lines, kind):
+    """A file with the titles and nothing under them (every cell empty), or None. Only
+    for files: a browser draft (check_draft) always lists the statement's lines."""
+    if any(not _blank(value) for row in data_rows for value in row):
+        return None
+    label = KIND_LABEL[kind]
+    if lines_for(kind, expected_lines):
+        hint = f"Cargue el {label} que descargó del portal, con una fila por crédito."
+    else:
+        hint = f"Esta vigencia no tiene créditos en el {label}: no hay nada que cargar."
+    return StructureProblem("no_rows", layout(kind).headers[0], column_letter(0), f"{NO_ROWS} {hint}")
+
+
 def check_upload(rows, expected_lines, kind, *, formula_cells=()):
-    """check_structure on row 1, then check_rows on the rest (rows as the reader gives
-    them, row 0 being Excel's row 1)."""
+    """check_structure on row 1, then (titles right) a file with no rows is refused, then
+    check_rows on the rest (rows as the reader gives them, row 0 being Excel's row 1)."""
     headers = rows[0] if rows else []
-    problem = check_structure(headers, kind)
+    problem = check_structure(headers, kind) or no_rows_problem(rows[1:], expected_lines, kind)
     if problem is not None:
         return UploadCheck(problem, None)
     return UploadCheck(None, check_rows(rows[1:], expected_lines, kind, formula_cells=formula_cells,

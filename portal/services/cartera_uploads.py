@@ -62,10 +62,12 @@ def refuse_while_paying(statement, then=" antes de cargar otro archivo"):
 
 def submit_file(user, statement, archivo, filename, data):
     """Store an uploaded file and queue its check. A plainly wrong file (empty, too big,
-    not an .xlsx, a zip bomb) is refused here and nothing is stored."""
+    not an .xlsx, a zip bomb, macros, other or hidden sheets) is refused here and nothing
+    is stored."""
     kind = KIND_OF[archivo]
     refuse_while_paying(statement)
-    problem = xlsx.precheck(data, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    problem = xlsx.precheck(data, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+                            expected_sheet=layout.layout(archivo).title)
     if problem:
         raise UploadRefused(problem)
     digest = layout.file_hash(data)
@@ -171,7 +173,8 @@ def _process(upload):
     archivo = FILE_OF[upload.kind]
     lines = cartera_lines(statement)
     if upload.source == "xlsx":
-        read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+                                expected_sheet=layout.layout(archivo).title)
         if not read.ok:
             return _invalid(upload, general=read.error)
         upload.rows_total = len(read.data_rows)

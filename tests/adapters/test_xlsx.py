@@ -229,6 +229,17 @@ def test_a_member_that_lies_about_its_size_is_refused(files):
     assert not result.ok and "dañado o fue manipulado" in result.error
 
 
+def test_an_index_part_that_lies_about_its_size_is_refused_without_inflating_it(files):
+    name = "xl/workbook.xml"
+    data = replace_member(files["activos"], name, b"\0" * (8 * MB))
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    patched = bytearray(data)
+    struct.pack_into("<I", patched, info.header_offset + 22, 1000)
+    central = data.rfind(name.encode()) - 46
+    struct.pack_into("<I", patched, central + 24, 1000)
+    assert xlsx.precheck(bytes(patched)) == "El archivo no es un Excel .xlsx válido: el archivo está dañado o fue manipulado."
+
+
 def test_too_many_rows():
     data = xlsx.build_statement_file([line(n) for n in range(1, 31)], cl.ACTIVOS)
     assert xlsx.read_upload(data, max_rows=10).error == "El archivo tiene 30 filas de datos; el máximo es 10."
@@ -251,6 +262,127 @@ def test_an_empty_workbook():
     out = io.BytesIO()
     openpyxl.Workbook().save(out)
     assert xlsx.read_upload(out.getvalue()).error == "El archivo está vacío: no tiene títulos ni filas."
+
+
+# --- sheets, macros, no rows: refused naming the problem ----------------------------------
+
+ONE_SHEET = "debe tener solo la hoja «Activos» que descargó del portal"
+
+
+def workbook_edit(data, change):
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    change(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def extra_sheet(title, index=None, state="visible"):
+    def change(wb):
+        ws = wb.create_sheet(title, index)
+        ws["A1"] = "Identificación"  # a title the column check would look at
+        ws.sheet_state = state
+    return change
+
+
+def both(*changes):
+    def change(wb):
+        for each in changes:
+            each(wb)
+    return change
+
+
+@pytest.mark.parametrize("change,message", [
+    (extra_sheet("Hoja1", 0), f"El archivo tiene 2 hojas («Hoja1», «Activos»); {ONE_SHEET}. "
+                              "Elimine la hoja «Hoja1»."),
+    (extra_sheet("Notas"), f"El archivo tiene 2 hojas («Activos», «Notas»); {ONE_SHEET}. "
+                           "Elimine la hoja «Notas»."),
+    (both(extra_sheet("A", 0), extra_sheet("B")),
+     f"El archivo tiene 3 hojas («A», «Activos», «B»); {ONE_SHEET}. Elimine las hojas «A» y «B»."),
+    (both(extra_sheet("Hoja1", 0), lambda wb: setattr(wb["Activos"], "title", "Hoja2")),
+     f"El archivo tiene 2 hojas («Hoja1», «Hoja2»); {ONE_SHEET}."),
+    (extra_sheet("Cálculos", 0, "hidden"), f"La hoja «Cálculos» está oculta; el archivo {ONE_SHEET}."),
+    (extra_sheet("Cálculos", None, "veryHidden"), f"La hoja «Cálculos» está oculta; el archivo {ONE_SHEET}."),
+])
+def test_sheets_other_than_the_portals_are_named_before_anything_is_stored(files, change, message):
+    data = workbook_edit(files["activos"], change)
+    problem = xlsx.precheck(data, expected_sheet="Activos")
+    assert problem is not None and problem.startswith(message)
+    assert xlsx.read_upload(data, expected_sheet="Activos").error == problem
+
+
+def test_a_hidden_sheet_says_how_to_show_it_and_a_very_hidden_one_to_download_again(files):
+    hidden = xlsx.precheck(workbook_edit(files["activos"], extra_sheet("X", 0, "hidden")), expected_sheet="Activos")
+    very = xlsx.precheck(workbook_edit(files["activos"], extra_sheet("X", 0, "veryHidden")),
+                         expected_sheet="Activos")
+    assert "Mostrar" in hidden and "Mostrar" not in very and "Descargue el archivo de nuevo" in very
+
+
+def test_without_an_expected_name_one_visible_sheet_is_still_required(files):
+    data = workbook_edit(files["activos"], extra_sheet("Notas"))
+    assert xlsx.precheck(data) == "El archivo tiene 2 hojas («Activos», «Notas»); debe tener una sola hoja."
+
+
+def test_one_sheet_of_another_name_is_left_to_the_column_check(files):
+    renamed = workbook_edit(files["activos"], lambda wb: setattr(wb.worksheets[0], "title", "Hoja1"))
+    assert xlsx.precheck(renamed, expected_sheet="Activos") is None
+    assert xlsx.precheck(files["retirados"], expected_sheet="Activos") is None
+    read = xlsx.read_upload(files["retirados"], expected_sheet="Activos")
+    checked = cl.check_upload(read.rows, LINES, cl.ACTIVOS)
+    assert checked.structure.code == "wrong_kind"  # the better message: it is the other file
+
+
+MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+VBA_TYPE = '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+
+
+def with_parts(data, parts=(), main_type=None, add_types=""):
+    """The xlsx with extra members and, optionally, the workbook's content type changed."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(XLSX_TYPE.encode(), (main_type or XLSX_TYPE).encode())
+                body = body.replace(b"</Types>", add_types.encode() + b"</Types>")
+            target.writestr(info.filename, body)
+        for name in parts:
+            target.writestr(name, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    return out.getvalue()
+
+
+MACROS = "El archivo tiene macros (.xlsm); guárdelo como “Libro de Excel (.xlsx)” y vuelva a cargarlo."
+
+
+@pytest.mark.parametrize("parts,main_type,add_types", [
+    (["xl/vbaProject.bin"], MACRO_TYPE, VBA_TYPE),  # what Excel writes for an .xlsm
+    (["xl/vbaProject.bin"], None, VBA_TYPE),  # renamed .xlsx, content type left as is
+    ([], MACRO_TYPE, ""),
+    (["xl/activeX/activeX1.xml", "xl/activeX/activeX1.bin"], None, ""),
+    (["xl/macrosheets/sheet1.xml"], None, ""),
+    ([], None, '<Override PartName="/xl/macrosheets/sheet1.xml" '
+               'ContentType="application/vnd.ms-excel.macrosheet+xml"/>'),
+])
+def test_a_macro_enabled_workbook_is_refused(files, parts, main_type, add_types):
+    data = with_parts(files["activos"], parts, main_type, add_types)
+    assert xlsx.precheck(data) == MACROS
+    assert xlsx.read_upload(data).error == MACROS
+
+
+def test_a_header_without_rows_is_read_and_refused_by_the_layout(files):
+    for data in (xlsx.build_statement_file([], cl.ACTIVOS),
+                 edit(files["activos"], lambda ws: ws.delete_rows(2, ws.max_row)),
+                 edit(files["activos"], lambda ws: [setattr(c, "value", None) for r in ws.iter_rows(min_row=2)
+                                                    for c in r])):
+        assert xlsx.precheck(data) is None  # decided by the job (invalid), like every content rule
+        read = xlsx.read_upload(data)
+        assert read.ok and read.data_rows == []
+        checked = cl.check_upload(read.rows, LINES, cl.ACTIVOS)
+        assert not checked.ok and checked.structure.code == "no_rows"
+        assert checked.structure.message.startswith(
+            "El archivo no tiene filas de trabajadores: solo trae los títulos de las columnas.")
 
 
 # --- files that parse but break the rules ----------------------------------------------

@@ -2,6 +2,7 @@
 by a bad file; the volante; the allocation of a paid volante to "Saldo" 0."""
 import io
 import re
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -209,6 +210,65 @@ def test_plainly_wrong_files_are_refused_at_once_and_nothing_is_stored(client, c
     assert response.status_code == 422
     assert expected in response.get_data(as_text=True)
     assert db.session.query(CarteraUpload).count() == 0
+
+
+def _workbook(data, change):
+    wb = load_workbook(io.BytesIO(data))
+    change(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _sheet_first(wb):
+    wb.create_sheet("Hoja1", 0)["A1"] = "Notas del contador"
+
+
+def _hidden_sheet(wb):
+    ws = wb.create_sheet("Cálculos")
+    ws["A1"] = 1
+    ws.sheet_state = "hidden"
+
+
+def _with_macros(data):
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "[Content_Types].xml":  # what Excel writes for an .xlsm
+                body = body.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+            target.writestr(info.filename, body)
+        target.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("change,expected", [
+    (lambda d: _workbook(d, _sheet_first), "El archivo tiene 2 hojas («Hoja1», «Activos»); debe tener solo la "
+                                           "hoja «Activos» que descargó del portal. Elimine la hoja «Hoja1»."),
+    (lambda d: _workbook(d, _hidden_sheet), "La hoja «Cálculos» está oculta"),
+    (_with_macros, "El archivo tiene macros (.xlsm); guárdelo como “Libro de Excel (.xlsx)” y vuelva a cargarlo."),
+])
+def test_extra_or_hidden_sheets_and_macros_are_refused_at_once_and_nothing_is_stored(client, cartera, change, expected):
+    response = ch.upload(client, "activos", change(ch.download(client, "activos")))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and expected in body, body
+    assert "falta la columna" not in body
+    ch.run_jobs()
+    assert db.session.query(CarteraUpload).count() == 0
+
+
+def test_a_file_with_only_the_header_is_invalid_not_processed_with_0_rows(client, cartera):
+    def header_only(wb):
+        ws = wb.worksheets[0]
+        ws.delete_rows(2, ws.max_row)
+
+    upload = ch.processed(client, "activos", _workbook(ch.download(client, "activos"), header_only))
+    assert upload.status == "invalid" and upload.rows_total == 0
+    html = ch.status_html(client, upload)
+    assert "El archivo no tiene filas de trabajadores: solo trae los títulos de las columnas." in html
+    assert db.session.query(CarteraUploadLine).count() == 0
 
 
 def test_a_20_mb_file_is_refused_clearly(client, cartera):

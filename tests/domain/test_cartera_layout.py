@@ -286,6 +286,30 @@ def test_check_upload_runs_both_checks():
     assert back.ok
 
 
+NO_ROWS = "El archivo no tiene filas de trabajadores: solo trae los títulos de las columnas."
+
+
+@pytest.mark.parametrize("data_rows", [[], [[""] * 9, [None] * 9], [[], [" "]]])
+def test_a_header_without_rows_is_not_an_upload(data_rows):
+    header = cl.layout(cl.ACTIVOS).headers
+    checked = cl.check_upload([header] + data_rows, LINES, cl.ACTIVOS)
+    assert not checked.ok and checked.result is None
+    assert checked.structure.code == "no_rows" and checked.structure.message.startswith(NO_ROWS)
+    assert "Archivo de Activos que descargó" in checked.structure.message
+
+
+def test_a_header_without_rows_when_the_period_has_none_of_that_kind():
+    header = cl.layout(cl.RETIRADOS).headers
+    checked = cl.check_upload([header], cl.lines_for(cl.ACTIVOS, LINES), cl.RETIRADOS)
+    assert checked.structure.message == (f"{NO_ROWS} Esta vigencia no tiene créditos en el Archivo de "
+                                         "Retirados: no hay nada que cargar.")
+
+
+def test_a_wrong_header_without_rows_names_the_header():
+    checked = cl.check_upload([["Cédula", "Valor"]], LINES, cl.ACTIVOS)
+    assert checked.structure.code != "no_rows" and checked.structure.message.startswith(cl.STRUCTURE_MESSAGE)
+
+
 def test_same_content_same_key_however_it_was_typed():
     a = check(rows_for(cl.ACTIVOS))
     b = check(edited(row2_amount="175.277,00", row3_aplica_mora="s"))
