@@ -48,6 +48,10 @@ def assert_fits_a_phone(page, action, name):
         wide = page.evaluate("""() => [...document.querySelectorAll('main .table-wrap, main table')]
             .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className || e.tagName)""")
         assert wide == [], f"{name}: these scroll sideways at 360px: {wide}"
+        cut = page.evaluate("""() => [...document.querySelectorAll('.menu a')]
+            .filter(a => { const r = a.getBoundingClientRect(); return r.left < 0 || r.right > innerWidth; })
+            .map(a => a.textContent.trim())""")
+        assert cut == [], f"{name}: these menu entries are cut off at 360px: {cut}"
         expect(action).to_be_visible()
         action.scroll_into_view_if_needed()
         box = action.bounding_box()
@@ -149,8 +153,25 @@ def voucher_row(page, label):
     return page.locator(".voucher-table tr", has=page.locator("th", has_text=re.compile(f"^{label}$"))).locator("td")
 
 
+def breaks_after(cell):
+    """The characters after which the cell's text wraps to a new line."""
+    return cell.evaluate("""td => {
+        const text = td.textContent.trim(), range = document.createRange(), walker =
+            document.createTreeWalker(td, NodeFilter.SHOW_TEXT), chars = [];
+        for (let node; (node = walker.nextNode());)
+            for (let i = 0; i < node.length; i++) {
+                range.setStart(node, i); range.setEnd(node, i + 1);
+                const box = range.getBoundingClientRect();
+                if (box.width) chars.push([node.data[i], box.top]);
+            }
+        return chars.slice(1).filter((c, i) => c[1] > chars[i][1] + 2).map((c, i, all) =>
+            chars[chars.indexOf(c) - 1][0]);
+    }""")
+
+
 def back_to_merchant(page, shots, step):
     expect(voucher_row(page, "Descripción Respuesta")).to_have_text("Aprobada")
+    assert set(breaks_after(voucher_row(page, "# Transacción"))) <= {"-"}  # never inside a group of digits
     back = page.get_by_role("link", name="Regresar al Comercio")
     assert_fits_a_phone(page, back, "voucher")
     shots(page, f"{step}-voucher")
@@ -158,6 +179,8 @@ def back_to_merchant(page, shots, step):
     expect(page).to_have_url(re.compile(r"/pagos-express/pagos/[^/]+/resultado\?id="))
     expect(page.get_by_role("heading", name="Pago aprobado")).to_be_visible()
     expect(page.get_by_text("Su pago fue aplicado.")).to_be_visible()
+    number = page.locator("#payment-status tr", has=page.locator("th", has_text="# Transacción")).locator("td")
+    assert set(breaks_after(number)) <= {"-"}  # never inside a group of digits
     assert_fits_a_phone(page, page.get_by_role("link", name="Volver al inicio"), "estado del pago")
     shots(page, f"{step}-aprobado")
 
