@@ -1,0 +1,281 @@
+"""Conexión Empresas batch files (manual 003 ch. 3.2, manual 004 v2 «longitudes permitidas
+en cada campo»): one layout per batch type, every field with its maximum length, in the
+order of the templates; and the rules of one line. Pure: no Flask, no database.
+
+What needs the database (a person who already holds a card of the product, a card of
+another company) is checked by the service with the values parsed here."""
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from portal.domain.formatting import CENT
+
+TEXT, DIGITS, CODE, DATE, EMAIL, MOBILE, AMOUNT, ID_NUMBER, MASKED_CARD = (
+    "texto", "números", "código", "fecha", "correo", "celular", "monto", "documento", "tarjeta")
+
+ID_TYPES = {"CC": "Cédula de ciudadanía", "CE": "Cédula de extranjería", "TI": "Tarjeta de identidad",
+            "PA": "Pasaporte", "PPT": "Permiso por protección temporal", "PEP": "Permiso especial de permanencia"}
+ID_LENGTH = (5, 15)  # published ranges disagree by type; DESIGN §9 accepts this one
+MAX_AMOUNT = Decimal("100000000")  # a single card load above $ 100 millones is a typo
+AMOUNT_FORMATS = "1234, 1234.56, 1234,56, 1.234,56 o 1,234.56"
+_NAME = re.compile(r"^[A-Za-zÁÉÍÓÚÜÑáéíóúüñ' .-]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_MASKED = re.compile(r"^(\d{6})\*{6}(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    header: str  # as in the templates: the file's title row
+    type: str
+    max_length: int
+    required: bool = True
+    allowed: tuple = ()  # coded values, offered as a drop-down in the .xlsx template
+    example: str = ""
+    note: str = ""
+
+    @property
+    def is_text(self):
+        """Kept as text in the .xlsx template, so Excel keeps leading zeros."""
+        return self.type in (TEXT, DIGITS, CODE, ID_NUMBER, MOBILE, MASKED_CARD)
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: str
+    label: str  # as the manual lists it in «Tipo de lote»
+    code: str  # as «Lotes pendientes» shows it (emision_nominada_id)
+    fields: tuple
+    needs_named_product: bool | None = None  # None: any product
+
+    @property
+    def headers(self):
+        return [f.header for f in self.fields]
+
+    def index(self, key):
+        return next(i for i, f in enumerate(self.fields) if f.key == key)
+
+
+_ID_TYPE = Field("id_type", "TIPO ID", CODE, 3, allowed=tuple(ID_TYPES), example="CC")
+_ID_NUMBER = Field("id_number", "ID PERSONA", ID_NUMBER, 15, example="1045678434",
+                   note="Solo números (el pasaporte admite letras); de 5 a 15 caracteres.")
+_LAST1 = Field("last_name_1", "PRIMER APELLIDO", TEXT, 30, example="PÉREZ")
+_LAST2 = Field("last_name_2", "SEGUNDO APELLIDO", TEXT, 30, required=False, example="GÓMEZ")
+_FIRST1 = Field("first_name_1", "PRIMER NOMBRE", TEXT, 30, example="MARÍA")
+_FIRST2 = Field("first_name_2", "SEGUNDO NOMBRE", TEXT, 30, required=False, example="JOSÉ")
+_BRANCH = Field("branch", "SUCURSAL", DIGITS, 10, required=False, example="001",
+                note="Código de la sucursal de la empresa que recibe la tarjeta.")
+
+LAYOUTS = {layout.kind: layout for layout in (
+    Layout("emission", "Emisión nominada (Id persona)", "emision_nominada_id", (
+        _ID_TYPE, _ID_NUMBER, _LAST1, _LAST2, _FIRST1, _FIRST2,
+        Field("birth_date", "FECHA NACIMIENTO", DATE, 10, example="15/03/1985", note="DD/MM/AAAA."),
+        Field("email", "CORREO", EMAIL, 80, required=False, example="maria.perez@empresa.co"),
+        Field("mobile", "CELULAR", MOBILE, 10, example="3001234567", note="10 dígitos, empieza por 3."),
+        Field("delivery_address", "DIRECCION ENTREGA", TEXT, 100, example="Calle 30 # 1-25",
+              note="Donde se entrega la tarjeta: define el costo de distribución."),
+        Field("delivery_city", "CIUDAD ENTREGA", TEXT, 40, example="BARRANQUILLA"),
+        _BRANCH,
+        Field("amount", "MONTO INICIAL", AMOUNT, 15, required=False, example="150000",
+              note=f"Pesos, máximo dos decimales: {AMOUNT_FORMATS}. Vacío es 0."),
+    ), needs_named_product=True),
+    Layout("topup", "Recarga (Id persona)", "recarga_id", (
+        _ID_TYPE, _ID_NUMBER,
+        Field("amount", "MONTO", AMOUNT, 15, example="150000",
+              note=f"Pesos, mayor que 0, máximo dos decimales: {AMOUNT_FORMATS}."),
+        Field("description", "DESCRIPCION", TEXT, 60, required=False, example="Bono alimentación marzo"),
+    )),
+    Layout("affiliation", "Afiliación (Id persona)", "afiliacion_id", (
+        Field("card", "No. TARJETA", MASKED_CARD, 16, example="411111******1111",
+              note="La tarjeta innominada como la muestra el portal: 6 primeros, 6 asteriscos, 4 últimos."),
+        _BRANCH, _ID_TYPE, _ID_NUMBER, _LAST1, _LAST2, _FIRST1,
+    ), needs_named_product=False),
+)}
+
+
+def layout(kind) -> Layout:
+    return LAYOUTS[kind]
+
+
+# --- one cell ----------------------------------------------------------------------------
+
+def as_text(value):
+    """A cell as text: a whole float (what a reader gives for 1045678434) without «.0»."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (date, datetime)):
+        return value.strftime("%d/%m/%Y")
+    return " ".join(str(value).split())
+
+
+def parse_amount(value):
+    """(Decimal, None) or (None, reason). A number cell is exact; text accepts
+    AMOUNT_FORMATS and refuses what could be read two ways («1.234», «1,234»)."""
+    if isinstance(value, bool):
+        return None, "no es un monto"
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value), None
+    if isinstance(value, float):
+        return (Decimal(repr(value)), None) if value == value and abs(value) != float("inf") else (
+            None, "no es un monto")
+    text = str(value).strip().replace("$", "").replace(" ", "").replace("\u00a0", "")
+    if "," in text and "." in text:
+        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+        group = "." if decimal_mark == "," else ","
+        whole, _, cents = text.rpartition(decimal_mark)
+        if not re.fullmatch(r"\d{1,3}(" + re.escape(group) + r"\d{3})*", whole):
+            return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
+        text = whole.replace(group, "") + "." + cents
+    elif text.count(",") + text.count(".") > 1:
+        mark = "," if "," in text else "."
+        if not re.fullmatch(r"\d{1,3}(" + re.escape(mark) + r"\d{3})+", text):
+            return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
+        text = text.replace(mark, "")
+    elif "," in text or "." in text:
+        mark = "," if "," in text else "."
+        whole, _, cents = text.partition(mark)
+        if len(cents) == 3 and (whole + cents).isdigit():
+            return None, (f"«{value}» es ambiguo (¿{whole}{cents} o {whole},{cents}?); escriba "
+                          f"{whole}{cents} o {whole}{cents},00")
+        text = whole + "." + cents
+    if not re.fullmatch(r"\d+(\.\d+)?", text):
+        return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
+    try:
+        return Decimal(text), None
+    except InvalidOperation:  # pragma: no cover - the pattern already filtered
+        return None, f"«{value}» no es un monto válido"
+
+
+def parse_date(value):
+    """(date, None) or (None, reason): DD/MM/AAAA, AAAA-MM-DD or a date cell."""
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    if isinstance(value, float) and value.is_integer() and 1 < value < 80000:  # an Excel serial
+        return date(1899, 12, 30) + timedelta(days=int(value)), None
+    text = as_text(value)
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date(), None
+        except ValueError:
+            continue
+    return None, f"«{text}» no es una fecha; escriba DD/MM/AAAA, por ejemplo 15/03/1985"
+
+
+# --- one line ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LineError:
+    line: int  # as the user counts: the title row is line 1
+    field: str  # the field's header
+    reason: str
+
+    @property
+    def message(self):
+        return f"Línea {self.line}, campo «{self.field}»: {self.reason}"
+
+
+def check_value(field, raw, today):
+    """(value, None) or (None, reason) for one field of one line."""
+    text = as_text(raw)
+    if not text:
+        return (None, "es obligatorio") if field.required else (None, None)
+    if len(text) > field.max_length and field.type not in (AMOUNT, DATE):
+        return None, f"tiene {len(text)} caracteres; el máximo es {field.max_length}"
+    return _CHECKS[field.type](field, raw, text, today)
+
+
+def _text(field, raw, text, today):
+    if field.key in ("last_name_1", "last_name_2", "first_name_1", "first_name_2", "delivery_city") \
+            and not _NAME.match(text):
+        return None, f"«{text}» solo admite letras, espacios, guiones y apóstrofos"
+    return text.upper() if field.key != "description" and field.key != "delivery_address" else text, None
+
+
+def _digits(field, raw, text, today):
+    return (text, None) if text.isdigit() else (None, f"«{text}» solo admite números")
+
+
+def _code(field, raw, text, today):
+    code = text.upper()
+    if code in field.allowed:
+        return code, None
+    return None, f"«{text}» no es válido; valores permitidos: {', '.join(field.allowed)}"
+
+
+def _id_number(field, raw, text, today):
+    low, high = ID_LENGTH
+    if not low <= len(text) <= high:
+        return None, f"debe tener de {low} a {high} caracteres y tiene {len(text)}"
+    if not text.isalnum() or not text.isascii():
+        return None, f"«{text}» solo admite números (y letras en el pasaporte)"
+    return text.upper(), None
+
+
+def _date(field, raw, text, today):
+    value, reason = parse_date(raw)
+    if reason:
+        return None, reason
+    if field.key == "birth_date" and not date(1900, 1, 1) <= value < today:
+        return None, f"{value:%d/%m/%Y} no es una fecha de nacimiento posible"
+    return value, None
+
+
+def _email(field, raw, text, today):
+    return (text.lower(), None) if _EMAIL.match(text) else (None, f"«{text}» no es un correo electrónico válido")
+
+
+def _mobile(field, raw, text, today):
+    if re.fullmatch(r"3\d{9}", text):
+        return text, None
+    return None, f"«{text}» no es un celular colombiano: 10 dígitos que empiezan por 3"
+
+
+def _amount(field, raw, text, today):
+    value, reason = parse_amount(raw)
+    if reason:
+        return None, reason
+    if value.as_tuple().exponent < -2:
+        return None, f"«{text}» tiene más de dos decimales"
+    if value >= MAX_AMOUNT:
+        return None, f"«{text}» supera el máximo por tarjeta ($ 100.000.000)"
+    if field.required and value <= 0:
+        return None, "debe ser mayor que 0"
+    return value.quantize(CENT) + 0, None
+
+
+def _masked_card(field, raw, text, today):
+    if _MASKED.match(text):
+        return text, None
+    return None, f"«{text}» no es un número de tarjeta como lo muestra el portal (411111******1111)"
+
+
+_CHECKS = {TEXT: _text, DIGITS: _digits, CODE: _code, ID_NUMBER: _id_number, DATE: _date, EMAIL: _email,
+           MOBILE: _mobile, AMOUNT: _amount, MASKED_CARD: _masked_card}
+
+
+def check_line(spec, cells, line_no, today):
+    """(values by key, []) or (None, [LineError, …]): every field's rule, every error."""
+    errors, values = [], {}
+    cells = list(cells) + [None] * (len(spec.fields) - len(cells))
+    for field, raw in zip(spec.fields, cells, strict=False):
+        value, reason = check_value(field, raw, today)
+        if reason:
+            errors.append(LineError(line_no, field.header, reason))
+        values[field.key] = value
+    for col in range(len(spec.fields), len(cells)):
+        if as_text(cells[col]):
+            errors.append(LineError(line_no, f"columna {col + 1}", "está fuera de las columnas del lote; bórrela"))
+    if values.get("id_type") and values.get("id_number") and values["id_type"] != "PA" \
+            and not values["id_number"].isdigit():
+        errors.append(LineError(line_no, _ID_NUMBER.header, "solo el pasaporte (PA) admite letras"))
+    return (None, errors) if errors else (values, [])
+
+
+def person_key(values):
+    """Who a line is about: the same person twice in one file is an error."""
+    return (values.get("id_type"), values.get("id_number"))

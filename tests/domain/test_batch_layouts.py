@@ -1,0 +1,119 @@
+"""Batch files of Conexión Empresas: every field rule as a table, amounts, lines."""
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from portal.domain import batch_layouts as bl
+
+TODAY = date(2026, 11, 29)
+EMISSION = bl.layout("emission")
+
+
+def field(kind, key):
+    spec = bl.layout(kind)
+    return spec.fields[spec.index(key)]
+
+
+@pytest.mark.parametrize("kind,headers", [
+    ("emission", ["TIPO ID", "ID PERSONA", "PRIMER APELLIDO", "SEGUNDO APELLIDO", "PRIMER NOMBRE",
+                  "SEGUNDO NOMBRE", "FECHA NACIMIENTO", "CORREO", "CELULAR", "DIRECCION ENTREGA",
+                  "CIUDAD ENTREGA", "SUCURSAL", "MONTO INICIAL"]),
+    ("topup", ["TIPO ID", "ID PERSONA", "MONTO", "DESCRIPCION"]),
+    ("affiliation", ["No. TARJETA", "SUCURSAL", "TIPO ID", "ID PERSONA", "PRIMER APELLIDO",
+                     "SEGUNDO APELLIDO", "PRIMER NOMBRE"]),
+])
+def test_each_layout_in_the_templates_order_with_a_length_for_every_field(kind, headers):
+    spec = bl.layout(kind)
+    assert spec.headers == headers
+    assert all(f.max_length > 0 and f.example for f in spec.fields)
+
+
+@pytest.mark.parametrize("kind,key,raw,expected", [
+    ("emission", "id_type", "cc", "CC"), ("emission", "id_type", " PEP ", "PEP"),
+    ("emission", "id_number", "1045678434", "1045678434"), ("emission", "id_number", 1045678434.0, "1045678434"),
+    ("emission", "id_number", "ab12345", "AB12345"),  # letters: only a passport keeps them (check_line)
+    ("emission", "last_name_1", "peña álvarez", "PEÑA ÁLVAREZ"), ("emission", "last_name_2", "", None),
+    ("emission", "last_name_1", "O'Neil-Ruiz", "O'NEIL-RUIZ"),
+    ("emission", "birth_date", "15/03/1985", date(1985, 3, 15)), ("emission", "birth_date", "1985-03-15", date(1985, 3, 15)),
+    ("emission", "birth_date", datetime(1985, 3, 15), date(1985, 3, 15)), ("emission", "birth_date", 31121.0, date(1985, 3, 15)),
+    ("emission", "email", "Maria@Empresa.CO", "maria@empresa.co"), ("emission", "email", "", None),
+    ("emission", "mobile", "3001234567", "3001234567"), ("emission", "mobile", 3001234567.0, "3001234567"),
+    ("emission", "branch", "001", "001"), ("emission", "branch", "", None),
+    ("emission", "amount", "", None), ("emission", "amount", "0", Decimal("0.00")),
+    ("topup", "amount", "150000", Decimal("150000.00")), ("topup", "amount", 150000.5, Decimal("150000.50")),
+    ("topup", "description", "Bono de marzo", "Bono de marzo"),
+    ("affiliation", "card", "411111******1111", "411111******1111"),
+])
+def test_a_good_value(kind, key, raw, expected):
+    assert bl.check_value(field(kind, key), raw, TODAY) == (expected, None)
+
+
+@pytest.mark.parametrize("kind,key,raw,reason", [
+    ("emission", "id_type", "", "es obligatorio"), ("emission", "id_type", "NIT", "valores permitidos: CC, CE, TI, PA, PPT, PEP"),
+    ("emission", "id_number", "1234", "de 5 a 15 caracteres y tiene 4"),
+    ("emission", "id_number", "1234567890123456", "tiene 16 caracteres; el máximo es 15"),
+    ("emission", "id_number", "12.345.678", "solo admite números"),
+    ("emission", "last_name_1", "", "es obligatorio"), ("emission", "last_name_1", "P" * 31, "el máximo es 30"),
+    ("emission", "last_name_1", "PÉREZ2", "solo admite letras"),
+    ("emission", "birth_date", "31/02/1990", "no es una fecha"), ("emission", "birth_date", "1/1/1890", "no es una fecha de nacimiento"),
+    ("emission", "birth_date", "01/12/2026", "no es una fecha de nacimiento posible"),
+    ("emission", "email", "maria@", "no es un correo"), ("emission", "email", "a" * 76 + "@e.co", "el máximo es 80"),
+    ("emission", "mobile", "6012345678", "celular colombiano"), ("emission", "mobile", "300123456", "celular colombiano"),
+    ("emission", "delivery_address", "", "es obligatorio"), ("emission", "delivery_address", "C" * 101, "el máximo es 100"),
+    ("emission", "branch", "01A", "solo admite números"),
+    ("emission", "amount", "-5", "no es un monto válido"), ("emission", "amount", "12.345", "es ambiguo"),
+    ("topup", "amount", "", "es obligatorio"), ("topup", "amount", "0", "mayor que 0"),
+    ("topup", "amount", "1,234", "es ambiguo"), ("topup", "amount", "10.5.1", "no es un monto válido"),
+    ("topup", "amount", "100,123", "es ambiguo"), ("topup", "amount", "1.5e3", "no es un monto válido"),
+    ("topup", "amount", "10,555", "es ambiguo"), ("topup", "amount", "10,5555", "más de dos decimales"),
+    ("topup", "amount", "100000000", "supera el máximo"), ("topup", "amount", "abc", "no es un monto válido"),
+    ("topup", "description", "D" * 61, "el máximo es 60"),
+    ("affiliation", "card", "4111111111111111", "no es un número de tarjeta"),
+    ("affiliation", "card", "411111****1111", "no es un número de tarjeta"),
+])
+def test_a_bad_value_is_named(kind, key, raw, reason):
+    value, problem = bl.check_value(field(kind, key), raw, TODAY)
+    assert value is None and reason in problem
+
+
+@pytest.mark.parametrize("text,amount", [
+    ("1234", "1234"), ("1234.56", "1234.56"), ("1234,56", "1234.56"), ("1.234,56", "1234.56"),
+    ("1,234.56", "1234.56"), ("1.234.567", "1234567"), ("1,234,567", "1234567"), ("$ 1.234,5", "1234.5"),
+    ("1.234.567,89", "1234567.89"), ("0,5", "0.5"), ("12,50", "12.50"),
+])
+def test_amount_formats_in_the_templates(text, amount):
+    assert bl.parse_amount(text) == (Decimal(amount), None)
+
+
+@pytest.mark.parametrize("text", ["1.234", "1,234", "999.000", "12.34.56", "1.23,45", "1,2345.6"])
+def test_an_amount_read_two_ways_is_refused(text):
+    value, reason = bl.parse_amount(text)
+    assert value is None and reason
+
+
+LINE = ["CC", "1045678434", "Pérez", "", "María", "", "15/03/1985", "", "3001234567", "Calle 30 # 1-25",
+        "Barranquilla", "001", "150.000,00"]
+
+
+def test_a_good_emission_line():
+    values, errors = bl.check_line(EMISSION, LINE, 2, TODAY)
+    assert errors == []
+    assert values["last_name_1"] == "PÉREZ" and values["amount"] == Decimal("150000.00")
+    assert bl.person_key(values) == ("CC", "1045678434")
+
+
+def test_every_error_of_a_line_is_listed():
+    bad = ["XX", "12", "", "", "María", "", "31/02/1990", "no-es-correo", "123", "", "Barranquilla", "", "1.234", "extra"]
+    values, errors = bl.check_line(EMISSION, bad, 7, TODAY)
+    assert values is None
+    assert [(e.line, e.field) for e in errors] == [
+        (7, "TIPO ID"), (7, "ID PERSONA"), (7, "PRIMER APELLIDO"), (7, "FECHA NACIMIENTO"), (7, "CORREO"),
+        (7, "CELULAR"), (7, "DIRECCION ENTREGA"), (7, "MONTO INICIAL"), (7, "columna 14")]
+    assert errors[0].message.startswith("Línea 7, campo «TIPO ID»: «XX» no es válido")
+
+
+def test_letters_in_the_number_only_for_a_passport():
+    assert bl.check_line(EMISSION, ["PA", "AB12345"] + LINE[2:], 2, TODAY)[1] == []
+    _, errors = bl.check_line(EMISSION, ["CC", "AB12345"] + LINE[2:], 2, TODAY)
+    assert [e.reason for e in errors] == ["solo el pasaporte (PA) admite letras"]
