@@ -116,7 +116,12 @@ class Config:
     GATEWAY_TERMINAL = os.environ.get("GATEWAY_TERMINAL", "000")
     GATEWAY_PAY_RATE_LIMIT = os.environ.get("GATEWAY_PAY_RATE_LIMIT", "20 per minute")  # per IP
     RECONCILE_EVERY_SECONDS = int(os.environ.get("RECONCILE_EVERY_SECONDS", 60))
-    RECOVER_UPLOADS_EVERY_SECONDS = int(os.environ.get("RECOVER_UPLOADS_EVERY_SECONDS", 300))
+    # An upload's job writes a heartbeat while it works; worker.py's cron looks for uploads
+    # whose worker died (no heartbeat for UPLOAD_HEARTBEAT_TIMEOUT_SECONDS) or whose job was
+    # lost (queued UPLOAD_QUEUED_TIMEOUT_SECONDS ago) and queues them again.
+    RECOVER_UPLOADS_EVERY_SECONDS = int(os.environ.get("RECOVER_UPLOADS_EVERY_SECONDS", 30))
+    UPLOAD_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("UPLOAD_HEARTBEAT_TIMEOUT_SECONDS", 60))
+    UPLOAD_QUEUED_TIMEOUT_SECONDS = int(os.environ.get("UPLOAD_QUEUED_TIMEOUT_SECONDS", 300))
 
     TIMEZONE = "America/Bogota"
     FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"

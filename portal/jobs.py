@@ -62,7 +62,7 @@ def process_cartera_upload(upload_id):
 
 @job
 def recover_stuck_uploads():
-    """Every few minutes (worker.py's cron): uploads left behind by a dead worker run again."""
+    """Every 30 s (worker.py's cron): uploads left behind by a dead worker run again."""
     return cartera_uploads.recover_stuck()
 
 

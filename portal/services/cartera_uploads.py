@@ -14,7 +14,7 @@ import json
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
@@ -24,7 +24,7 @@ from portal.extensions import db
 from portal.models import (CarteraUpload, CarteraUploadLine, Credit, Payment,
                            PaymentSlip, StatementLine)
 from portal.queue import enqueue_after_commit
-from portal.services import audit, cartera_drafts
+from portal.services import audit, cartera_drafts, upload_jobs
 from portal.services.cartera import cartera_lines, paid_upload_ids
 
 KIND_OF = layout.LINE_KIND  # archivo → StatementLine.kind
@@ -32,8 +32,11 @@ FILE_OF = {v: k for k, v in KIND_OF.items()}
 ACTIVE_STATUSES = ("queued", "processing")
 BATCH = 500  # upload lines written (and progress committed) per step
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
-STUCK_AFTER = timedelta(minutes=30)  # a 10,000-row file takes seconds; this one's worker died
 FAILED_MESSAGE = "Ocurrió un error inesperado al procesar el archivo. Ya quedó registrado; intente de nuevo."
+UPLOADS = upload_jobs.UploadKind(
+    CarteraUpload, CarteraUploadLine.upload_id, "portal.jobs.process_cartera_upload",
+    audit_prefix="cartera.upload", subject="upload",
+    failed_values={"errors_json": json.dumps([{"message": FAILED_MESSAGE}], ensure_ascii=False)})
 
 
 class UploadRefused(Exception):
@@ -107,7 +110,7 @@ def _queue(user, upload):
     audit.record("cartera.upload_received", user, subject=f"upload:{upload.id}",
                  statement=upload.statement_id, kind=upload.kind, source=upload.source,
                  size=upload.size_bytes, sha256=upload.content_sha256)
-    enqueue_after_commit("portal.jobs.process_cartera_upload", upload.id)
+    enqueue_after_commit(UPLOADS.job, upload.id)
     db.session.commit()
     return upload
 
@@ -130,45 +133,31 @@ def latest_upload(statement, archivo):
 def process(upload_id):
     """Check an upload whole and record its lines; safe to run twice (the claim lets one
     run in). Returns the final status, or None when another run had it."""
-    claimed = db.session.execute(
-        update(CarteraUpload).where(CarteraUpload.id == upload_id, CarteraUpload.status == "queued")
-        .values(status="processing").execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
-    if not claimed:
+    run = upload_jobs.Run(UPLOADS, upload_id)
+    if not run.claim():
         return None
     upload = db.session.get(CarteraUpload, upload_id)
     try:
-        return _process(upload)
+        return _process(run, upload)
+    except upload_jobs.Abandoned:
+        db.session.rollback()
+        current_app.logger.warning("cartera upload %s was given up for dead and rerun; this run stops", upload_id)
+        return None
     except Exception:
         db.session.rollback()
         current_app.logger.exception("cartera upload %s failed", upload_id)
-        db.session.execute(delete(CarteraUploadLine).where(CarteraUploadLine.upload_id == upload_id))
-        db.session.execute(update(CarteraUpload).where(CarteraUpload.id == upload_id)
-                           .values(status="failed", errors_json=json.dumps([{"message": FAILED_MESSAGE}],
-                                                                           ensure_ascii=False)))
-        db.session.commit()
-        return "failed"
+        return run.fail()
 
 
-def recover_stuck(older_than=STUCK_AFTER):
-    """Uploads a dead worker left behind: 'processing' long after they were sent go back
-    to 'queued' (their partial lines dropped) and every long-'queued' one is queued again.
-    A job that is in fact alive cannot be harmed by the extra run: the claim lets one in."""
-    cutoff = clock.utcnow() - older_than
-    stuck = db.session.scalars(select(CarteraUpload.id).where(
-        CarteraUpload.status.in_(ACTIVE_STATUSES), CarteraUpload.created_at < cutoff)).all()
-    for upload_id in stuck:
-        db.session.execute(delete(CarteraUploadLine).where(CarteraUploadLine.upload_id == upload_id))
-        db.session.execute(update(CarteraUpload).where(CarteraUpload.id == upload_id,
-                                                       CarteraUpload.status.in_(ACTIVE_STATUSES))
-                           .values(status="queued", rows_done=0).execution_options(synchronize_session=False))
-        audit.record("cartera.upload_requeued", subject=f"upload:{upload_id}")
-        enqueue_after_commit("portal.jobs.process_cartera_upload", upload_id)
-    db.session.commit()
-    return len(stuck)
+def recover_stuck():
+    """Uploads whose worker died (no heartbeat for a minute) or whose job was lost run
+    again from 0: see upload_jobs.recover."""
+    config = current_app.config
+    return upload_jobs.recover(UPLOADS, timedelta(seconds=config["UPLOAD_HEARTBEAT_TIMEOUT_SECONDS"]),
+                               timedelta(seconds=config["UPLOAD_QUEUED_TIMEOUT_SECONDS"]))
 
 
-def _process(upload):
+def _process(run, upload):
     statement = upload.statement
     archivo = FILE_OF[upload.kind]
     lines = cartera_lines(statement)
@@ -176,20 +165,23 @@ def _process(upload):
         read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
                                 expected_sheet=layout.layout(archivo).title)
         if not read.ok:
-            return _invalid(upload, general=read.error)
+            return _invalid(run, upload, general=read.error)
         upload.rows_total = len(read.data_rows)
+        run.beat()
         db.session.commit()
         check = layout.check_upload(read.rows, lines, archivo, formula_cells=read.formula_cells)
         if check.structure is not None:
-            return _invalid(upload, general=check.structure.message)
+            return _invalid(run, upload, general=check.structure.message)
         result = check.result
     else:
         result = layout.check_draft(lines, archivo, cartera_drafts.entries(statement, upload.kind))
         upload.rows_total = sum(1 for line in lines if line.kind == upload.kind)
+        run.beat()
         db.session.commit()
     if not result.ok:
-        return _invalid(upload, errors=result.errors)
-    _write_lines(upload, statement, result)
+        return _invalid(run, upload, errors=result.errors)
+    _write_lines(run, upload, statement, result)
+    run.beat()  # still ours, until this transaction writes the result
     upload.content_key = result.content_key()
     upload.total_amount = result.total
     upload.credits_count = sum(1 for row in result.accepted.values() if row.amount > 0)
@@ -198,14 +190,13 @@ def _process(upload):
     if previous_processed(upload) is not None:
         upload.status = "duplicate"
         audit.record("cartera.upload_duplicate", subject=f"upload:{upload.id}")
-        db.session.commit()
-        return upload.status
-    _accept(upload)
+    else:
+        _accept(upload)
     db.session.commit()
     return upload.status
 
 
-def _write_lines(upload, statement, result):
+def _write_lines(run, upload, statement, result):
     by_number = dict(db.session.execute(
         select(Credit.number, StatementLine.id).join(Credit, Credit.id == StatementLine.credit_id)
         .where(StatementLine.statement_id == statement.id)).all())
@@ -216,20 +207,22 @@ def _write_lines(upload, statement, result):
             {"upload_id": upload.id, "line_id": by_number[row.credit_number],
              "apply_arrears": row.aplica_mora, "amount": row.amount} for row in chunk])
         upload.rows_done = min(upload.rows_total, start + len(chunk))
+        run.beat()
         db.session.commit()  # the progress bar reads it
 
 
-def _invalid(upload, general=None, errors=()):
+def _invalid(run, upload, general=None, errors=()):
     items = ([{"message": general}] if general else []) + [
         {"row": e.row, "column": e.column, "reason": e.reason, "message": e.message} for e in errors]
     if errors and upload.source == "xlsx":  # every row checked; the file with the errors takes a moment
         upload.rows_done = upload.rows_total
+        run.beat()
         db.session.commit()
+        upload.content = xlsx.with_error_column(upload.content, errors)
+    run.beat()  # still ours, until this transaction writes the result
     upload.status = "invalid"
     upload.error_count = len(items)
     upload.errors_json = json.dumps(items, ensure_ascii=False)
-    if errors and upload.source == "xlsx":
-        upload.content = xlsx.with_error_column(upload.content, errors)
     upload.processed_at = clock.utcnow()
     audit.record("cartera.upload_invalid", subject=f"upload:{upload.id}", errors=len(items))
     db.session.commit()

@@ -1,0 +1,143 @@
+"""The job of an uploaded file, whatever kind of upload it is: one run claims it, keeps
+its heartbeat while it works, and an upload whose worker died is given to a new run.
+
+A kind of upload (UploadKind) is a model with `id`, `status` (queued → processing → …),
+`created_at`, `heartbeat_at`, `rows_total` and `rows_done`; a table of lines the job
+writes; and the job that processes one, given its id.
+
+The heartbeat is written at the claim and at every commit the job makes anyway (after
+reading the file, every batch of lines, before and after the error file, the result):
+the longest step between two of them, writing the error file of a 20,000-row file,
+takes ~5 s here. Each write checks the upload is still this run's (status and the
+heartbeat it last wrote): a run given up for dead meanwhile stops (Abandoned) and
+writes nothing more.
+
+recover() (worker.py's cron, every 30 s):
+- 'processing' with no heartbeat for UPLOAD_HEARTBEAT_TIMEOUT_SECONDS: its worker
+  died. Its partial lines are dropped and it goes back to 'queued' from 0, queued again;
+  the third time a run of it dies it is 'failed' (a file that kills its worker would
+  otherwise do so forever).
+- 'queued' for UPLOAD_QUEUED_TIMEOUT_SECONDS since it was (last) queued: its job was
+  lost (Redis restarted, a worker died between taking the job and claiming the
+  upload). It is queued again; if the first job was merely slow, the claim lets one in.
+Both are conditional UPDATEs: when two recoveries run at once, one wins.
+"""
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select, update
+
+from portal.domain import clock
+from portal.extensions import db
+from portal.models import AuditEvent
+from portal.queue import enqueue_after_commit
+from portal.services import audit
+
+DEATHS_BEFORE_FAILING = 3
+
+
+@dataclass(frozen=True)
+class UploadKind:
+    model: type
+    line_upload_id: object  # the lines' column naming their upload, e.g. CarteraUploadLine.upload_id
+    job: str  # dotted path of the job, called with the upload's id
+    audit_prefix: str  # e.g. "cartera.upload": cartera.upload_abandoned, cartera.upload_requeued
+    subject: str  # audit subject "<subject>:<id>"
+    failed_values: dict = field(default_factory=dict)  # written with status 'failed' (its errors)
+
+
+class Abandoned(Exception):
+    """Recovery gave this run's upload to another run: stop, write nothing more."""
+
+
+class Run:
+    """One run of an upload's job. It claims the upload, then beats (in the job's own
+    transaction, committed by the caller) wherever it commits."""
+
+    def __init__(self, kind, upload_id):
+        self.kind, self.upload_id = kind, upload_id
+        self.beat_at = None  # heartbeat_at as this run last wrote it
+
+    def claim(self):
+        """queued → processing, committed; False when another run has it."""
+        model, now = self.kind.model, clock.utcnow()
+        claimed = db.session.execute(
+            update(model).where(model.id == self.upload_id, model.status == "queued")
+            .values(status="processing", heartbeat_at=now).execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        self.beat_at = now
+        return bool(claimed)
+
+    def beat(self):
+        """The heartbeat, in the job's transaction; Abandoned if the upload is not ours.
+        Before the job sets the upload's status, since ours means still 'processing'."""
+        now = clock.utcnow()
+        if not db.session.execute(update(self.kind.model).where(*self._ours()).values(heartbeat_at=now)
+                                  .execution_options(synchronize_session=False)).rowcount:
+            raise Abandoned(f"{self.kind.subject} {self.upload_id}")
+        self.beat_at = now
+
+    def fail(self):
+        """'failed' with its partial lines dropped, if still ours; 'failed' or None."""
+        model = self.kind.model
+        failed = db.session.execute(update(model).where(*self._ours())
+                                    .values(status="failed", **self.kind.failed_values)
+                                    .execution_options(synchronize_session=False)).rowcount
+        if failed:
+            _drop_lines(self.kind, self.upload_id)
+        db.session.commit()
+        return "failed" if failed else None
+
+    def _ours(self):
+        model = self.kind.model
+        return model.id == self.upload_id, model.status == "processing", model.heartbeat_at == self.beat_at
+
+
+def recover(kind, heartbeat_timeout, queued_timeout):
+    """Give uploads left behind by dead workers to a new run; how many were."""
+    now = clock.utcnow()
+    dead = _waiting_since(kind.model, "processing", now - heartbeat_timeout)
+    lost = _waiting_since(kind.model, "queued", now - queued_timeout)
+    taken = [upload_id for upload_id in dead if _requeue(kind, upload_id, "processing", now - heartbeat_timeout, now)]
+    taken += [upload_id for upload_id in lost if _requeue(kind, upload_id, "queued", now - queued_timeout, now)]
+    db.session.commit()
+    return len(taken)
+
+
+def _last_sign_of_life(model):
+    return func.coalesce(model.heartbeat_at, model.created_at)
+
+
+def _waiting_since(model, status, cutoff):
+    return db.session.scalars(select(model.id).where(model.status == status,
+                                                     _last_sign_of_life(model) < cutoff)).all()
+
+
+def _requeue(kind, upload_id, status, cutoff, now):
+    """Back to 'queued' from 0 (or 'failed', the third time its run died) if it is still
+    `status` and silent since `cutoff`; False when another recovery, or its run, was first."""
+    model, subject = kind.model, f"{kind.subject}:{upload_id}"
+    deaths = 1 + _deaths(kind, subject) if status == "processing" else 0
+    values = {"status": "queued", "heartbeat_at": now, "rows_done": 0, "rows_total": 0}
+    if deaths >= DEATHS_BEFORE_FAILING:
+        values.update(status="failed", **kind.failed_values)
+    if not db.session.execute(
+            update(model).where(model.id == upload_id, model.status == status, _last_sign_of_life(model) < cutoff)
+            .values(**values).execution_options(synchronize_session=False)).rowcount:
+        return False
+    if deaths:
+        _drop_lines(kind, upload_id)
+        audit.record(f"{kind.audit_prefix}_abandoned", subject=subject, deaths=deaths)
+    else:
+        audit.record(f"{kind.audit_prefix}_requeued", subject=subject)
+    if values["status"] == "queued":
+        enqueue_after_commit(kind.job, upload_id)
+    return True
+
+
+def _deaths(kind, subject):
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == f"{kind.audit_prefix}_abandoned", AuditEvent.subject == subject))
+
+
+def _drop_lines(kind, upload_id):
+    db.session.execute(delete(kind.line_upload_id.table).where(kind.line_upload_id == upload_id))
