@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.adapters import xlsx
 from portal.domain import formatting
+from portal.domain import uploads as upload_states
 from portal.services import sessions
 
 # Which login page serves each area.
@@ -48,6 +49,7 @@ def init_app(app):
     app.add_template_filter(formatting.day, "day")
     app.add_template_filter(formatting.day_time, "day_time")
     app.context_processor(_template_globals)
+    app.add_template_global(upload_states, "UPLOAD")  # an upload's statuses by name
 
 
 def render(template, partial=None, **context):

@@ -19,7 +19,7 @@ UPLOAD = Machine("upload", {
     INVALID: (), FAILED: (), SUPERSEDED: (), CANCELLED: (),
 }, labels={
     QUEUED: "En cola", PROCESSING: "Procesando", PROCESSED: "Procesado", INVALID: "Con errores",
-    DUPLICATE: "Ya procesado antes", FAILED: "Falló", SUPERSEDED: "Reemplazado", CANCELLED: "Cancelado",
+    DUPLICATE: "Por confirmar", FAILED: "Falló", SUPERSEDED: "Reemplazado", CANCELLED: "Cancelado",
 })
 
 WORKING = (QUEUED, PROCESSING)  # the job has it: progress is shown, the page polls

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
+from portal.domain import uploads as u
 from portal.extensions import db
 from portal.models import (CarteraUpload, Credit, PaymentSlip, SlipAllocation, Statement,
                            StatementLine, Worker)
@@ -68,7 +69,7 @@ def processed(statement):
     paid_uploads = paid_upload_ids(statement.id)
     uploads = db.session.scalars(
         select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
-                                    CarteraUpload.status == "processed")
+                                    CarteraUpload.status == u.PROCESSED)
         .order_by(CarteraUpload.id)).all()
     return [Processed(u.id, KIND_LABELS[u.kind], u.credits_count, u.total_amount,
                       u.id in paid_uploads) for u in uploads]

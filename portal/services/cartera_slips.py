@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.domain import allocation as alloc
 from portal.domain import clock
 from portal.domain.formatting import money
+from portal.domain import uploads as u
 from portal.extensions import db
 from portal.models import (CarteraUpload, CarteraUploadLine, Credit, PaymentSlip, SlipAllocation,
                            StatementLine, Worker)
@@ -59,7 +60,7 @@ def pending_uploads(statement):
     found = {}
     for upload in db.session.scalars(
             select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
-                                        CarteraUpload.status == "processed")
+                                        CarteraUpload.status == u.PROCESSED)
             .order_by(CarteraUpload.id.desc())):
         if upload.id not in paid and upload.kind not in found:
             found[upload.kind] = upload

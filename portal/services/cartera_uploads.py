@@ -1,7 +1,8 @@
 """Documentos Subidos (manual 000): an employer sends its edited Activos or Retirados
 file — or the draft edited in the browser — and an RQ job checks it whole.
 
-Life of an upload: queued → processing → processed | invalid | duplicate | failed.
+Life of an upload: portal.domain.uploads (queued → processing → processed | invalid |
+duplicate | failed); its job's claim, heartbeat and recovery: services.upload_jobs.
 - invalid: the errors are stored (every one, with row and column) and `content` becomes
   the file given back with an «Errores» column.
 - duplicate: the same data as a file already processed for this period and kind; it
@@ -20,16 +21,15 @@ from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
 from portal.domain import clock
 from portal.domain import payments as payment_rules
+from portal.domain import uploads as u
 from portal.extensions import db
 from portal.models import (CarteraUpload, CarteraUploadLine, Credit, Payment,
                            PaymentSlip, StatementLine)
-from portal.queue import enqueue_after_commit
 from portal.services import audit, cartera_drafts, upload_jobs
 from portal.services.cartera import cartera_lines, paid_upload_ids
 
 KIND_OF = layout.LINE_KIND  # archivo → StatementLine.kind
 FILE_OF = {v: k for k, v in KIND_OF.items()}
-ACTIVE_STATUSES = ("queued", "processing")
 BATCH = 500  # upload lines written (and progress committed) per step
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
 FAILED_MESSAGE = "Ocurrió un error inesperado al procesar el archivo. Ya quedó registrado; intente de nuevo."
@@ -77,7 +77,7 @@ def submit_file(user, statement, archivo, filename, data):
     again = db.session.scalars(
         select(CarteraUpload).where(
             CarteraUpload.statement_id == statement.id, CarteraUpload.kind == kind,
-            CarteraUpload.content_sha256 == digest, CarteraUpload.status.in_(ACTIVE_STATUSES),
+            CarteraUpload.content_sha256 == digest, CarteraUpload.status.in_(u.WORKING),
             CarteraUpload.created_at >= clock.utcnow() - DOUBLE_SUBMIT_WINDOW)).first()
     if again is not None:  # "Procesar Archivo" pressed twice: one upload
         return again
@@ -95,7 +95,7 @@ def submit_draft(user, statement, archivo):
     again = db.session.scalars(
         select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
                                     CarteraUpload.kind == kind, CarteraUpload.source == "browser",
-                                    CarteraUpload.status.in_(ACTIVE_STATUSES))).first()
+                                    CarteraUpload.status.in_(u.WORKING))).first()
     if again is not None:
         return again
     upload = CarteraUpload(statement_id=statement.id, kind=kind, source="browser",
@@ -105,14 +105,9 @@ def submit_draft(user, statement, archivo):
 
 
 def _queue(user, upload):
-    db.session.add(upload)
-    db.session.flush()
-    audit.record("cartera.upload_received", user, subject=f"upload:{upload.id}",
-                 statement=upload.statement_id, kind=upload.kind, source=upload.source,
-                 size=upload.size_bytes, sha256=upload.content_sha256)
-    enqueue_after_commit(UPLOADS.job, upload.id)
-    db.session.commit()
-    return upload
+    return upload_jobs.submit(UPLOADS, upload, user, "cartera.upload_received", statement=upload.statement_id,
+                              kind=upload.kind, source=upload.source, size=upload.size_bytes,
+                              sha256=upload.content_sha256)
 
 
 def upload_of(statement, upload_id):
@@ -188,9 +183,10 @@ def _process(run, upload):
     upload.processed_at = clock.utcnow()
     upload.rows_done = upload.rows_total
     if previous_processed(upload) is not None:
-        upload.status = "duplicate"
+        run.finish(upload, u.DUPLICATE)
         audit.record("cartera.upload_duplicate", subject=f"upload:{upload.id}")
     else:
+        run.finish(upload, u.PROCESSED)
         _accept(upload)
     db.session.commit()
     return upload.status
@@ -220,7 +216,7 @@ def _invalid(run, upload, general=None, errors=()):
         db.session.commit()
         upload.content = xlsx.with_error_column(upload.content, errors)
     run.beat()  # still ours, until this transaction writes the result
-    upload.status = "invalid"
+    run.finish(upload, u.INVALID)
     upload.error_count = len(items)
     upload.errors_json = json.dumps(items, ensure_ascii=False)
     upload.processed_at = clock.utcnow()
@@ -234,19 +230,20 @@ def previous_processed(upload):
     return db.session.scalars(
         select(CarteraUpload).where(CarteraUpload.statement_id == upload.statement_id,
                                     CarteraUpload.kind == upload.kind, CarteraUpload.id != upload.id,
-                                    CarteraUpload.status == "processed",
+                                    CarteraUpload.status == u.PROCESSED,
                                     CarteraUpload.content_key == upload.content_key)
         .order_by(CarteraUpload.id.desc())).first()
 
 
 def _accept(upload):
+    """A processed upload replaces the earlier unpaid one of its period and kind."""
     paid = paid_upload_ids(upload.statement_id)
     db.session.execute(
         update(CarteraUpload).where(CarteraUpload.statement_id == upload.statement_id,
                                     CarteraUpload.kind == upload.kind, CarteraUpload.id != upload.id,
-                                    CarteraUpload.status == "processed", CarteraUpload.id.not_in(paid or [0]))
-        .values(status="superseded").execution_options(synchronize_session=False))
-    upload.status = "processed"
+                                    CarteraUpload.status.in_(u.UPLOAD.sources(u.SUPERSEDED)),
+                                    CarteraUpload.id.not_in(paid or [0]))
+        .values(status=u.SUPERSEDED).execution_options(synchronize_session=False))
     _void_open_slips(upload.statement)
     if upload.source == "browser":  # the draft became this upload
         cartera_drafts.clear(upload.statement_id, upload.kind)
@@ -274,15 +271,14 @@ def paid_slip_of(upload):
 
 def confirm_duplicate(user, upload):
     """"Sí, procesarlo de nuevo": the user knows it is the same data."""
-    if upload.status != "duplicate":
+    if upload.status != u.DUPLICATE:
         return False
     refuse_while_paying(upload.statement)
-    claimed = db.session.execute(
-        update(CarteraUpload).where(CarteraUpload.id == upload.id, CarteraUpload.status == "duplicate")
-        .values(status="processed").execution_options(synchronize_session=False)).rowcount
-    if not claimed:  # confirmed (or cancelled) by another click meanwhile
+    if not upload_jobs.move(UPLOADS, upload.id, u.PROCESSED, CarteraUpload.status == u.DUPLICATE):
+        # confirmed (or cancelled) by another click meanwhile
         db.session.rollback()
         return False
+    upload.status = u.PROCESSED  # as the UPDATE wrote it
     _accept(upload)
     audit.record("cartera.upload_duplicate_confirmed", user, subject=f"upload:{upload.id}")
     db.session.commit()
@@ -290,9 +286,7 @@ def confirm_duplicate(user, upload):
 
 
 def cancel_duplicate(user, upload):
-    changed = db.session.execute(
-        update(CarteraUpload).where(CarteraUpload.id == upload.id, CarteraUpload.status == "duplicate")
-        .values(status="cancelled").execution_options(synchronize_session=False)).rowcount
+    changed = upload_jobs.move(UPLOADS, upload.id, u.CANCELLED)
     if changed:
         audit.record("cartera.upload_cancelled", user, subject=f"upload:{upload.id}")
     db.session.commit()
@@ -305,7 +299,7 @@ def errors_of(upload):
 
 
 def has_error_file(upload):
-    return upload.status == "invalid" and upload.source == "xlsx" and bool(upload.content)
+    return upload.status == u.INVALID and upload.source == "xlsx" and bool(upload.content)
 
 
 def error_file(user, upload, action="cartera.error_file_downloaded", **detail):
@@ -315,14 +309,4 @@ def error_file(user, upload, action="cartera.error_file_downloaded", **detail):
         return None
     audit.record(action, user, subject=f"upload:{upload.id}", **detail)
     db.session.commit()
-    stem = (upload.filename or "archivo").rsplit(".", 1)[0]
-    return f"{stem}_con_errores.xlsx", upload.content
-
-
-def progress(upload):
-    """0–100 for the progress bar: reading counts for a tenth, then rows written."""
-    if upload.status not in ACTIVE_STATUSES:
-        return 100
-    if not upload.rows_total:
-        return 5 if upload.status == "processing" else 0
-    return 10 + int(90 * upload.rows_done / upload.rows_total)
+    return upload_jobs.error_file_name(upload.filename), upload.content

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.domain import paging
+from portal.domain import uploads as u
 from portal.extensions import db
 from portal.models import Branch, CarteraUpload, Entity, Statement, User
 from portal.services import audit, cartera_uploads
@@ -18,23 +19,13 @@ from portal.services.cartera_uploads import errors_of, has_error_file
 # filter (Spanish, it shows in the address bar) → statuses; None is every status
 FILTERS = {
     "todos": None,
-    "en_proceso": ("queued", "processing"),
-    "con_errores": ("invalid", "failed"),
-    "por_confirmar": ("duplicate",),
-    "procesados": ("processed",),
+    "en_proceso": u.WORKING,
+    "con_errores": u.WITH_ERRORS,
+    "por_confirmar": (u.DUPLICATE,),
+    "procesados": (u.PROCESSED,),
 }
-STATUS_LABELS = {
-    "queued": "En cola",
-    "processing": "Procesando",
-    "processed": "Procesado",
-    "invalid": "Con errores",
-    "failed": "Falló",
-    "superseded": "Reemplazado",
-    "duplicate": "Por confirmar",
-    "cancelled": "Cancelado",
-}
-STATUS_BADGES = {"queued": "pending", "processing": "pending", "duplicate": "pending",
-                 "processed": "approved", "invalid": "rejected", "failed": "rejected"}
+STATUS_BADGES = {u.QUEUED: "pending", u.PROCESSING: "pending", u.DUPLICATE: "pending",
+                 u.PROCESSED: "approved", u.INVALID: "rejected", u.FAILED: "rejected"}
 KIND_LABELS = {"active": "Activos", "retired": "Retirados"}
 SOURCE_LABELS = {"xlsx": "Excel", "browser": "Edición en el portal"}
 
@@ -51,7 +42,7 @@ class UploadRow:
 
     @property
     def status_label(self):
-        return STATUS_LABELS.get(self.upload.status, self.upload.status)
+        return u.UPLOAD.label(self.upload.status)
 
     @property
     def badge(self):

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select, update
 
 from portal.domain import clock
+from portal.domain import uploads as u
 from portal.extensions import db
 from portal.models import AuditEvent
 from portal.queue import enqueue_after_commit
@@ -45,6 +46,40 @@ class UploadKind:
     failed_values: dict = field(default_factory=dict)  # written with status 'failed' (its errors)
 
 
+def submit(upload_kind, upload, user, action, **detail):
+    """A new upload stored, audited as `action` and its job queued once the commit lands."""
+    db.session.add(upload)
+    db.session.flush()
+    audit.record(action, user, subject=f"{upload_kind.subject}:{upload.id}", **detail)
+    enqueue_after_commit(upload_kind.job, upload.id)
+    db.session.commit()
+    return upload
+
+
+def move(kind, upload_id, new, *where, **values):
+    """The upload to `new` (and `values`) if it is in a status the machine lets reach it
+    (and matches `where`): a conditional UPDATE, so a double click or a second worker
+    moves it once. True when this call moved it."""
+    model = kind.model
+    return bool(db.session.execute(
+        update(model).where(model.id == upload_id, model.status.in_(u.UPLOAD.sources(new)), *where)
+        .values(status=new, **values).execution_options(synchronize_session=False)).rowcount)
+
+
+def progress(upload):
+    """0–100 for the progress bar: reading counts for a tenth, then rows written."""
+    if upload.status not in u.WORKING:
+        return 100
+    if not upload.rows_total:
+        return 5 if upload.status == u.PROCESSING else 0
+    return 10 + int(90 * upload.rows_done / upload.rows_total)
+
+
+def error_file_name(filename, default="archivo"):
+    """«Activos marzo.xlsx» → «Activos marzo_con_errores.xlsx»."""
+    return f"{(filename or default).rsplit('.', 1)[0]}_con_errores.xlsx"
+
+
 class Abandoned(Exception):
     """Recovery gave this run's upload to another run: stop, write nothing more."""
 
@@ -61,8 +96,8 @@ class Run:
         """queued → processing, committed; False when another run has it."""
         model, now = self.kind.model, clock.utcnow()
         claimed = db.session.execute(
-            update(model).where(model.id == self.upload_id, model.status == "queued")
-            .values(status="processing", heartbeat_at=now).execution_options(synchronize_session=False)).rowcount
+            update(model).where(model.id == self.upload_id, model.status == u.QUEUED)
+            .values(status=u.PROCESSING, heartbeat_at=now).execution_options(synchronize_session=False)).rowcount
         db.session.commit()
         self.beat_at = now
         return bool(claimed)
@@ -80,25 +115,29 @@ class Run:
         """'failed' with its partial lines dropped, if still ours; 'failed' or None."""
         model = self.kind.model
         failed = db.session.execute(update(model).where(*self._ours())
-                                    .values(status="failed", **self.kind.failed_values)
+                                    .values(status=u.FAILED, **self.kind.failed_values)
                                     .execution_options(synchronize_session=False)).rowcount
         if failed:
             _drop_lines(self.kind, self.upload_id)
         db.session.commit()
-        return "failed" if failed else None
+        return u.FAILED if failed else None
+
+    def finish(self, upload, status):
+        """The job's verdict on the upload (committed by the caller, after a last beat)."""
+        upload.status = u.UPLOAD.check(u.PROCESSING, status)
 
     def _ours(self):
         model = self.kind.model
-        return model.id == self.upload_id, model.status == "processing", model.heartbeat_at == self.beat_at
+        return model.id == self.upload_id, model.status == u.PROCESSING, model.heartbeat_at == self.beat_at
 
 
 def recover(kind, heartbeat_timeout, queued_timeout):
     """Give uploads left behind by dead workers to a new run; how many were."""
     now = clock.utcnow()
-    dead = _waiting_since(kind.model, "processing", now - heartbeat_timeout)
-    lost = _waiting_since(kind.model, "queued", now - queued_timeout)
-    taken = [upload_id for upload_id in dead if _requeue(kind, upload_id, "processing", now - heartbeat_timeout, now)]
-    taken += [upload_id for upload_id in lost if _requeue(kind, upload_id, "queued", now - queued_timeout, now)]
+    dead = _waiting_since(kind.model, u.PROCESSING, now - heartbeat_timeout)
+    lost = _waiting_since(kind.model, u.QUEUED, now - queued_timeout)
+    taken = [upload_id for upload_id in dead if _requeue(kind, upload_id, u.PROCESSING, now - heartbeat_timeout, now)]
+    taken += [upload_id for upload_id in lost if _requeue(kind, upload_id, u.QUEUED, now - queued_timeout, now)]
     db.session.commit()
     return len(taken)
 
@@ -116,10 +155,10 @@ def _requeue(kind, upload_id, status, cutoff, now):
     """Back to 'queued' from 0 (or 'failed', the third time its run died) if it is still
     `status` and silent since `cutoff`; False when another recovery, or its run, was first."""
     model, subject = kind.model, f"{kind.subject}:{upload_id}"
-    deaths = 1 + _deaths(kind, subject) if status == "processing" else 0
-    values = {"status": "queued", "heartbeat_at": now, "rows_done": 0, "rows_total": 0}
+    deaths = 1 + _deaths(kind, subject) if status == u.PROCESSING else 0
+    values = {"status": u.QUEUED, "heartbeat_at": now, "rows_done": 0, "rows_total": 0}
     if deaths >= DEATHS_BEFORE_FAILING:
-        values.update(status="failed", **kind.failed_values)
+        values.update(status=u.FAILED, **kind.failed_values)
     if not db.session.execute(
             update(model).where(model.id == upload_id, model.status == status, _last_sign_of_life(model) < cutoff)
             .values(**values).execution_options(synchronize_session=False)).rowcount:
@@ -129,7 +168,7 @@ def _requeue(kind, upload_id, status, cutoff, now):
         audit.record(f"{kind.audit_prefix}_abandoned", subject=subject, deaths=deaths)
     else:
         audit.record(f"{kind.audit_prefix}_requeued", subject=subject)
-    if values["status"] == "queued":
+    if values["status"] == u.QUEUED:
         enqueue_after_commit(kind.job, upload_id)
     return True
 

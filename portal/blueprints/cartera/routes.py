@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.authz import with_branch
 from portal.blueprints.cartera import bp
 from portal.domain import clock, paging
+from portal.domain import uploads as upload_states
 from portal.extensions import limiter
 from portal.domain.cartera_layout import KINDS as FILE_KINDS
 from portal.domain.cartera_layout import UPLOADABLE
@@ -15,6 +16,7 @@ from portal.services import cartera
 from portal.services import cartera_drafts as drafts
 from portal.services import cartera_slips as slips
 from portal.services import cartera_uploads as uploads
+from portal.services import upload_jobs
 from portal.web import redirect_htmx_aware, render, send_xlsx
 
 
@@ -149,7 +151,7 @@ def upload_status(period, upload_id):
     upload = uploads.upload_of(statement, upload_id) or abort(404)
     response = make_response(render_template("cartera/_upload.html", statement=statement, upload=upload,
                                              archivo=uploads.FILE_OF[upload.kind]))
-    if upload.status not in uploads.ACTIVE_STATUSES:
+    if upload.status not in upload_states.WORKING:
         response.headers["HX-Trigger"] = "cartera-changed"
     return response
 
@@ -157,9 +159,9 @@ def upload_status(period, upload_id):
 @bp.app_template_global()
 def cartera_upload_view(upload):
     """What _upload.html shows of an upload beyond its columns."""
-    return dict(progress=uploads.progress(upload), errors=uploads.errors_of(upload),
-                paid_by=uploads.paid_slip_of(upload) if upload.status == "processed" else None,
-                previous=uploads.previous_processed(upload) if upload.status == "duplicate" else None)
+    return dict(progress=upload_jobs.progress(upload), errors=uploads.errors_of(upload),
+                paid_by=uploads.paid_slip_of(upload) if upload.status == upload_states.PROCESSED else None,
+                previous=uploads.previous_processed(upload) if upload.status == upload_states.DUPLICATE else None)
 
 
 @bp.post("/<period>/subidos/<int:upload_id>/<answer>")
