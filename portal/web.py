@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.adapters import xlsx
-from portal.domain import formatting
+from portal.domain import formatting, nit
 from portal.domain import uploads as upload_states
 from portal.services import sessions
 
@@ -48,6 +48,7 @@ def init_app(app):
     app.add_template_filter(formatting.money, "money")
     app.add_template_filter(formatting.day, "day")
     app.add_template_filter(formatting.day_time, "day_time")
+    app.add_template_filter(nit.formatted, "nit")
     app.context_processor(_template_globals)
     app.add_template_global(upload_states, "UPLOAD")  # an upload's statuses by name
 

@@ -49,7 +49,7 @@ JAHC = CompanySpec(
      ProductSpec("Clásica In", False, "8.50", unaffiliated_cards=3)),
 )
 COOP = CompanySpec(
-    "9013434540", "EMPRESA DE PRUEBA COOP", "Gerente Financiero", "Calle 72 #54-35, Barranquilla",
+    "901343454", "EMPRESA DE PRUEBA COOP", "Gerente Financiero", "Calle 72 #54-35, Barranquilla",
     "3856000", 2, "CORRIENTE 210-004455-7", "0.19",
     (ProductSpec("Clásica", True, "10.00", named_cards=4),
      # Manual 003, 3.5: the unnamed cards of "Clásica In / Visa", one of them affiliated.

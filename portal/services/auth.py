@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import current_app
 
 from portal.domain import lockout
+from portal.domain import nit as nits
 from portal.domain import passwords as policy
 from portal.domain.clock import utcnow
 from portal.extensions import db
@@ -166,7 +167,7 @@ def recover_corporate_password(username, nit, email):
         user is not None
         and (user.email or "").strip().lower() == (email or "").strip().lower()
         and db.session.query(Membership).join(Company)
-        .filter(Membership.user_id == user.id, Company.nit == (nit or "").strip()).first()
+        .filter(Membership.user_id == user.id, Company.nit == nits.parse(nit)[0]).first()
         is not None
     )
     if not matches:

@@ -105,9 +105,9 @@ def test_password_change_revokes_other_sessions_but_keeps_this_one(app):
     assert login(elsewhere, password=NEW).status_code == 303
 
 
-def recover(client, username="jhomez"):
+def recover(client, username="jhomez", nit="900291499"):
     """«¿Olvidaste tu contraseña?» with the data of jhomez; the temporary password e-mailed."""
-    response = post(client, "/empresas/olvido", {"username": username, "nit": "900291499",
+    response = post(client, "/empresas/olvido", {"username": username, "nit": nit,
                                                  "email": "JHOMEZ@jahc.co"}, page="/empresas/olvido")
     assert response.status_code == 200
     mail = db.session.query(OutboxMessage).filter_by(recipient="jhomez@jahc.co").order_by(
@@ -181,7 +181,7 @@ def test_recovery_answers_the_same_when_nothing_matches(client, data):
 
 @pytest.mark.parametrize("data,message", [
     ({"username": "", "nit": "900291499", "email": "a@b.co"}, "Este campo es obligatorio."),
-    ({"username": "x", "nit": "9002-91499", "email": "a@b.co"}, "Escriba el NIT sin puntos"),
+    ({"username": "x", "nit": "9002-91499", "email": "a@b.co"}, "con o sin el dígito de verificación"),
     ({"username": "x", "nit": "900291499", "email": "no-es-correo"}, "correo electrónico válido"),
 ])
 def test_recovery_bad_input(client, data, message):
@@ -214,3 +214,8 @@ def test_a_refused_change_keeps_what_was_typed(client, jhomez):
     page = change(client, "mala", NEW).get_data(as_text=True)
     assert [field_value(page, n) for n in ("current_password", "new_password", "confirm_password")] == [
         "", NEW, NEW]
+
+
+@pytest.mark.parametrize("written", ["900291499-3", "900.291.499-3", " 900291499 "])
+def test_recovery_takes_the_nit_as_people_write_it(client, jhomez, written):
+    assert recover(client, nit=written)

@@ -140,7 +140,7 @@ def test_pagos_express_suppliers_and_users_follow_the_manuals(app):
     memberships = db.session.query(Membership).filter_by(user_id=jhomez.id).all()
     assert all(m.can_upload and m.can_authorize and m.can_consult and m.can_master_account
                for m in memberships)
-    coop = db.session.query(Company).filter_by(nit="9013434540").one()
+    coop = db.session.query(Company).filter_by(nit="901343454").one()
     authorizers = db.session.query(Membership).filter_by(company_id=coop.id, can_authorize=True)
     assert coop.signature_scheme == 2 and authorizers.count() >= 2
     staff = {u.username: u.role_set for u in db.session.query(User).filter_by(kind="staff")}
@@ -153,7 +153,7 @@ def test_companies_cards_and_a_balanced_funded_ledger(app):
     companies = {c.nit: c for c in db.session.query(Company)}
     assert companies["900291499"].name == "JAHC TECHNOLOGIES"
     assert companies["900291499"].signature_scheme == 1
-    assert companies["9013434540"].name == "EMPRESA DE PRUEBA COOP"
+    assert companies["901343454"].name == "EMPRESA DE PRUEBA COOP"
     for company in companies.values():
         assert {(p.label, p.named, p.bin) for p in company.products} == {
             ("Clásica / Visa", True, "450714"), ("Clásica In / Visa", False, "450714")}

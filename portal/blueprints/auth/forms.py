@@ -64,7 +64,8 @@ class RecoveryForm(FlaskForm):
     username = StringField("Usuario", validators=[DataRequired(REQUIRED), Length(max=120)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     nit = StringField("NIT de la empresa",
-                      validators=[DataRequired(REQUIRED), Regexp(r"^\d{5,15}$", message="Escriba el NIT sin puntos ni dígito de verificación.")],
+                      validators=[DataRequired(REQUIRED), Regexp(r"^\s*[\d.]{5,19}(-\d)?\s*$",
+                                                              message="Escriba el NIT de la empresa, con o sin el dígito de verificación (900291499-3).")],
                       render_kw={"inputmode": "numeric"})
     email = EmailField("Correo electrónico",
                        validators=[DataRequired(REQUIRED), Email("Escriba un correo electrónico válido.")],
