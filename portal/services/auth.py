@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from portal.domain import lockout
 from portal.domain import nit as nits
@@ -188,5 +189,29 @@ def recover_corporate_password(username, nit, email):
         "Si usted no pidió este cambio, ignore este correo y comuníquese con la Caja.",
     )
     audit.record("password.recovery_sent", user, subject=user.username)
+    db.session.commit()
+    return True
+
+
+def recover_corporate_usernames(nit, email):
+    """'¿Olvidaste tu usuario?': the user names of this e-mail address in the company of
+    this NIT, by e-mail to that address. The caller shows the same answer either way."""
+    email = (email or "").strip().lower()
+    names = db.session.scalars(
+        select(User.username).join(Membership, Membership.user_id == User.id)
+        .join(Company, Company.id == Membership.company_id)
+        .where(User.kind == "corporate", func.lower(User.email) == email, Company.nit == nits.parse(nit)[0])
+        .order_by(User.username)).all()
+    if not names:
+        audit.record("username.recovery_unmatched", subject=f"corporate:{email[:100]}")
+        db.session.commit()
+        return False
+    listing = "\n".join(f"  - {name}" for name in names)
+    messaging.send_email(
+        email, "Conexión Empresas: su usuario",
+        f"Hola:\n\nEstos son los usuarios de Conexión Empresas de este correo en la empresa con NIT "
+        f"{nits.formatted(nits.parse(nit)[0])}:\n\n{listing}\n\n"
+        "Si usted no pidió este recordatorio, ignore este correo.")
+    audit.record("username.recovery_sent", subject=f"corporate:{email[:100]}", users=len(names))
     db.session.commit()
     return True

@@ -219,3 +219,42 @@ def test_a_refused_change_keeps_what_was_typed(client, jhomez):
 @pytest.mark.parametrize("written", ["900291499-3", "900.291.499-3", " 900291499 "])
 def test_recovery_takes_the_nit_as_people_write_it(client, jhomez, written):
     assert recover(client, nit=written)
+
+
+def test_username_recovery_emails_the_users_of_that_address_in_that_company(client, jhomez):
+    jahc = db.session.query(factories.Company).filter_by(nit="900291499").one()
+    factories.member(factories.user("corporate", "jhomez2", email="JHOMEZ@jahc.co"), jahc)
+    factories.member(factories.user("corporate", "ajeno", email="otro@jahc.co"), jahc)
+    factories.user("corporate", "sin-empresa", email="jhomez@jahc.co")
+    response = post(client, "/empresas/olvido-usuario", {"nit": "900291499-3", "email": "jhomez@jahc.co"},
+                    page="/empresas/olvido-usuario")
+    assert response.status_code == 200 and "le enviamos sus nombres de usuario" in response.get_data(as_text=True)
+    mail = db.session.query(OutboxMessage).filter_by(recipient="jhomez@jahc.co").one()
+    assert "- jhomez\n" in mail.body and "- jhomez2\n" in mail.body and "ajeno" not in mail.body
+    assert "900291499-3" in mail.body
+
+
+@pytest.mark.parametrize("data", [{"nit": "800191045", "email": "jhomez@jahc.co"},
+                                  {"nit": "900291499", "email": "nadie@jahc.co"}])
+def test_username_recovery_answers_the_same_when_nothing_matches(client, jhomez, data):
+    matched = post(client, "/empresas/olvido-usuario", {"nit": "900291499", "email": "jhomez@jahc.co"},
+                   page="/empresas/olvido-usuario").get_data(as_text=True)
+    unmatched = post(client, "/empresas/olvido-usuario", data, page="/empresas/olvido-usuario").get_data(as_text=True)
+    strip = lambda page: re.sub(r'name="csrf_token" value="[^"]+"', "", page)  # noqa: E731
+    assert strip(matched) == strip(unmatched)
+    assert db.session.query(OutboxMessage).count() == 1
+
+
+def test_username_recovery_names_bad_input(client, jhomez):
+    bad = post(client, "/empresas/olvido-usuario", {"nit": "", "email": "x"}, page="/empresas/olvido-usuario")
+    assert bad.status_code == 422 and "Este campo es obligatorio." in bad.get_data(as_text=True)
+    assert "¿Olvidaste tu usuario?" in client.get("/empresas/ingresar").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_LOGIN_PER_ACCOUNT": "2 per minute"}])
+def test_username_recovery_is_rate_limited_per_address(client, jhomez, app_config):
+    data = {"nit": "900291499", "email": "jhomez@jahc.co"}
+    for _ in range(2):
+        assert post(client, "/empresas/olvido-usuario", data, page="/empresas/olvido-usuario").status_code == 200
+    assert post(client, "/empresas/olvido-usuario", data, page="/empresas/olvido-usuario").status_code == 429
+    assert db.session.query(OutboxMessage).count() == 2

@@ -70,3 +70,10 @@ class RecoveryForm(FlaskForm):
     email = EmailField("Correo electrónico",
                        validators=[DataRequired(REQUIRED), Email("Escriba un correo electrónico válido.")],
                        render_kw={"autocomplete": "email"})
+
+
+
+class UsernameRecoveryForm(FlaskForm):
+    """Manual 004, ch. 1 II: the user name(s) of an e-mail address in a company."""
+    nit = RecoveryForm.nit
+    email = RecoveryForm.email

@@ -5,7 +5,7 @@ from portal.extensions import limiter
 
 
 def _account_key():
-    value = (request.form.get("username") or request.form.get("cedula")
+    value = (request.form.get("username") or request.form.get("cedula") or request.form.get("email")
              or session.get("otp_cedula") or "")
     return "acct:" + "".join(value.split()).lower()[:120]
 

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from portal.authz import require
 from portal.blueprints.auth import bp
-from portal.blueprints.auth.forms import ChangePasswordForm, RecoveryForm, TermsForm
+from portal.blueprints.auth.forms import ChangePasswordForm, RecoveryForm, TermsForm, UsernameRecoveryForm
 from portal.blueprints.auth.limits import login_limits
 from portal.blueprints.auth.routes_password import home_url
 from portal.domain import passwords as policy
@@ -76,3 +76,14 @@ def corporate_recovery():
         # Same answer whether or not the data matched an account.
         return render_template("auth/recovery_sent.html")
     return render_template("auth/recovery.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/empresas/olvido-usuario", methods=["GET", "POST"])
+@login_limits
+def corporate_username_recovery():
+    form = UsernameRecoveryForm()
+    if form.validate_on_submit():
+        auth.recover_corporate_usernames(form.nit.data, form.email.data)
+        # Same answer whether or not the address has users in that company.
+        return render_template("auth/recovery_sent.html", username=True)
+    return render_template("auth/username_recovery.html", form=form), 422 if form.errors else 200
