@@ -1,5 +1,6 @@
 """SQLAlchemy tables, one module per aggregate. Import them all so Alembic sees them."""
 from portal.models.audit import AuditEvent, OutboxAttachment, OutboxMessage
+from portal.models.batches import Batch, BatchDay, BatchLine, CompanyContact
 from portal.models.cartera import (CarteraDraftLine, CarteraUpload, CarteraUploadLine, Credit,
                                    SlipAllocation, Statement, StatementLine, Worker)
 from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
@@ -19,7 +20,7 @@ from portal.models.users import (
 )
 
 __all__ = [
-    "Affiliate", "AffiliateCredit", "CarteraDraftLine", "CarteraUpload", "CarteraUploadLine",
+    "Affiliate", "AffiliateCredit", "Batch", "BatchDay", "BatchLine", "CompanyContact", "CarteraDraftLine", "CarteraUpload", "CarteraUploadLine",
     "SlipAllocation", "ApplicationRequest", "AuditEvent", "Branch", "Card",
     "Company", "Credit", "Entity", "GatewayEvent", "GatewayTransaction", "Payment",
     "PaymentReview", "PaymentSlip", "KindergartenSlip", "LedgerAccount", "LedgerEntry",

@@ -1,7 +1,7 @@
 """Conexión Empresas: companies, their card products, users' permissions, cards, ledger."""
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -25,6 +25,7 @@ class Company(db.Model):
     debit_account: Mapped[str | None] = mapped_column(String(30))
 
     products = relationship("Product", back_populates="company", order_by="Product.id")
+    contacts = relationship("CompanyContact", order_by="CompanyContact.id", cascade="all, delete-orphan")
 
 
 class Product(db.Model):
@@ -60,6 +61,8 @@ class Membership(db.Model):
     can_authorize: Mapped[bool] = mapped_column(default=False)
     can_consult: Mapped[bool] = mapped_column(default=True)
     can_master_account: Mapped[bool] = mapped_column(default=False)
+    # Configuración › Empresas: may edit the company's contacts, phones and billing address.
+    can_admin_company: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user = relationship("User")
     company = relationship("Company")

@@ -31,3 +31,20 @@ def test_sources_final_and_labels():
 def test_a_machine_cannot_move_to_an_undeclared_status():
     with pytest.raises(ValueError, match="undeclared"):
         Machine("x", {"a": ("b",)})
+
+
+def test_a_batch_is_an_upload_first_then_the_manuals_steps():
+    from datetime import date
+
+    from portal.domain import batches as b
+
+    for current, new in [(b.QUEUED, b.PROCESSING), (b.PROCESSING, b.VALID), (b.PROCESSING, b.INVALID),
+                         (b.PROCESSING, b.QUEUED), (b.VALID, b.CONFIRMED), (b.INVALID, b.CONFIRMED),
+                         (b.CONFIRMED, b.AUTHORIZED), (b.AUTHORIZED, b.IN_PROCESS), (b.IN_PROCESS, b.PROCESSED),
+                         (b.VALID, b.DELETED), (b.CONFIRMED, b.DELETED), (b.AUTHORIZED, b.ANNULLED)]:
+        assert b.BATCH.can(current, new), (current, new)
+    for current, new in [(b.AUTHORIZED, b.DELETED), (b.PROCESSED, b.ANNULLED), (b.DELETED, b.CONFIRMED),
+                         (b.QUEUED, b.CONFIRMED), (b.PROCESSING, b.DELETED)]:
+        assert not b.BATCH.can(current, new), (current, new)
+    assert b.BATCH.label(b.VALID) == "VALIDO" and b.BATCH.label(b.INVALID) == "CON ERRORES"
+    assert b.number(date(2023, 8, 9), 0) == "23080900" and b.number(date(2023, 8, 9), 123) == "230809123"
