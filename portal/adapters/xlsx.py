@@ -21,6 +21,7 @@ mistake, and anyone can remove it. That is why its password is a plain, non-secr
 parameter (default "cartera"), and why every uploaded cell is checked again on the
 server (portal.domain.cartera_layout.check_rows).
 """
+import html
 import io
 import re
 import struct
@@ -725,3 +726,104 @@ def with_error_column(data: bytes, errors, *, header=ERRORS_HEADER) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# --- the title row alone (a request refuses a file with the wrong columns at once) ----------
+
+class _Enough(Exception):
+    """Raised by a sink once it has read what it needs: stop decompressing."""
+
+
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+_TEXT = re.compile(r"<t\b[^>]*>(.*?)</t>", re.S)
+_VALUE = re.compile(r"<v>(.*?)</v>", re.S)
+_PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
+_SHARED = re.compile(r"<si>(.*?)</si>|<si/>", re.S)
+
+
+def _prefix_until(data, info, marker, cap):
+    """The member's text from its start up to `marker` (included), never more than `cap`
+    bytes decompressed; None if the member has no such marker within the cap."""
+    chunks, seen = [], 0
+
+    def sink(chunk):
+        nonlocal seen
+        chunks.append(chunk)
+        seen += len(chunk)
+        if marker in chunk or marker in b"".join(chunks[-2:]) or seen > cap:
+            raise _Enough
+
+    try:
+        _member_bytes(data, info, cap, sink)
+    except _Enough:
+        pass
+    text = b"".join(chunks).decode("utf-8", "replace")
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:  # never expand entities
+        return None
+    end = text.find(marker.decode())
+    return text[:end + len(marker)] if end >= 0 else None
+
+
+def _shared_strings(data, infos, wanted):
+    """The first shared strings, up to index max(wanted): the titles are among them."""
+    info = next((i for i in infos if i.filename == "xl/sharedStrings.xml"), None)
+    if info is None or not wanted:
+        return {}
+    found, chunks = [], []
+
+    def sink(chunk):
+        chunks.append(chunk)
+        text = b"".join(chunks).decode("utf-8", "ignore")
+        found[:] = [_si_text(m) for m in _SHARED.finditer(text)]
+        if len(found) > max(wanted):
+            raise _Enough
+
+    try:
+        _member_bytes(data, info, MAX_INDEX_BYTES, sink)
+    except _Enough:
+        pass
+    return {i: found[i] for i in wanted if i < len(found)}
+
+
+def _si_text(match):
+    body = _PHONETIC.sub("", match.group(1) or "")
+    return html.unescape("".join(_TEXT.findall(body)))
+
+
+def _column(ref):
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def first_row(data: bytes, max_bytes=DEFAULT_MAX_BYTES):
+    """(the sheet's first row as text cells, None) or (None, refusal in Spanish), reading
+    only what that row needs: the request checks a file's columns before storing it.
+    Call after precheck said nothing."""
+    try:
+        problem, zf, infos, names = _container(data, max_bytes, DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNCOMPRESSED,
+                                               DEFAULT_MAX_RATIO)
+        problem = problem or None
+        path = None if problem else _workbook_check(data, zf, infos, names, None)[1]
+    except _BROKEN:
+        return None, DAMAGED
+    if problem or path is None:
+        return None, problem or NO_SHEET
+    info = next(i for i in infos if i.filename == path)
+    head = _prefix_until(data, info, b"</row>", MAX_INDEX_BYTES)
+    if head is None:
+        return [], None  # no row at all: an empty sheet
+    cells = []
+    for attrs, body in _CELL.findall(head[head.find("<row"):]):
+        found = dict(_ATTR.findall(attrs))
+        kind, body = found.get("t", "n"), body or ""
+        value = "".join(_TEXT.findall(body)) if kind == "inlineStr" else "".join(_VALUE.findall(body))
+        cells.append((_column(found.get("r", "")) if found.get("r") else len(cells), kind, html.unescape(value)))
+    shared = _shared_strings(data, infos, {int(v) for _, k, v in cells if k == "s" and v.isdigit()})
+    row = [""] * (max((c for c, _, _ in cells), default=-1) + 1)
+    for col, kind, value in cells:
+        row[col] = shared.get(int(value), "") if kind == "s" and value.isdigit() else value
+    return row, None

@@ -5,6 +5,7 @@ order of the templates; and the rules of one line. Pure: no Flask, no database.
 What needs the database (a person who already holds a card of the product, a card of
 another company) is checked by the service with the values parsed here."""
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -279,3 +280,49 @@ def check_line(spec, cells, line_no, today):
 def person_key(values):
     """Who a line is about: the same person twice in one file is an error."""
     return (values.get("id_type"), values.get("id_number"))
+
+
+# --- the title row ---------------------------------------------------------------------------
+
+ERRORS_HEADER = "Errores"  # the column of a file given back with its rejected lines
+
+
+def _norm(header):
+    text = unicodedata.normalize("NFKD", as_text(header))
+    return " ".join("".join(ch for ch in text if not unicodedata.combining(ch)).split()).casefold()
+
+
+def headers_problem(spec, headers):
+    """Why this title row is not the layout's (in Spanish, naming the column), or None.
+    A trailing «Errores» column (a file given back, fixed) is ignored; the title row of
+    another batch type is recognised and named."""
+    got = [_norm(h) for h in headers]
+    while got and not got[-1]:
+        got.pop()
+    if got and got[-1] == _norm(ERRORS_HEADER):
+        got.pop()
+    want = [_norm(h) for h in spec.headers]
+    if got == want:
+        return None
+    for other in LAYOUTS.values():
+        if other.kind != spec.kind and got == [_norm(h) for h in other.headers]:
+            return f"este archivo es un lote de {other.label}; en «Tipo de lote» escogió {spec.label}"
+    if not got:
+        return f"la primera fila debe tener los títulos de las columnas, empezando por «{spec.headers[0]}»"
+    for i, name in enumerate(want):
+        if name not in got:
+            return f"falta la columna «{spec.headers[i]}» (columna {i + 1})"
+    for i, name in enumerate(got):
+        if name not in want:
+            title = as_text(headers[i]) or "sin título"
+            return f"se agregó la columna «{title}» (columna {i + 1}); el lote de {spec.label} no la tiene"
+    for i, name in enumerate(want):
+        if got[i] != name:
+            return (f"la columna «{spec.headers[i]}» debe ser la columna {i + 1} y está en la columna "
+                    f"{got.index(name) + 1}")
+    return "las columnas no son las de la plantilla"  # pragma: no cover - a repeated column
+
+
+def has_errors_column(spec, headers):
+    return len([h for h in headers if as_text(h)]) == len(spec.fields) + 1 and \
+        _norm([h for h in headers if as_text(h)][-1]) == _norm(ERRORS_HEADER)

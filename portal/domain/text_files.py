@@ -6,6 +6,7 @@ UTF-16 with its BOM (Excel's «Texto Unicode») and Windows-1252 (what Excel sav
 already damaged by an earlier wrong conversion («Ã©»), is refused with the reason.
 Separators: «;» (Excel in Spanish), «,» or a tab, chosen by the header row."""
 import codecs
+import csv
 import re
 from dataclasses import dataclass
 
@@ -73,3 +74,16 @@ def separator(header_line: str, columns: int):
     best = max(counts, key=counts.get)
     return None, (f"la fila de títulos debe tener {columns} columnas separadas por punto y coma, coma o "
                   f"tabulador; separada por {best} tiene {counts[best]}")
+
+
+def rows(text: str, sep: str):
+    """The lines of a decoded file as lists of fields (quotes as Excel writes them);
+    blank lines at the end are dropped."""
+    parsed = list(csv.reader(text.splitlines(), delimiter=sep))
+    while parsed and not any(field.strip() for field in parsed[-1]):
+        parsed.pop()
+    return parsed
+
+
+def first_line(text: str):
+    return text.split("\n", 1)[0].rstrip("\r")

@@ -516,3 +516,30 @@ def test_damaged_files_are_refused_never_raised(files, data):
     cut = data.draw(st.integers(len(raw) // 2, len(raw)))
     result = xlsx.read_upload(bytes(raw[:cut]))
     assert result.ok or result.error
+
+
+def test_first_row_reads_the_titles_without_the_rest():
+    import time
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Lote")
+    sheet.append(["TIPO ID", "ID PERSONA", "Año & <x>"])
+    for i in range(20000):
+        sheet.append(["CC", str(1000000 + i), i])
+    out = io.BytesIO()
+    book.save(out)
+    started = time.perf_counter()
+    assert xlsx.first_row(out.getvalue()) == (["TIPO ID", "ID PERSONA", "Año & <x>"], None)
+    assert time.perf_counter() - started < 0.2  # the sheet's 20,000 rows are never read
+
+    plain = Workbook()
+    plain.active["A1"], plain.active["C1"] = "TIPO ID", "MONTO"
+    out = io.BytesIO()
+    plain.save(out)
+    assert xlsx.first_row(out.getvalue()) == (["TIPO ID", "", "MONTO"], None)
+    empty = io.BytesIO()
+    Workbook().save(empty)
+    assert xlsx.first_row(empty.getvalue()) == ([], None)
+    assert xlsx.first_row(b"not a zip")[1]

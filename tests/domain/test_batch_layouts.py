@@ -117,3 +117,22 @@ def test_letters_in_the_number_only_for_a_passport():
     assert bl.check_line(EMISSION, ["PA", "AB12345"] + LINE[2:], 2, TODAY)[1] == []
     _, errors = bl.check_line(EMISSION, ["CC", "AB12345"] + LINE[2:], 2, TODAY)
     assert [e.reason for e in errors] == ["solo el pasaporte (PA) admite letras"]
+
+
+TOPUP = bl.layout("topup")
+
+
+@pytest.mark.parametrize("headers,problem", [
+    (["TIPO ID", "ID PERSONA", "MONTO", "DESCRIPCION"], None),
+    (["tipo id", " id  persona ", "Monto", "Descripción"], None),  # case, spaces, accents
+    (["TIPO ID", "ID PERSONA", "MONTO", "DESCRIPCION", "Errores"], None),  # given back, fixed
+    (["TIPO ID", "ID PERSONA", "MONTO", "DESCRIPCION", "", ""], None),
+    (["TIPO ID", "ID PERSONA", "MONTO"], "falta la columna «DESCRIPCION» (columna 4)"),
+    (["TIPO ID", "ID PERSONA", "MONTO", "DESCRIPCION", "CIUDAD"], "se agregó la columna «CIUDAD» (columna 5)"),
+    (["ID PERSONA", "TIPO ID", "MONTO", "DESCRIPCION"], "«TIPO ID» debe ser la columna 1 y está en la columna 2"),
+    (EMISSION.headers, "este archivo es un lote de Emisión nominada (Id persona); en «Tipo de lote» escogió Recarga"),
+    ([], "la primera fila debe tener los títulos"),
+])
+def test_the_title_row_names_what_is_wrong(headers, problem):
+    found = bl.headers_problem(TOPUP, headers)
+    assert (found is None) if problem is None else (problem in found)

@@ -44,3 +44,9 @@ def test_the_separator_is_the_one_that_fits_the_layout(header, columns, expected
 def test_no_separator_fits():
     sep, reason = text_files.separator("TIPO;NUMERO", 3)
     assert sep is None and "debe tener 3 columnas" in reason and "punto y coma tiene 2" in reason
+
+
+def test_rows_as_excel_writes_them():
+    text = 'TIPO;NUMERO;DESCRIPCION\r\nCC;1045678434;"Bono; marzo"\r\n\r\n;;\r\n'
+    assert text_files.rows(text, ";") == [["TIPO", "NUMERO", "DESCRIPCION"], ["CC", "1045678434", "Bono; marzo"]]
+    assert text_files.first_line(text) == "TIPO;NUMERO;DESCRIPCION"
