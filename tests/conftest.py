@@ -135,18 +135,6 @@ def post(client, url, data=None, page="/", headers=None, **kwargs):
     return client.post(url, data=data, headers=headers or {}, **kwargs)
 
 
-def signed_in_client(app, kind, username, roles="", entity=None):
-    """A new user of `kind` ("staff" or "hanna") and a test client signed in as them."""
-    from tests import factories
-
-    factories.user(kind, username, roles=roles, entity=entity)
-    client = app.test_client()
-    login = "/personal/ingresar" if kind == "staff" else "/hanna/ingresar"
-    response = post(client, login, {"username": username, "password": factories.PASSWORD}, page=login)
-    assert response.status_code == 303
-    return client
-
-
 LOGIN_PAGES = {"staff": "/personal/ingresar", "corporate": "/empresas/ingresar", "hanna": "/hanna/ingresar"}
 AFFILIATE_LOGIN, AFFILIATE_CODE = "/pagos-express/ingresar", "/pagos-express/codigo"
 
