@@ -66,8 +66,19 @@ def test_error_pages_are_spanish(client, auth, url, code, title):
 
 
 def test_method_not_allowed_is_spanish(client):
-    response = client.delete("/")
-    assert response.status_code in (400, 405)
+    """The 405 page in Spanish, for a page and for htmx alike: htmx does not swap an error
+    in, app.js shows the page's `main h1` and the paragraph after it."""
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.delete("/", headers=headers)
+        assert response.status_code == 405, headers
+        assert response.mimetype == "text/html"
+        body = response.get_data(as_text=True)
+        assert 'lang="es-CO"' in body and "<title>Operación no permitida" in body
+        main = re.search(r"<main[^>]*>(.*)</main>", body, re.S).group(1)
+        assert re.search(r"<h1>Operación no permitida</h1>\s*<p>Esta página no admite esa operación\.</p>", main)
+        assert "Error 405" in main
+        for unwanted in ("Method Not Allowed", "The method is not allowed", "Traceback", 'File "'):
+            assert unwanted not in body, (headers, unwanted)
 
 
 def test_an_unexpected_error_shows_no_traceback(app):
