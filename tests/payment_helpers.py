@@ -1,12 +1,13 @@
-"""Shared steps for payment tests: sign in an affiliate, walk the sandbox checkout."""
+"""Shared steps for payment tests: an affiliate with a credit, the sandbox checkout paid by card or
+PSE, the way back to the merchant (the affiliate signs in with `auth.affiliate()`)."""
 import re
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 from portal.extensions import db
-from portal.models import AffiliateCredit, OutboxMessage
+from portal.models import AffiliateCredit
 from tests import factories
-from tests.conftest import post
+from tests.conftest import AuthActions, post
 
 APPROVED, DECLINED, OTHER = "4242 4242 4242 4242", "4111 1111 1111 1111", "5555 5555 5555 4444"
 
@@ -18,14 +19,6 @@ def affiliate_with_credit(balance="1752770.00", instalment="175277.00"):
     db.session.add(credit)
     db.session.commit()
     return affiliate, credit
-
-
-def sign_in_affiliate(client, cedula="1045678434"):
-    post(client, "/pagos-express/ingresar", {"cedula": cedula}, page="/pagos-express/ingresar")
-    sms = db.session.query(OutboxMessage).filter_by(channel="sms").order_by(OutboxMessage.id.desc()).first()
-    code = re.search(r"\b(\d{6})\b", sms.body).group(1)
-    response = post(client, "/pagos-express/codigo", {"code": code}, page="/pagos-express/codigo")
-    assert response.status_code == 303, response.get_data(as_text=True)
 
 
 def checkout_query(location):
@@ -59,7 +52,7 @@ def instalment_checkout(client, option="cuota", bank=None):
     """An affiliate with LI-38 signs in and opens the checkout for one instalment;
     with `bank`, pays it by PSE there. Returns (credit, checkout query)."""
     _, credit = affiliate_with_credit()
-    sign_in_affiliate(client)
+    AuthActions(client).affiliate()
     url = f"/pagos-express/creditos/{credit.id}/pagar"
     query = checkout_query(post(client, url, {"option": option}, page=url).headers["Location"])
     if bank:

@@ -7,7 +7,6 @@ import pytest
 from portal.extensions import db
 from portal.models import (ApplicationRequest, Branch, Credit, Statement, StatementLine, Worker)
 from tests import factories
-from tests.conftest import post
 
 
 def statement(entity, branch, period, instalments):
@@ -32,7 +31,7 @@ def statement(entity, branch, period, instalments):
 
 
 @pytest.fixture
-def employer(client):
+def employer(auth):
     entity = factories.entity()
     main, other = Branch(entity_id=entity.id, code="001", name="PRINCIPAL"), Branch(entity_id=entity.id, code="002", name="SOLEDAD")
     db.session.add_all([main, other])
@@ -43,9 +42,7 @@ def employer(client):
     statement(entity, main, "2026-08", ["100000", "50000.50"])
     statement(entity, main, "2026-09", ["100000", "60000"])
     statement(entity, other, "2026-09", ["999"])
-    post(client, "/hanna/ingresar", {"username": "empleador@example.com", "password": factories.PASSWORD},
-         page="/hanna/ingresar")
-    post(client, "/hanna/empresas/sucursal", {"branch_id": str(main.id)}, page="/hanna/empresas/sucursal")
+    auth.employer("empleador@example.com", main)
     return entity, main, other
 
 
@@ -78,12 +75,9 @@ def test_the_empresas_page_links_to_estado_de_cartera(client, employer):
     assert 'href="/hanna/empresas/cartera/"' in body and "Disponible próximamente" not in body
 
 
-def test_without_empresas_approval_it_is_403(app):
+def test_without_empresas_approval_it_is_403(auth):
     entity = factories.entity(nit="811222333")
-    factories.user("hanna", "otro@example.com", entity=entity)
-    client = app.test_client()
-    post(client, "/hanna/ingresar", {"username": "otro@example.com", "password": factories.PASSWORD},
-         page="/hanna/ingresar")
+    client = auth.new_client("hanna", "otro@example.com", entity=entity)
     assert client.get("/hanna/empresas/cartera/").status_code == 403
 
 

@@ -11,11 +11,6 @@ from tests.conftest import post
 NEW = "Nueva#24clave"
 
 
-def login(client, username="jhomez", password=factories.PASSWORD):
-    return post(client, "/empresas/ingresar", {"username": username, "password": password},
-                page="/empresas/ingresar")
-
-
 def change(client, current, new, confirm=None, url="/cuenta/contrasena"):
     return post(client, url, {"current_password": current, "new_password": new,
                               "confirm_password": new if confirm is None else confirm}, page=url)
@@ -29,8 +24,8 @@ def first_timer():
     return u
 
 
-def test_first_login_goes_terms_then_forced_change_then_home(client, first_timer):
-    assert login(client, "nuevo").status_code == 303
+def test_first_login_goes_terms_then_forced_change_then_home(client, auth, first_timer):
+    assert auth.login("corporate", "nuevo").status_code == 303
     response = client.get("/empresas/")
     assert response.headers["Location"] == "/empresas/terminos"
     # Nothing else opens before the terms are accepted.
@@ -51,8 +46,8 @@ def test_first_login_goes_terms_then_forced_change_then_home(client, first_timer
     assert {"terms.accepted", "password.changed", "login.success"} <= actions
 
 
-def test_forced_change_lists_every_broken_rule_and_changes_nothing(client, first_timer):
-    login(client, "nuevo")
+def test_forced_change_lists_every_broken_rule_and_changes_nothing(client, auth, first_timer):
+    auth.login("corporate", "nuevo")
     post(client, "/empresas/terminos", {"accept": "y"}, page="/empresas/terminos")
     before = db.session.get(User, first_timer.id).password_hash
     response = change(client, factories.PASSWORD, "abc", "abd", url="/empresas/cambio-contrasena")
@@ -71,16 +66,16 @@ def test_password_rules_fragment_checks_as_the_user_types(client):
     assert "<html" not in body
 
 
-def test_wrong_current_password_is_refused(client, first_timer):
-    login(client, "nuevo")
+def test_wrong_current_password_is_refused(client, auth, first_timer):
+    auth.login("corporate", "nuevo")
     post(client, "/empresas/terminos", {"accept": "y"}, page="/empresas/terminos")
     response = change(client, "otra", NEW, url="/empresas/cambio-contrasena")
     assert "La contraseña actual no es correcta." in response.get_data(as_text=True)
 
 
-def test_last_five_passwords_cannot_be_reused(client):
+def test_last_five_passwords_cannot_be_reused(client, auth):
     user = factories.user("corporate", "jhomez")
-    login(client)
+    auth.login("corporate", "jhomez")
     history = [factories.PASSWORD, "Segunda#24a", "Tercera#24a", "Cuarta#24ab", "Quinta#24ab"]
     for current, new in zip(history, history[1:], strict=False):
         assert change(client, current, new).status_code == 303
@@ -94,15 +89,15 @@ def test_last_five_passwords_cannot_be_reused(client):
     assert db.session.query(PasswordHistory).filter_by(user_id=user.id).count() == 5
 
 
-def test_password_change_revokes_other_sessions_but_keeps_this_one(app):
+def test_password_change_revokes_other_sessions_but_keeps_this_one(app, auth):
     factories.user("corporate", "jhomez")
     here, elsewhere = app.test_client(), app.test_client()
-    login(here)
-    login(elsewhere)
+    auth.login("corporate", "jhomez", client=here)
+    auth.login("corporate", "jhomez", client=elsewhere)
     assert change(here, factories.PASSWORD, NEW).status_code == 303
     assert here.get("/empresas/").status_code == 200
     assert elsewhere.get("/empresas/").status_code == 303
-    assert login(elsewhere, password=NEW).status_code == 303
+    assert auth.login("corporate", "jhomez", NEW, client=elsewhere).status_code == 303
 
 
 def recover(client, username="jhomez", nit="900291499"):
@@ -122,39 +117,43 @@ def jhomez():
     return user
 
 
-def test_recovery_sends_a_temporary_password_that_gets_out_of_a_lock(app, client, jhomez):
+def test_recovery_sends_a_temporary_password_that_gets_out_of_a_lock(app, client, auth, jhomez):
     for _ in range(5):
-        login(client, password="mala")  # locked
+        auth.login("corporate", "jhomez", "mala")  # locked
     temporary = recover(client)
     assert temporary not in (db.session.get(User, jhomez.id).password_hash or "")
-    assert "bloqueado" in login(client, password=factories.PASSWORD).get_data(as_text=True)
-    assert login(client, password=temporary).status_code == 303  # and the lock is lifted
+    assert "bloqueado" in auth.login("corporate", "jhomez", factories.PASSWORD).get_data(as_text=True)
+    assert auth.login("corporate", "jhomez", temporary).status_code == 303  # and the lock is lifted
     assert client.get("/empresas/").headers["Location"] == "/empresas/cambio-contrasena"
     assert change(client, temporary, NEW, url="/empresas/cambio-contrasena").status_code == 303
-    assert login(app.test_client(), password=factories.PASSWORD).status_code == 422  # the old one is gone
+    # The old one is gone.
+    assert auth.login("corporate", "jhomez", factories.PASSWORD, client=app.test_client()).status_code == 422
 
 
-def test_recovery_changes_nothing_until_the_temporary_password_is_used(app, jhomez):
+def test_recovery_changes_nothing_until_the_temporary_password_is_used(app, auth, jhomez):
     """Whoever knows usuario, NIT and correo cannot replace the password or end sessions."""
     owner, stranger = app.test_client(), app.test_client()
-    assert login(owner).status_code == 303
+    assert auth.login("corporate", "jhomez", client=owner).status_code == 303
     temporary = recover(stranger)
     assert owner.get("/empresas/").status_code == 200
     assert db.session.query(UserSession).one().revoked_at is None
-    assert login(app.test_client()).status_code == 303  # the owner's password still works...
-    assert login(stranger, password=temporary).status_code == 422  # ...and using it drops the temporary
+    # The owner's password still works...
+    assert auth.login("corporate", "jhomez", client=app.test_client()).status_code == 303
+    # ...and using it drops the temporary.
+    assert auth.login("corporate", "jhomez", temporary, client=stranger).status_code == 422
 
 
-def test_the_temporary_password_lapses(client, jhomez, frozen_clock):
+def test_the_temporary_password_lapses(client, auth, jhomez, frozen_clock):
     temporary = recover(client)
     frozen_clock.advance(24 * 3600 + 1)
-    assert login(client, password=temporary).status_code == 422
-    assert login(client).status_code == 303
+    assert auth.login("corporate", "jhomez", temporary).status_code == 422
+    assert auth.login("corporate", "jhomez").status_code == 303
 
 
-def test_a_session_guessing_the_current_password_ends_alone(app, jhomez):
+def test_a_session_guessing_the_current_password_ends_alone(app, auth, jhomez):
     owner, thief = app.test_client(), app.test_client()
-    assert login(owner).status_code == 303 and login(thief).status_code == 303
+    assert auth.login("corporate", "jhomez", client=owner).status_code == 303
+    assert auth.login("corporate", "jhomez", client=thief).status_code == 303
     for _ in range(5):
         change(thief, "mala", NEW)
     assert thief.get("/empresas/").status_code == 303
@@ -191,10 +190,10 @@ def test_recovery_bad_input(client, data, message):
     assert db.session.query(OutboxMessage).count() == 0
 
 
-def test_logout_revokes_the_server_session(client):
+def test_logout_revokes_the_server_session(auth):
     factories.user("corporate", "jhomez")
-    login(client)
-    post(client, "/salir", page="/empresas/")
+    auth.login("corporate", "jhomez")
+    auth.logout()
     assert db.session.query(UserSession).one().revoked_at is not None
 
 
@@ -204,8 +203,8 @@ def field_value(page, name):
     return value.group(1) if value else ""
 
 
-def test_a_refused_change_keeps_what_was_typed(client, jhomez):
-    login(client)
+def test_a_refused_change_keeps_what_was_typed(client, auth, jhomez):
+    auth.login("corporate", "jhomez")
     page = change(client, factories.PASSWORD, "corta", "corta").get_data(as_text=True)
     assert [field_value(page, n) for n in ("current_password", "new_password", "confirm_password")] == [
         factories.PASSWORD, "corta", "corta"]

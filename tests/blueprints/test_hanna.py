@@ -43,13 +43,6 @@ def hanna_user(email="empleador@example.com", entity=None, approved=(), pending=
     return user
 
 
-def login(client, user):
-    response = post(client, "/hanna/ingresar", {"username": user.username, "password": factories.PASSWORD},
-                    page="/hanna/ingresar")
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response
-
-
 def branch(entity, code, name, city="Barranquilla"):
     b = Branch(entity_id=entity.id, code=code, name=name, city=city)
     db.session.add(b)
@@ -117,11 +110,10 @@ def test_registration_creates_entity_and_user_signs_in_and_sends_welcome(client)
     assert "Aún no tiene aplicaciones aprobadas" in body(page)
 
 
-def test_registered_user_can_sign_in_with_the_email(app):
+def test_registered_user_can_sign_in_with_the_email(app, auth):
     post(app.test_client(), REGISTER, form(), page=REGISTER)
     other = app.test_client()
-    response = post(other, "/hanna/ingresar", {"username": "ANA.GOMEZ@example.com", "password": NEW_PASSWORD},
-                    page="/hanna/ingresar")
+    response = auth.login("hanna", "ANA.GOMEZ@example.com", NEW_PASSWORD, client=other)
     assert response.status_code == 303 and response.headers["Location"] == "/hanna/"
 
 
@@ -198,26 +190,24 @@ def test_registration_is_rate_limited_per_email(client):
     assert statuses[:10] == [422] * 10 and statuses[10] == 429
 
 
-def test_signed_in_hanna_user_is_sent_home_from_registration(client):
-    login(client, hanna_user())
+def test_signed_in_hanna_user_is_sent_home_from_registration(client, auth):
+    auth.as_user(hanna_user())
     response = client.get(REGISTER)
     assert response.status_code == 302 and response.headers["Location"] == "/hanna/"
 
 
 # --- Solicitud de aplicaciones -------------------------------------------------------------
 
-def test_requests_page_needs_a_hanna_login(client):
+def test_requests_page_needs_a_hanna_login(client, auth):
     response = client.get("/hanna/solicitudes")
     assert response.status_code == 303 and response.headers["Location"].startswith("/hanna/ingresar")
-    factories.user("staff", "analista", roles="admin")
-    post(client, "/personal/ingresar", {"username": "analista", "password": factories.PASSWORD},
-         page="/personal/ingresar")
+    auth.as_new("staff", "analista", roles="admin")
     assert client.get("/hanna/solicitudes").status_code == 403
 
 
-def test_request_an_application_then_see_it_pending(client):
+def test_request_an_application_then_see_it_pending(client, auth):
     user = hanna_user()
-    login(client, user)
+    auth.as_user(user)
     response = post(client, "/hanna/solicitudes", {"application": "EMPRESAS", "note": "Jefe de nómina"},
                     page="/hanna/solicitudes")
     assert response.status_code == 303 and response.headers["Location"] == "/hanna/solicitudes"
@@ -230,8 +220,8 @@ def test_request_an_application_then_see_it_pending(client):
     assert events("application_request.created")[0].actor_id == user.id
 
 
-def test_request_with_htmx_returns_the_panel_only(client):
-    login(client, hanna_user())
+def test_request_with_htmx_returns_the_panel_only(client, auth):
+    auth.as_user(hanna_user())
     response = post(client, "/hanna/solicitudes", {"application": "PROVEEDORES"}, page="/hanna/solicitudes",
                     headers=HTMX)
     page = body(response)
@@ -240,24 +230,24 @@ def test_request_with_htmx_returns_the_panel_only(client):
 
 
 @pytest.mark.parametrize("application", ["", "OTRA", "CONVENIOS"])
-def test_unknown_application_is_refused(client, application):
-    login(client, hanna_user())
+def test_unknown_application_is_refused(client, auth, application):
+    auth.as_user(hanna_user())
     response = post(client, "/hanna/solicitudes", {"application": application}, page="/hanna/solicitudes")
     assert response.status_code == 422
     assert "Escoja la aplicación que desea solicitar: EMPRESAS o PROVEEDORES." in body(response)
     assert db.session.query(ApplicationRequest).count() == 0
 
 
-def test_note_too_long_is_refused(client):
-    login(client, hanna_user())
+def test_note_too_long_is_refused(client, auth):
+    auth.as_user(hanna_user())
     response = post(client, "/hanna/solicitudes", {"application": "EMPRESAS", "note": "x" * 501},
                     page="/hanna/solicitudes")
     assert response.status_code == 422 and "como máximo 500 caracteres" in body(response)
     assert db.session.query(ApplicationRequest).count() == 0
 
 
-def test_pending_or_approved_request_is_not_duplicated(client):
-    login(client, hanna_user(pending=["EMPRESAS"], approved=["PROVEEDORES"]))
+def test_pending_or_approved_request_is_not_duplicated(client, auth):
+    auth.as_user(hanna_user(pending=["EMPRESAS"], approved=["PROVEEDORES"]))
     response = post(client, "/hanna/solicitudes", {"application": "EMPRESAS"}, page="/hanna/solicitudes")
     assert response.status_code == 422 and "Ya tiene una solicitud pendiente" in body(response)
     response = post(client, "/hanna/solicitudes", {"application": "PROVEEDORES"}, page="/hanna/solicitudes")
@@ -266,13 +256,13 @@ def test_pending_or_approved_request_is_not_duplicated(client):
     assert {r.status for r in db.session.query(ApplicationRequest)} == {"pending", "approved"}
 
 
-def test_rejected_request_can_be_asked_again(client, frozen_clock):
+def test_rejected_request_can_be_asked_again(client, auth, frozen_clock):
     user = hanna_user(rejected=["EMPRESAS"])
     reviewer = factories.user("staff", "analista", roles="cartera")
     req = db.session.query(ApplicationRequest).one()
     req.reviewed_by_id = reviewer.id
     db.session.commit()
-    login(client, user)
+    auth.as_user(user)
     assert "Falta el RUT" in body(client.get("/hanna/solicitudes"))
     frozen_clock.advance(600)
     response = post(client, "/hanna/solicitudes", {"application": "EMPRESAS"}, page="/hanna/solicitudes")
@@ -284,9 +274,9 @@ def test_rejected_request_can_be_asked_again(client, frozen_clock):
     assert "application_request.resubmitted" in actions()
 
 
-def test_user_without_entity_cannot_request(client):
+def test_user_without_entity_cannot_request(client, auth):
     user = factories.user("hanna", "suelto@example.com")
-    login(client, user)
+    auth.as_user(user)
     response = post(client, "/hanna/solicitudes", {"application": "EMPRESAS"}, page="/hanna/solicitudes")
     assert response.status_code == 422 and "no está asociado a ninguna entidad" in body(response)
     assert db.session.query(ApplicationRequest).count() == 0
@@ -294,8 +284,8 @@ def test_user_without_entity_cannot_request(client):
 
 # --- Home ---------------------------------------------------------------------------------
 
-def test_home_without_approvals_explains_how_to_request(client):
-    login(client, hanna_user(pending=["EMPRESAS"]))
+def test_home_without_approvals_explains_how_to_request(client, auth):
+    auth.as_user(hanna_user(pending=["EMPRESAS"]))
     page = body(client.get("/hanna/"))
     assert "Bienvenido a nuestra plataforma de Servicios Hanna" in page
     assert "Aún no tiene aplicaciones aprobadas" in page and 'href="/hanna/solicitudes"' in page
@@ -303,8 +293,8 @@ def test_home_without_approvals_explains_how_to_request(client):
     assert "Acceder" not in page
 
 
-def test_home_shows_only_approved_tiles(client):
-    login(client, hanna_user(approved=["EMPRESAS"], pending=["PROVEEDORES"]))
+def test_home_shows_only_approved_tiles(client, auth):
+    auth.as_user(hanna_user(approved=["EMPRESAS"], pending=["PROVEEDORES"]))
     page = body(client.get("/hanna/"))
     assert 'data-app="EMPRESAS"' in page and 'href="/hanna/empresas/">Acceder' in page
     assert "Acceda aquí a la plataforma de empresas Cajacopi" in page
@@ -312,18 +302,18 @@ def test_home_shows_only_approved_tiles(client):
     assert "Sus solicitudes en curso" in page
 
 
-def test_home_with_both_applications(client):
-    login(client, hanna_user(approved=["EMPRESAS", "PROVEEDORES"]))
+def test_home_with_both_applications(client, auth):
+    auth.as_user(hanna_user(approved=["EMPRESAS", "PROVEEDORES"]))
     page = body(client.get("/hanna/"))
     assert 'href="/hanna/empresas/">Acceder' in page and 'href="/hanna/proveedores/">Acceder' in page
     assert "consultar las ordenes de adelanto por subsidios" in page
     assert "Aún no tiene aplicaciones aprobadas" not in page
 
 
-def test_approval_of_another_user_of_the_entity_does_not_count(client):
+def test_approval_of_another_user_of_the_entity_does_not_count(client, auth):
     entity = factories.entity()
     hanna_user("jefe@example.com", entity, approved=["EMPRESAS", "PROVEEDORES"])
-    login(client, hanna_user("nuevo@example.com", entity))
+    auth.as_user(hanna_user("nuevo@example.com", entity))
     assert 'data-app="EMPRESAS"' not in body(client.get("/hanna/"))
     assert client.get("/hanna/empresas/").status_code == 403
     assert client.get("/hanna/proveedores/").status_code == 403
@@ -336,8 +326,8 @@ def test_approval_of_another_user_of_the_entity_does_not_count(client):
     ({"pending": ["EMPRESAS"]}, "está <strong>pendiente</strong>"),
     ({"rejected": ["EMPRESAS"]}, "Observación de la Caja: Falta el RUT"),
 ])
-def test_empresas_without_approval_is_403_with_an_explanation(client, kwargs, explains):
-    login(client, hanna_user(**kwargs))
+def test_empresas_without_approval_is_403_with_an_explanation(client, auth, kwargs, explains):
+    auth.as_user(hanna_user(**kwargs))
     response = client.get("/hanna/empresas/")
     assert response.status_code == 403
     page = body(response)
@@ -348,18 +338,16 @@ def test_empresas_without_approval_is_403_with_an_explanation(client, kwargs, ex
     assert post(client, "/hanna/empresas/sucursal", {"branch_id": "1"}, page="/hanna/").status_code == 403
 
 
-def test_other_kinds_cannot_open_empresas(client):
-    factories.user("staff", "analista", roles="admin")
-    post(client, "/personal/ingresar", {"username": "analista", "password": factories.PASSWORD},
-         page="/personal/ingresar")
+def test_other_kinds_cannot_open_empresas(client, auth):
+    auth.as_new("staff", "analista", roles="admin")
     assert client.get("/hanna/empresas/").status_code == 403
     assert client.get("/hanna/proveedores/").status_code == 403
 
 
-def test_single_branch_entity_skips_the_choice(client, app):
+def test_single_branch_entity_skips_the_choice(client, auth, app):
     user = hanna_user(approved=["EMPRESAS"])
     only = branch(user.entity, "01", "PRINCIPAL", "Barranquilla")
-    login(client, user)
+    auth.as_user(user)
     response = client.get("/hanna/empresas/")
     assert response.status_code == 200
     page = body(response)
@@ -375,12 +363,12 @@ def test_single_branch_entity_skips_the_choice(client, app):
         assert s["hanna_branch_id"] == only.id
 
 
-def test_cartera_card_links_when_the_module_exists(app, client):
+def test_cartera_card_links_when_the_module_exists(app, client, auth):
     if "cartera.index" not in app.view_functions:
         app.add_url_rule("/hanna/cartera-prueba/", endpoint="cartera.index", view_func=lambda: "cartera")
     user = hanna_user(approved=["EMPRESAS"])
     branch(user.entity, "01", "PRINCIPAL")
-    login(client, user)
+    auth.as_user(user)
     page = body(client.get("/hanna/empresas/"))
     from flask import url_for
     with app.test_request_context():
@@ -388,18 +376,18 @@ def test_cartera_card_links_when_the_module_exists(app, client):
     assert f'href="{target}">Acceder' in page and "Disponible próximamente" not in page
 
 
-def test_entity_without_branches_says_so(client):
-    login(client, hanna_user(approved=["EMPRESAS"]))
+def test_entity_without_branches_says_so(client, auth):
+    auth.as_user(hanna_user(approved=["EMPRESAS"]))
     response = client.get("/hanna/empresas/")
     assert response.status_code == 200 and "no tiene sucursales registradas" in body(response)
 
 
-def test_several_branches_ask_for_the_choice_then_show_it(client):
+def test_several_branches_ask_for_the_choice_then_show_it(client, auth):
     user = hanna_user(approved=["EMPRESAS"])
     b1 = branch(user.entity, "01", "PRINCIPAL")
     b2 = branch(user.entity, "02", "SUCURSAL SOLEDAD", "Soledad")
     foreign = branch(factories.entity("900111222", "AJENA S.A."), "01", "AJENA CENTRO")
-    login(client, user)
+    auth.as_user(user)
     response = client.get("/hanna/empresas/")
     assert response.status_code == 302 and response.headers["Location"] == "/hanna/empresas/sucursal"
     page = body(client.get("/hanna/empresas/sucursal"))
@@ -415,12 +403,12 @@ def test_several_branches_ask_for_the_choice_then_show_it(client):
 
 
 @pytest.mark.parametrize("value", ["foreign", "999999", "abc", ""])
-def test_branch_of_another_entity_or_unknown_is_refused(client, value):
+def test_branch_of_another_entity_or_unknown_is_refused(client, auth, value):
     user = hanna_user(approved=["EMPRESAS"])
     mine = branch(user.entity, "01", "PRINCIPAL")
     branch(user.entity, "02", "NORTE")
     foreign = branch(factories.entity("900111222", "AJENA S.A."), "01", "AJENA CENTRO")
-    login(client, user)
+    auth.as_user(user)
     post(client, "/hanna/empresas/sucursal", {"branch_id": str(mine.id)}, page="/hanna/")
     branch_id = str(foreign.id) if value == "foreign" else value
     response = post(client, "/hanna/empresas/sucursal", {"branch_id": branch_id}, page="/hanna/")
@@ -431,12 +419,12 @@ def test_branch_of_another_entity_or_unknown_is_refused(client, value):
         assert len(events("hanna.branch_refused")) == 1
 
 
-def test_a_forged_session_branch_is_ignored(client):
+def test_a_forged_session_branch_is_ignored(client, auth):
     user = hanna_user(approved=["EMPRESAS"])
     branch(user.entity, "01", "PRINCIPAL")
     branch(user.entity, "02", "NORTE")
     foreign = branch(factories.entity("900111222", "AJENA S.A."), "01", "AJENA CENTRO")
-    login(client, user)
+    auth.as_user(user)
     with client.session_transaction() as s:
         s["hanna_branch_id"] = foreign.id
     response = client.get("/hanna/empresas/")
@@ -448,10 +436,8 @@ def test_a_forged_session_branch_is_ignored(client):
 LOOKUP = "/hanna/proveedores/"
 
 
-def supplier_client(client, **kwargs):
-    user = hanna_user("proveedor@example.com", approved=["PROVEEDORES"], **kwargs)
-    login(client, user)
-    return user
+def signed_in_supplier(auth, **kwargs):
+    return auth.as_user(hanna_user("proveedor@example.com", approved=["PROVEEDORES"], **kwargs))
 
 
 def lookup(client, cedula="1045678434", number="100245", document_type="ADELANTO POR SUBSIDIOS",
@@ -460,16 +446,16 @@ def lookup(client, cedula="1045678434", number="100245", document_type="ADELANTO
                 page="/hanna/", headers=headers)
 
 
-def test_supplier_without_approval_gets_403(client):
-    login(client, hanna_user("proveedor@example.com", approved=["EMPRESAS"], pending=["PROVEEDORES"]))
+def test_supplier_without_approval_gets_403(client, auth):
+    auth.as_user(hanna_user("proveedor@example.com", approved=["EMPRESAS"], pending=["PROVEEDORES"]))
     response = client.get(LOOKUP)
     assert response.status_code == 403 and "Aún no tiene acceso a PROVEEDORES" in body(response)
     assert lookup(client).status_code == 403
     assert not events("subsidy_order.lookup")
 
 
-def test_lookup_page_shows_the_manuals_texts(client):
-    supplier_client(client)
+def test_lookup_page_shows_the_manuals_texts(client, auth):
+    signed_in_supplier(auth)
     page = body(client.get(LOOKUP))
     assert "Información Importante!" in page and "CONSULTAR ORDEN" in page
     assert "Si usted desea validar la autenticidad de una orden" in page
@@ -477,8 +463,8 @@ def test_lookup_page_shows_the_manuals_texts(client):
     assert '<option value="ADELANTO POR SUBSIDIOS">ADELANTO POR SUBSIDIOS</option>' in page
 
 
-def test_lookup_found_shows_the_order_and_is_audited(client):
-    user = supplier_client(client)
+def test_lookup_found_shows_the_order_and_is_audited(client, auth):
+    user = signed_in_supplier(auth)
     order(user.entity)
     response = lookup(client, cedula="1.045.678.434")
     assert response.status_code == 200
@@ -492,16 +478,16 @@ def test_lookup_found_shows_the_order_and_is_audited(client):
     assert json.loads(event.detail)["found"] is True
 
 
-def test_lookup_shows_issue_date_and_warns_on_annulled_order(client, frozen_clock):
-    user = supplier_client(client)
+def test_lookup_shows_issue_date_and_warns_on_annulled_order(client, auth, frozen_clock):
+    user = signed_in_supplier(auth)
     order(user.entity, status="annulled", items=[])
     page = body(lookup(client))
     assert "26/05/2026" in page and "Anulada" in page and "no puede recibirse como válida" in page
 
 
 @pytest.mark.parametrize("cedula,number", [("1045678435", "100245"), ("1045678434", "100246")])
-def test_lookup_not_found_gives_the_manuals_message(client, cedula, number):
-    user = supplier_client(client)
+def test_lookup_not_found_gives_the_manuals_message(client, auth, cedula, number):
+    user = signed_in_supplier(auth)
     order(user.entity)
     response = lookup(client, cedula=cedula, number=number)
     assert response.status_code == 200
@@ -512,8 +498,8 @@ def test_lookup_not_found_gives_the_manuals_message(client, cedula, number):
     assert json.loads(events("subsidy_order.lookup")[0].detail)["found"] is False
 
 
-def test_order_of_another_supplier_is_not_shown(client):
-    supplier_client(client)
+def test_order_of_another_supplier_is_not_shown(client, auth):
+    signed_in_supplier(auth)
     order(factories.entity("900333444", "OTRO PROVEEDOR"))
     page = body(lookup(client))
     assert "MARIA PEREZ" not in page and "comuníquese con nuestras oficinas" in page
@@ -526,8 +512,8 @@ def test_order_of_another_supplier_is_not_shown(client):
     ({"number": "100 245;"}, "Escriba el número que aparece en la parte superior derecha de la orden."),
     ({"document_type": "OTRO"}, "Escoja un tipo de documento de la lista."),
 ])
-def test_lookup_bad_input_is_named(client, data, message):
-    supplier_client(client)
+def test_lookup_bad_input_is_named(client, auth, data, message):
+    signed_in_supplier(auth)
     fields = {"cedula": "1045678434", "number": "100245", "document_type": "ADELANTO POR SUBSIDIOS"}
     fields.update(data)
     response = lookup(client, **fields)
@@ -535,8 +521,8 @@ def test_lookup_bad_input_is_named(client, data, message):
     assert not events("subsidy_order.lookup")
 
 
-def test_lookup_with_htmx_returns_the_partial(client):
-    user = supplier_client(client)
+def test_lookup_with_htmx_returns_the_partial(client, auth):
+    user = signed_in_supplier(auth)
     order(user.entity)
     response = lookup(client, headers=HTMX)
     page = body(response)
@@ -545,23 +531,23 @@ def test_lookup_with_htmx_returns_the_partial(client):
     assert "MARIA PEREZ" in page
 
 
-def test_lookups_are_rate_limited(client):
-    supplier_client(client)
+def test_lookups_are_rate_limited(client, auth):
+    signed_in_supplier(auth)
     statuses = [lookup(client, number=str(100000 + i)).status_code for i in range(31)]
     assert statuses[:30] == [200] * 30 and statuses[30] == 429
     assert len(events("subsidy_order.lookup")) == 30
 
 
-def test_lookup_needs_csrf(client):
-    supplier_client(client)
+def test_lookup_needs_csrf(client, auth):
+    signed_in_supplier(auth)
     response = client.post(LOOKUP, data={"cedula": "1045678434", "number": "1",
                                          "document_type": "ADELANTO POR SUBSIDIOS"})
     assert response.status_code == 400
     assert not events("subsidy_order.lookup")
 
 
-def test_items_json_that_is_not_a_list_is_tolerated(client):
-    user = supplier_client(client)
+def test_items_json_that_is_not_a_list_is_tolerated(client, auth):
+    user = signed_in_supplier(auth)
     o = order(user.entity)
     db.session.execute(text("UPDATE subsidy_orders SET items_json = 'no es json' WHERE id = :id"),
                        {"id": o.id})

@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.services import messaging
 from tests import factories
-from tests.conftest import post, signed_in_client
+from tests.conftest import post
 
 
 def test_outbox_lists_messages_in_development(client):
@@ -20,12 +20,12 @@ def test_outbox_lists_messages_in_development(client):
 
 
 @pytest.mark.parametrize("app_config", [{"DEV_OUTBOX_ENABLED": False}])
-def test_outside_development_no_one_reads_the_messages(app, client, app_config):
+def test_outside_development_no_one_reads_the_messages(client, auth, app_config):
     factories.affiliate()
     post(client, "/pagos-express/ingresar", {"cedula": "1045678434"}, page="/pagos-express/ingresar")
     code = re.search(r"\b(\d{6})\b", db.session.query(OutboxMessage).one().body).group(1)
     assert client.get("/dev/outbox").status_code == 404
-    desk = signed_in_client(app, "staff", "analista", roles="pagos")
+    desk = auth.new_client("staff", "analista", roles="pagos")
     assert desk.get("/dev/outbox").status_code == 404
     assert desk.get("/dev/outbox?para=3001234434").status_code == 404
     page = desk.get("/personal/mensajes").get_data(as_text=True)
@@ -33,14 +33,14 @@ def test_outside_development_no_one_reads_the_messages(app, client, app_config):
     assert code not in page and "3001234434" not in page and "código de acceso" not in page
 
 
-def test_staff_see_delivery_status_filtered_and_masked(app):
+def test_staff_see_delivery_status_filtered_and_masked(auth):
     messaging.send_email("nomina@clinica.co", "Conexión Empresas: contraseña temporal", "Clave: Temporal#123")
     failed = messaging.send_sms("3157770001", "Su código es 654321")
     db.session.commit()
     db.session.get(OutboxMessage, failed.id).status = "failed"
     db.session.get(OutboxMessage, failed.id).error = "Proveedor no responde"
     db.session.commit()
-    desk = signed_in_client(app, "staff", "analista", roles="cartera")
+    desk = auth.new_client("staff", "analista", roles="cartera")
     page = desk.get("/personal/mensajes").get_data(as_text=True)
     assert "no****@clinica.co" in page and "******0001" in page and "Proveedor no responde" in page
     assert "Temporal#123" not in page and "654321" not in page and "nomina@" not in page
@@ -48,10 +48,10 @@ def test_staff_see_delivery_status_filtered_and_masked(app):
     assert "<html" not in only_failed and "******0001" in only_failed and "clinica" not in only_failed
 
 
-def test_non_staff_cannot_see_the_delivery_log(app, client):
+def test_non_staff_cannot_see_the_delivery_log(client, auth):
     assert client.get("/personal/mensajes").status_code in (302, 303)
     factories.affiliate()
-    employer = signed_in_client(app, "hanna", "empleador@example.com")
+    employer = auth.new_client("hanna", "empleador@example.com")
     assert employer.get("/personal/mensajes").status_code in (403, 404)
 
 

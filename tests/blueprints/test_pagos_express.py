@@ -11,9 +11,9 @@ from tests.conftest import post
 
 
 @pytest.fixture
-def paying_affiliate(client):
+def paying_affiliate(auth):
     affiliate, credit = h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
+    auth.affiliate()
     return affiliate, credit
 
 

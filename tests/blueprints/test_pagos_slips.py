@@ -27,9 +27,9 @@ def pay_slip(client, slip, child_id="1100223344"):
                 page=f"/pagos-express/jardin?child_id={child_id}")
 
 
-def test_child_id_lists_open_slips_and_pays_one(client, slip_482):
+def test_child_id_lists_open_slips_and_pays_one(client, auth, slip_482):
     h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
+    auth.affiliate()
     page = client.get("/pagos-express/jardin?child_id=1100223344").get_data(as_text=True)
     for text in ("Alumno", "Vigencia", "ESTUDIANTE GENERICO", "VOLANTES DE MATRICULA", "$ 482.213"):
         assert text in page
@@ -44,24 +44,24 @@ def test_child_id_lists_open_slips_and_pays_one(client, slip_482):
     assert pay_slip(client, slip_482).status_code == 404
 
 
-def test_unknown_child_gets_the_manuals_advice(client):
+def test_unknown_child_gets_the_manuals_advice(client, auth):
     h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
+    auth.affiliate()
     body = client.get("/pagos-express/jardin?child_id=123456").get_data(as_text=True)
     assert "Ups! No se encontró nada." in body and "3491109 - 3714674" in body and "317 647 5902" in body
 
 
-def test_bad_child_id_is_named_and_htmx_gets_the_partial(client):
+def test_bad_child_id_is_named_and_htmx_gets_the_partial(client, auth):
     h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
+    auth.affiliate()
     response = client.get("/pagos-express/jardin?child_id=abc", headers={"HX-Request": "true"})
     body = response.get_data(as_text=True)
     assert "<html" not in body and "Escriba solo los números" in body
 
 
-def test_paying_the_same_slip_twice_reuses_one_payment(client, slip_482):
+def test_paying_the_same_slip_twice_reuses_one_payment(client, auth, slip_482):
     h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
+    auth.affiliate()
     pay_slip(client, slip_482)
     first = db.session.query(Payment).one()
     h.pay_with_card(client, h.checkout_query(
@@ -72,24 +72,24 @@ def test_paying_the_same_slip_twice_reuses_one_payment(client, slip_482):
 
 
 @pytest.mark.parametrize("child_id", ["", "9999999", "1100223345"])
-def test_a_slip_is_paid_only_after_looking_it_up_by_the_childs_id(client, slip_482, child_id):
+def test_a_slip_is_paid_only_after_looking_it_up_by_the_childs_id(client, auth, slip_482, child_id):
     h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
+    auth.affiliate()
     response = post(client, f"/pagos-express/jardin/{slip_482.id}/pagar", {"child_id": child_id},
                     page="/pagos-express/jardin")
     assert response.status_code == 404
     assert db.session.query(Payment).count() == 0
 
 
-def test_a_payment_belongs_to_who_started_it(app, client, slip_482):
+def test_a_payment_belongs_to_who_started_it(app, client, auth, slip_482):
     """A second affiliate paying the same slip gets a payment of their own: never the
     first one's reference, and no payer's data in the checkout's URL."""
     h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
+    auth.affiliate()
     first = pay_slip(client, slip_482).headers["Location"]
     factories.affiliate(cedula="1100998877", mobile="3157770001", first="JUAN", last="ROJAS")
     second_client = app.test_client()
-    h.sign_in_affiliate(second_client, cedula="1100998877")
+    auth.affiliate("1100998877", client=second_client)
     second = pay_slip(second_client, slip_482).headers["Location"]
     payments = db.session.query(Payment).order_by(Payment.id).all()
     assert [p.payer_first_name for p in payments] == ["MARIA", "JUAN"]
@@ -100,14 +100,14 @@ def test_a_payment_belongs_to_who_started_it(app, client, slip_482):
     assert second_client.get(f"/pagos-express/pagos/{payments[0].reference}/resultado").status_code == 404
 
 
-def test_anothers_payment_with_the_bank_holds_the_slip(app, client, slip_482):
+def test_anothers_payment_with_the_bank_holds_the_slip(app, client, auth, slip_482):
     h.affiliate_with_credit()
-    h.sign_in_affiliate(client)
+    auth.affiliate()
     query = h.checkout_query(pay_slip(client, slip_482).headers["Location"])
     h.back_to_merchant(client, h.pay_with_pse(client, query, bank="4").headers["Location"])  # the bank waits
     factories.affiliate(cedula="1100998877", mobile="3157770001")
     second_client = app.test_client()
-    h.sign_in_affiliate(second_client, cedula="1100998877")
+    auth.affiliate("1100998877", client=second_client)
     response = pay_slip(second_client, slip_482)
     assert response.status_code == 303 and "/pasarela/" not in response.headers["Location"]
     page = second_client.get(response.headers["Location"]).get_data(as_text=True)
@@ -118,7 +118,7 @@ def test_anothers_payment_with_the_bank_holds_the_slip(app, client, slip_482):
 # --- employers -----------------------------------------------------------------------------
 
 @pytest.fixture
-def employer(client):
+def employer(auth):
     entity = factories.entity()
     branch = Branch(entity_id=entity.id, code="01", name="Principal")
     db.session.add(branch)
@@ -129,8 +129,7 @@ def employer(client):
                        amount=Decimal("200.00"), expires_at=clock.utcnow() + timedelta(hours=4))
     db.session.add(slip)
     db.session.commit()
-    post(client, "/hanna/ingresar", {"username": "empleador@example.com", "password": factories.PASSWORD},
-         page="/hanna/ingresar")
+    auth.as_user(user)
     return user, slip
 
 
@@ -191,7 +190,7 @@ def test_the_checkout_expires_with_the_slip(client, employer):
     assert client.get(f"/pasarela/checkout?{query}").status_code == 400
 
 
-def test_another_entitys_slip_is_404_and_unapproved_users_get_403(app, employer):
+def test_another_entitys_slip_is_404_and_unapproved_users_get_403(app, auth, employer):
     other = factories.entity(nit="811000111", name="OTRA S.A.S.")
     branch = Branch(entity_id=other.id, code="01", name="Única")
     db.session.add(branch)
@@ -201,13 +200,9 @@ def test_another_entitys_slip_is_404_and_unapproved_users_get_403(app, employer)
     db.session.add(foreign)
     db.session.commit()
     client = app.test_client()
-    post(client, "/hanna/ingresar", {"username": "empleador@example.com", "password": factories.PASSWORD},
-         page="/hanna/ingresar")
+    auth.login("hanna", "empleador@example.com", client=client)
     assert client.get(f"/pagos-express/libranza/{foreign.id}/pagar").status_code == 404
-    factories.user("hanna", "nuevo@example.com", entity=other)
-    stranger = app.test_client()
-    post(stranger, "/hanna/ingresar", {"username": "nuevo@example.com", "password": factories.PASSWORD},
-         page="/hanna/ingresar")
+    stranger = auth.new_client("hanna", "nuevo@example.com", entity=other)
     assert stranger.get("/pagos-express/libranza").status_code == 403
 
 

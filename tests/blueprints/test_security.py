@@ -10,7 +10,6 @@ from portal.authz import require
 from portal.extensions import db
 from portal.models import AuditEvent, PendingForm
 from tests import factories
-from tests.conftest import post
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Server-to-server endpoints authenticated by a signature instead of a CSRF token.
@@ -24,10 +23,8 @@ def _sample_url(rule):
     return rule.build(values, append_unknown=False)[1]
 
 
-def test_every_state_changing_route_refuses_a_request_without_csrf_token(app, client):
-    factories.user("staff", "admin", roles="admin")
-    post(client, "/personal/ingresar", {"username": "admin", "password": factories.PASSWORD},
-         page="/personal/ingresar")
+def test_every_state_changing_route_refuses_a_request_without_csrf_token(app, client, auth):
+    auth.as_new("staff", "admin", roles="admin")
     rules = [r for r in app.url_map.iter_rules()
              if STATE_CHANGING & set(r.methods) and r.rule not in SIGNED_WEBHOOKS]
     assert len(rules) >= 10
@@ -60,10 +57,8 @@ def test_the_csrf_token_in_the_htmx_header_is_accepted(client):
     ("/no-existe", 404, "Página no encontrada"),
     ("/personal/", 403, "Acceso no permitido"),
 ])
-def test_error_pages_are_spanish(client, url, code, title):
-    factories.user("corporate", "jhomez")
-    post(client, "/empresas/ingresar", {"username": "jhomez", "password": factories.PASSWORD},
-         page="/empresas/ingresar")
+def test_error_pages_are_spanish(client, auth, url, code, title):
+    auth.as_new("corporate", "jhomez")
     response = client.get(url)
     assert response.status_code == code
     body = response.get_data(as_text=True)
@@ -71,8 +66,19 @@ def test_error_pages_are_spanish(client, url, code, title):
 
 
 def test_method_not_allowed_is_spanish(client):
-    response = client.delete("/")
-    assert response.status_code in (400, 405)
+    """The 405 page in Spanish, for a page and for htmx alike: htmx does not swap an error
+    in, app.js shows the page's `main h1` and the paragraph after it."""
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.delete("/", headers=headers)
+        assert response.status_code == 405, headers
+        assert response.mimetype == "text/html"
+        body = response.get_data(as_text=True)
+        assert 'lang="es-CO"' in body and "<title>Operación no permitida" in body
+        main = re.search(r"<main[^>]*>(.*)</main>", body, re.S).group(1)
+        assert re.search(r"<h1>Operación no permitida</h1>\s*<p>Esta página no admite esa operación\.</p>", main)
+        assert "Error 405" in main
+        for unwanted in ("Method Not Allowed", "The method is not allowed", "Traceback", 'File "'):
+            assert unwanted not in body, (headers, unwanted)
 
 
 def test_an_unexpected_error_shows_no_traceback(app):
@@ -96,10 +102,9 @@ def test_security_headers_and_vary(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_session_cookie_flags(client):
+def test_session_cookie_flags(auth):
     factories.user("staff", "analista")
-    response = post(client, "/personal/ingresar",
-                    {"username": "analista", "password": factories.PASSWORD}, page="/personal/ingresar")
+    response = auth.login("staff", "analista")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -140,14 +145,8 @@ def note_page(app):
     return saved
 
 
-def staff_login(client, username="analista"):
-    return post(client, "/personal/ingresar", {"username": username, "password": factories.PASSWORD},
-                page="/personal/ingresar")
-
-
-def test_a_form_posted_after_the_session_expired_comes_back_filled(client, note_page, frozen_clock):
-    factories.user("staff", "analista")
-    staff_login(client)
+def test_a_form_posted_after_the_session_expired_comes_back_filled(client, auth, note_page, frozen_clock):
+    auth.as_new("staff", "analista")
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/personal/nota").get_data(as_text=True)).group(1)
     frozen_clock.advance(31 * 60)
     response = client.post("/personal/nota", data={"csrf_token": token, "observacion": "Pago parcial de mayo",
@@ -157,7 +156,7 @@ def test_a_form_posted_after_the_session_expired_comes_back_filled(client, note_
     assert note_page == []
     stored = db.session.query(PendingForm).one()
     assert "secreta" not in stored.fields_json and "csrf" not in stored.fields_json
-    after = staff_login(client)
+    after = auth.login("staff", "analista")
     assert after.headers["Location"] == "/personal/nota"
     page = client.get("/personal/nota").get_data(as_text=True)
     restored = json.loads(re.search(r'id="restored-form">(.*?)</script>', page).group(1))
@@ -166,21 +165,19 @@ def test_a_form_posted_after_the_session_expired_comes_back_filled(client, note_
     assert "restored-form" not in client.get("/personal/nota").get_data(as_text=True)
 
 
-def test_someone_else_signing_in_does_not_get_the_stashed_form(client, note_page, frozen_clock):
-    factories.user("staff", "analista")
+def test_someone_else_signing_in_does_not_get_the_stashed_form(client, auth, note_page, frozen_clock):
+    auth.as_new("staff", "analista")
     factories.user("staff", "otro", email="otro@example.com")
-    staff_login(client)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/personal/nota").get_data(as_text=True)).group(1)
     frozen_clock.advance(31 * 60)
     client.post("/personal/nota", data={"csrf_token": token, "observacion": "privado"},
                 headers={"Referer": "http://localhost/personal/nota"})
-    assert staff_login(client, "otro").headers["Location"] == "/personal/"
+    assert auth.login("staff", "otro").headers["Location"] == "/personal/"
     assert "privado" not in client.get("/personal/nota").get_data(as_text=True)
 
 
-def test_keep_alive_extends_the_idle_deadline(client, frozen_clock):
-    factories.user("staff", "analista")
-    staff_login(client)
+def test_keep_alive_extends_the_idle_deadline(client, auth, frozen_clock):
+    auth.as_new("staff", "analista")
     token = re.search(r'"X-CSRFToken": "([^"]+)"', client.get("/personal/").get_data(as_text=True)).group(1)
     frozen_clock.advance(28 * 60)
     response = client.post("/sesion/renovar", headers={"HX-Request": "true", "X-CSRFToken": token})
@@ -189,9 +186,8 @@ def test_keep_alive_extends_the_idle_deadline(client, frozen_clock):
     assert client.get("/personal/").status_code == 200
 
 
-def test_background_polls_do_not_keep_an_idle_session_alive(client, frozen_clock):
-    factories.user("staff", "analista")
-    staff_login(client)
+def test_background_polls_do_not_keep_an_idle_session_alive(client, auth, frozen_clock):
+    auth.as_new("staff", "analista")
     for _ in range(4):
         frozen_clock.advance(10 * 60)
         client.get("/personal/", headers={"X-Portal-Poll": "1"})

@@ -14,7 +14,7 @@ from portal.adapters import xlsx
 from portal.extensions import db
 from portal.models import AuditEvent, OutboxAttachment, OutboxMessage, Statement, User
 from portal.services import statements
-from tests.conftest import post, signed_in_client
+from tests.conftest import post
 from tests.statement_helpers import branch_of, credit, employer
 
 PAGE = "/personal/cartera"
@@ -61,9 +61,9 @@ def resend(client, entity_id, period, **extra):
 
 # --- the table ---------------------------------------------------------------------------------
 
-def test_the_table_lists_approved_employers_with_their_figures(app, employers):
+def test_the_table_lists_approved_employers_with_their_figures(auth, employers):
     caribe, clinica = employers
-    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
+    desk = auth.new_client("staff", "cartera", roles="cartera")
     page = desk.get(PAGE).get_data(as_text=True)
     assert [int(i) for i, _ in rows_in(page)] == [clinica.id, caribe.id]  # by razón social
     assert "SIN APROBAR" not in page
@@ -77,11 +77,11 @@ def test_the_table_lists_approved_employers_with_their_figures(app, employers):
     assert "Mostrando registro(s) del 1 al 2 de un total de 2 registro(s)" in page
 
 
-def test_filters_search_and_sorting(app, employers, frozen_clock):
+def test_filters_search_and_sorting(auth, employers, frozen_clock):
     caribe, clinica = employers
     frozen_clock.advance(3600)  # an hour after the clinic's files
     statements.run_monthly("2026-05", TODAY, entity=caribe)
-    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
+    desk = auth.new_client("staff", "cartera", roles="cartera")
     sent = desk.get(PAGE + "?estado=enviados").get_data(as_text=True)
     assert rows_in(sent) == [(str(caribe.id), "sent")] and "Enviados" in sent
     assert rows_in(desk.get(PAGE + "?estado=pendientes").get_data(as_text=True)) == [(str(clinica.id), "pending")]
@@ -95,24 +95,24 @@ def test_filters_search_and_sorting(app, employers, frozen_clock):
     assert "2 de 2 sucursal(es)" in by_send
 
 
-def test_the_staff_home_links_the_page_for_cartera_only(app, employers):
-    home = signed_in_client(app, "staff", "cartera", roles="cartera").get("/personal/").get_data(as_text=True)
+def test_the_staff_home_links_the_page_for_cartera_only(auth, employers):
+    home = auth.new_client("staff", "cartera", roles="cartera").get("/personal/").get_data(as_text=True)
     assert f'href="{PAGE}"' in home and "Archivos del mes pendientes de envío: <strong data-count>2</strong>" in home
-    other = signed_in_client(app, "staff", "pagos", roles="pagos").get("/personal/").get_data(as_text=True)
+    other = auth.new_client("staff", "pagos", roles="pagos").get("/personal/").get_data(as_text=True)
     assert f'href="{PAGE}"' not in other
 
 
 # --- access --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("who", ["employer", "pagos", "tarjetas", "anonymous"])
-def test_only_cartera_and_admin_staff_may_open_or_post(app, employers, who):
+def test_only_cartera_and_admin_staff_may_open_or_post(app, auth, employers, who):
     caribe, _ = employers
     if who == "anonymous":
         client = app.test_client()
     elif who == "employer":
-        client = signed_in_client(app, "hanna", "cartera@otra.example.com", entity=caribe)
+        client = auth.new_client("hanna", "cartera@otra.example.com", entity=caribe)
     else:
-        client = signed_in_client(app, "staff", who, roles=who)
+        client = auth.new_client("staff", who, roles=who)
     page = client.get(PAGE)
     posted = post(client, f"{PAGE}/{caribe.id}/reenviar", {"vigencia": "2026-05"}, page="/")
     if who == "anonymous":
@@ -123,13 +123,13 @@ def test_only_cartera_and_admin_staff_may_open_or_post(app, employers, who):
     assert resend_jobs() == [] and not events("cartera.resend_requested")
 
 
-def test_admin_may_use_it(app, employers):
-    assert signed_in_client(app, "staff", "admin", roles="admin").get(PAGE).status_code == 200
+def test_admin_may_use_it(auth, employers):
+    assert auth.new_client("staff", "admin", roles="admin").get(PAGE).status_code == 200
 
 
-def test_a_post_without_the_csrf_token_is_refused(app, employers):
+def test_a_post_without_the_csrf_token_is_refused(auth, employers):
     caribe, _ = employers
-    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
+    desk = auth.new_client("staff", "cartera", roles="cartera")
     response = desk.post(f"{PAGE}/{caribe.id}/reenviar", data={"vigencia": "2026-05"})
     assert response.status_code == 400
     assert resend_jobs() == [] and not events("cartera.resend_requested")
@@ -137,10 +137,10 @@ def test_a_post_without_the_csrf_token_is_refused(app, employers):
 
 # --- Volver a generar y enviar -------------------------------------------------------------------
 
-def test_resend_is_audited_enqueued_and_sends_the_files_again(app, employers):
+def test_resend_is_audited_enqueued_and_sends_the_files_again(auth, employers):
     caribe, clinica = employers
     before = db.session.query(OutboxMessage).count()
-    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
+    desk = auth.new_client("staff", "cartera", roles="cartera")
     staff_id = db.session.query(User).filter_by(kind="staff", username="cartera").one().id
 
     response = resend(desk, clinica.id, "2026-04", back=PAGE + "?estado=pendientes")
@@ -166,9 +166,9 @@ def test_resend_is_audited_enqueued_and_sends_the_files_again(app, employers):
     assert db.session.query(Statement).filter_by(entity_id=clinica.id).count() == 1  # never duplicated
 
 
-def test_resend_of_the_current_period_builds_what_is_missing(app, employers):
+def test_resend_of_the_current_period_builds_what_is_missing(auth, employers):
     caribe, _ = employers
-    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
+    desk = auth.new_client("staff", "cartera", roles="cartera")
     resend(desk, caribe.id, "2026-05")
     run_worker()
     db.session.expire_all()
@@ -179,9 +179,9 @@ def test_resend_of_the_current_period_builds_what_is_missing(app, employers):
 
 
 @pytest.mark.parametrize("period", ["2026-06", "2025-01", "2026-5", "", "<script>"])
-def test_a_period_not_offered_is_refused_with_a_message(app, employers, period):
+def test_a_period_not_offered_is_refused_with_a_message(auth, employers, period):
     caribe, _ = employers
-    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
+    desk = auth.new_client("staff", "cartera", roles="cartera")
     response = resend(desk, caribe.id, period)
     assert response.status_code == 303
     assert resend_jobs() == []
@@ -189,10 +189,10 @@ def test_a_period_not_offered_is_refused_with_a_message(app, employers, period):
     assert "Vigencia: escoja una de la lista" in desk.get(PAGE).get_data(as_text=True)
 
 
-def test_unknown_or_unapproved_employers_are_404(app, employers):
+def test_unknown_or_unapproved_employers_are_404(auth, employers):
     from portal.models import Entity
 
-    desk = signed_in_client(app, "staff", "cartera", roles="cartera")
+    desk = auth.new_client("staff", "cartera", roles="cartera")
     unapproved = db.session.query(Entity).filter_by(nit="900111222").one()
     assert resend(desk, unapproved.id, "2026-05").status_code == 404
     assert resend(desk, 999999, "2026-05").status_code == 404
@@ -216,11 +216,11 @@ def test_the_outbox_lists_and_serves_the_attachments(app, client, employers):
 
 
 @pytest.mark.parametrize("app_config", [{"DEV_OUTBOX_ENABLED": False}])
-def test_outside_development_no_one_downloads_the_attachments(app, employers, app_config):
+def test_outside_development_no_one_downloads_the_attachments(app, auth, employers, app_config):
     attachment = db.session.query(OutboxAttachment).first()
     anonymous = app.test_client()
     assert anonymous.get(f"/dev/outbox/adjuntos/{attachment.id}").status_code == 404
-    employer_client = signed_in_client(app, "hanna", "otro@example.com", entity=employers[0])
+    employer_client = auth.new_client("hanna", "otro@example.com", entity=employers[0])
     assert employer_client.get(f"/dev/outbox/adjuntos/{attachment.id}").status_code == 404
-    desk = signed_in_client(app, "staff", "analista", roles="cartera")
+    desk = auth.new_client("staff", "analista", roles="cartera")
     assert desk.get(f"/dev/outbox/adjuntos/{attachment.id}").status_code == 404

@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from portal.extensions import db
 from portal.models import AuditEvent, User
 from tests import cartera_helpers as ch
-from tests.conftest import signed_in_client
 
 PAGE = "/personal/cartera/archivos"
 OTHER_NIT = "900555666"
@@ -50,8 +49,8 @@ def uploads(app, frozen_clock):
 
 
 @pytest.fixture
-def desk(app):
-    return signed_in_client(app, "staff", "cartera", roles="cartera")
+def desk(auth):
+    return auth.new_client("staff", "cartera", roles="cartera")
 
 
 def rows_in(page):
@@ -187,8 +186,8 @@ def test_home_counts_uploads_with_errors_and_pages_link_each_other(uploads, desk
 # --- access ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("roles", ["pagos", "tarjetas"])
-def test_staff_without_the_cartera_role_get_403(app, uploads, roles):
-    other = signed_in_client(app, "staff", roles, roles=roles)
+def test_staff_without_the_cartera_role_get_403(auth, uploads, roles):
+    other = auth.new_client("staff", roles, roles=roles)
     invalid = uploads["invalid"]
     for url in (PAGE, f"{PAGE}/{invalid.id}", f"{PAGE}/{invalid.id}/errores.xlsx"):
         assert other.get(url).status_code == 403, url
@@ -196,8 +195,8 @@ def test_staff_without_the_cartera_role_get_403(app, uploads, roles):
     assert not events("staff.cartera_upload_viewed") and not events("staff.cartera_error_file_downloaded")
 
 
-def test_admin_may_use_it(app, uploads):
-    admin = signed_in_client(app, "staff", "admin", roles="admin")
+def test_admin_may_use_it(auth, uploads):
+    admin = auth.new_client("staff", "admin", roles="admin")
     assert admin.get(PAGE).status_code == 200
     assert admin.get(f"{PAGE}/{uploads['invalid'].id}").status_code == 200
 

@@ -3,17 +3,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import AuditEvent, GatewayTransaction, Payment, PaymentReview
-from tests import factories
 from tests import payment_helpers as h
 from tests.conftest import post
-
-
-def staff(app, username="pagos", roles="pagos"):
-    factories.user("staff", username, roles=roles, email=f"{username}@caja.co")
-    client = app.test_client()
-    post(client, "/personal/ingresar", {"username": username, "password": factories.PASSWORD},
-         page="/personal/ingresar")
-    return client
 
 
 @pytest.fixture
@@ -23,8 +14,8 @@ def pending_payment(client):
     return db.session.query(Payment).one()
 
 
-def test_pending_payment_is_listed_and_sandbox_settlement_applies_it(app, pending_payment):
-    desk = staff(app)
+def test_pending_payment_is_listed_and_sandbox_settlement_applies_it(auth, pending_payment):
+    desk = auth.new_client("staff", "pagos", roles="pagos")
     assert "En espera del banco: <strong>1</strong>" in desk.get("/personal/").get_data(as_text=True)
     page = desk.get("/personal/pagos").get_data(as_text=True)
     assert pending_payment.reference in page and "Liquidar (sandbox)" in page
@@ -38,20 +29,20 @@ def test_pending_payment_is_listed_and_sandbox_settlement_applies_it(app, pendin
     assert {"gateway.sandbox_settled", "payment.refreshed_by_staff", "payment.applied"} <= actions
 
 
-def test_a_second_settlement_changes_nothing(app, pending_payment):
-    desk = staff(app)
+def test_a_second_settlement_changes_nothing(auth, pending_payment):
+    desk = auth.new_client("staff", "pagos", roles="pagos")
     url = f"/personal/pagos/sandbox/{pending_payment.gateway_transaction_id}/liquidar"
     post(desk, url, {"status": "DECLINED"}, page="/personal/pagos")
     post(desk, url, {"status": "APPROVED"}, page="/personal/pagos")
     assert db.session.query(GatewayTransaction).one().status == "DECLINED"
 
 
-def test_reviews_need_a_note_and_are_resolved_once(app):
+def test_reviews_need_a_note_and_are_resolved_once(auth):
     review = PaymentReview(transaction_id="1706-1-00009", reason="amount_in_cents: se esperaba 100, llegó 1",
                            received_json="{}")
     db.session.add(review)
     db.session.commit()
-    desk = staff(app)
+    desk = auth.new_client("staff", "pagos", roles="pagos")
     assert "amount_in_cents" in desk.get("/personal/pagos").get_data(as_text=True)
     url = f"/personal/pagos/revisiones/{review.id}/resolver"
     refused = post(desk, url, {"note": ""}, page="/personal/pagos")
@@ -63,16 +54,16 @@ def test_reviews_need_a_note_and_are_resolved_once(app):
     assert db.session.get(PaymentReview, review.id).resolution_note == "Se devolvió el valor al pagador"
 
 
-def test_only_the_pagos_role_sees_the_payment_queues(app, pending_payment):
-    desk = staff(app, "cartera", roles="cartera")
+def test_only_the_pagos_role_sees_the_payment_queues(auth, pending_payment):
+    desk = auth.new_client("staff", "cartera", roles="cartera")
     assert desk.get("/personal/pagos").status_code == 403
     url = f"/personal/pagos/sandbox/{pending_payment.gateway_transaction_id}/liquidar"
     assert post(desk, url, {"status": "APPROVED"}, page="/personal/").status_code == 403
     assert db.session.query(GatewayTransaction).one().status == "PENDING"
 
 
-def test_search_filters_by_reference(app, pending_payment):
-    desk = staff(app)
+def test_search_filters_by_reference(auth, pending_payment):
+    desk = auth.new_client("staff", "pagos", roles="pagos")
     found = desk.get(f"/personal/pagos?q={pending_payment.reference}", headers={"HX-Request": "true"})
     assert pending_payment.reference in found.get_data(as_text=True)
     assert "<html" not in found.get_data(as_text=True)

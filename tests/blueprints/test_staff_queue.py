@@ -19,15 +19,6 @@ HTMX = {"HX-Request": "true"}
 
 
 
-def staff(client, roles, username=None):
-    username = username or f"staff-{roles.replace(',', '-') or 'none'}"
-    user = factories.user("staff", username, roles=roles)
-    response = post(client, "/personal/ingresar", {"username": username, "password": factories.PASSWORD},
-                    page="/personal/ingresar")
-    assert response.status_code == 303
-    return user
-
-
 def request_for(email, application="EMPRESAS", nit="800100200", name="EMPRESA DEMO S.A.S.",
                 status="pending", age_minutes=0):
     entity = db.session.query(Entity).filter_by(nit=nit).first() or factories.entity(nit, name)
@@ -64,52 +55,50 @@ def rows_in(page):
 
 # --- home and access -----------------------------------------------------------------------
 
-def test_staff_home_counts_pending_requests_per_queue(client):
+def test_staff_home_counts_pending_requests_per_queue(client, auth):
     request_for("a@example.com", "EMPRESAS")
     request_for("b@example.com", "EMPRESAS")
     request_for("c@example.com", "PROVEEDORES")
     request_for("d@example.com", "EMPRESAS", status="approved")
-    staff(client, "admin")
+    auth.as_new("staff", "admin", roles="admin")
     page = client.get("/personal/").get_data(as_text=True)
     assert "Solicitudes de aplicaciones pendientes: <strong data-count>3</strong>" in page
     assert "EMPRESAS: 2" in page and "PROVEEDORES: 1" in page
     assert 'href="/personal/solicitudes"' in page and 'href="/personal/auditoria"' in page
 
 
-def test_cartera_counts_only_its_queue_and_sees_no_audit_link(client):
+def test_cartera_counts_only_its_queue_and_sees_no_audit_link(client, auth):
     request_for("a@example.com", "EMPRESAS")
     request_for("c@example.com", "PROVEEDORES")
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     page = client.get("/personal/").get_data(as_text=True)
     assert "Solicitudes de aplicaciones pendientes: <strong data-count>1</strong>" in page
     assert "PROVEEDORES" not in page and "/personal/auditoria" not in page
 
 
-def test_staff_without_a_reviewer_role_gets_403(client):
+def test_staff_without_a_reviewer_role_gets_403(client, auth):
     req = request_for("a@example.com")
-    staff(client, "tarjetas")
+    auth.as_new("staff", "tarjetas", roles="tarjetas")
     assert client.get("/personal/").status_code == 200
     assert client.get(QUEUE).status_code == 403
     assert decide(client, req.id, "approve").status_code == 403
     assert fresh(req.id).status == "pending"
 
 
-def test_queue_needs_a_staff_login(client):
+def test_queue_needs_a_staff_login(client, auth):
     response = client.get(QUEUE)
     assert response.status_code == 303 and response.headers["Location"].startswith("/personal/ingresar")
-    factories.user("hanna", "empleador@example.com", entity=factories.entity())
-    post(client, "/hanna/ingresar", {"username": "empleador@example.com", "password": factories.PASSWORD},
-         page="/hanna/ingresar")
+    auth.as_new("hanna", "empleador@example.com", entity=factories.entity())
     assert client.get(QUEUE).status_code == 403
     assert client.get("/personal/auditoria").status_code == 403
 
 
 # --- the list --------------------------------------------------------------------------------
 
-def test_list_defaults_to_pending_and_shows_the_columns(client):
+def test_list_defaults_to_pending_and_shows_the_columns(client, auth):
     pending = request_for("ana@example.com", "EMPRESAS")
     decided = request_for("beto@example.com", "EMPRESAS", status="rejected")
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     page = client.get(QUEUE).get_data(as_text=True)
     for header in ("Fecha", "Entidad", "NIT", "Usuario", "Email", "Aplicación", "Estado", "Opciones"):
         assert f"<th>{header}</th>" in page
@@ -124,23 +113,20 @@ def test_list_defaults_to_pending_and_shows_the_columns(client):
     assert set(rows_in(all_page)) == {str(pending.id), str(decided.id)}
 
 
-def test_pending_queue_is_oldest_first(client):
+def test_pending_queue_is_oldest_first(client, auth):
     newer = request_for("nuevo@example.com", age_minutes=1)
     older = request_for("viejo@example.com", age_minutes=90)
-    staff(client, "admin")
+    auth.as_new("staff", "admin", roles="admin")
     assert rows_in(client.get(QUEUE).get_data(as_text=True)) == [str(older.id), str(newer.id)]
 
 
-def test_filter_by_application_and_role_scope(client):
+def test_filter_by_application_and_role_scope(client, auth):
     emp = request_for("a@example.com", "EMPRESAS")
     prov = request_for("b@example.com", "PROVEEDORES")
-    staff(client, "admin")
+    auth.as_new("staff", "admin", roles="admin")
     assert rows_in(client.get(QUEUE + "?aplicacion=PROVEEDORES").get_data(as_text=True)) == [str(prov.id)]
     assert rows_in(client.get(QUEUE + "?aplicacion=EMPRESAS").get_data(as_text=True)) == [str(emp.id)]
-    other = factories.user("staff", "pagador", roles="pagos")
-    browser = client.application.test_client()
-    post(browser, "/personal/ingresar", {"username": other.username, "password": factories.PASSWORD},
-         page="/personal/ingresar")
+    browser = auth.new_client("staff", "pagador", roles="pagos")
     page = browser.get(QUEUE + "?aplicacion=EMPRESAS").get_data(as_text=True)
     assert rows_in(page) == [str(prov.id)]  # pagos never sees EMPRESAS requests
 
@@ -149,11 +135,11 @@ def test_filter_by_application_and_role_scope(client):
     ("800100", {"a"}), ("demo", {"a"}), ("ACME", {"b"}), ("carla@", {"c"}), ("nadie", set()),
     ("%", set()), ("_", set()),
 ])
-def test_active_search_by_nit_name_or_email(client, q, expected):
+def test_active_search_by_nit_name_or_email(client, auth, q, expected):
     ids = {"a": request_for("ana@example.com").id,
            "b": request_for("beto@example.com", nit="900555666", name="ACME LTDA").id,
            "c": request_for("carla@example.com", nit="900777888", name="TIENDA S.A.").id}
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     response = client.get(QUEUE, query_string={"q": q}, headers=HTMX)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in page and page.lstrip().startswith('<div id="requests-table">')
@@ -161,15 +147,15 @@ def test_active_search_by_nit_name_or_email(client, q, expected):
     assert response.headers["Vary"] and "HX-Request" in response.headers["Vary"]
 
 
-def test_search_input_uses_active_search(client):
-    staff(client, "cartera")
+def test_search_input_uses_active_search(client, auth):
+    auth.as_new("staff", "cartera", roles="cartera")
     page = client.get(QUEUE).get_data(as_text=True)
     assert 'hx-trigger="search, input changed delay:300ms"' in page and 'hx-get="/personal/solicitudes"' in page
 
 
-def test_pagination_ten_per_page(client):
+def test_pagination_ten_per_page(client, auth):
     ids = [request_for(f"u{i:02d}@example.com", age_minutes=100 - i).id for i in range(12)]
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     first = client.get(QUEUE).get_data(as_text=True)
     assert rows_in(first) == [str(i) for i in ids[:10]]
     assert "Mostrando registro(s) del 1 al 10 de un total de 12 registro(s)" in first
@@ -186,8 +172,8 @@ def test_pagination_ten_per_page(client):
     assert len(rows_in(odd)) == 10
 
 
-def test_empty_queue(client):
-    staff(client, "cartera")
+def test_empty_queue(client, auth):
+    auth.as_new("staff", "cartera", roles="cartera")
     page = client.get(QUEUE).get_data(as_text=True)
     assert "No hay solicitudes con estos filtros." in page
     assert "Mostrando registro(s) del 0 al 0 de un total de 0 registro(s)" in page
@@ -195,9 +181,9 @@ def test_empty_queue(client):
 
 # --- decisions -----------------------------------------------------------------------------
 
-def test_approve_without_javascript(client, frozen_clock):
+def test_approve_without_javascript(client, auth, frozen_clock):
     req = request_for("ana@example.com")
-    reviewer = staff(client, "cartera")
+    reviewer = auth.as_new("staff", "cartera", roles="cartera")
     response = decide(client, req.id, "approve", back="/personal/solicitudes?estado=all")
     assert response.status_code == 303 and response.headers["Location"] == "/personal/solicitudes?estado=all"
     req = fresh(req.id)
@@ -212,21 +198,19 @@ def test_approve_without_javascript(client, frozen_clock):
         "/personal/solicitudes?estado=all").get_data(as_text=True)
 
 
-def test_approved_user_sees_the_tile(app):
+def test_approved_user_sees_the_tile(app, auth):
     req = request_for("ana@example.com", "PROVEEDORES")
-    reviewer = app.test_client()
-    staff(reviewer, "pagos")
+    reviewer = auth.new_client("staff", "pagos", roles="pagos")
     assert decide(reviewer, req.id, "approve").status_code == 303
     hanna = app.test_client()
-    post(hanna, "/hanna/ingresar", {"username": "ana@example.com", "password": factories.PASSWORD},
-         page="/hanna/ingresar")
+    auth.login("hanna", "ana@example.com", client=hanna)
     assert 'href="/hanna/proveedores/">Acceder' in hanna.get("/hanna/").get_data(as_text=True)
     assert hanna.get("/hanna/proveedores/").status_code == 200
 
 
-def test_approve_with_htmx_swaps_the_row(client):
+def test_approve_with_htmx_swaps_the_row(client, auth):
     req = request_for("ana@example.com")
-    staff(client, "admin")
+    auth.as_new("staff", "admin", roles="admin")
     response = decide(client, req.id, "approve", headers=HTMX)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in page
@@ -235,9 +219,9 @@ def test_approve_with_htmx_swaps_the_row(client):
 
 
 @pytest.mark.parametrize("note", ["", "   "])
-def test_rejection_requires_an_observacion(client, note):
+def test_rejection_requires_an_observacion(client, auth, note):
     req = request_for("ana@example.com")
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     response = decide(client, req.id, "reject", note=note)
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -250,9 +234,9 @@ def test_rejection_requires_an_observacion(client, note):
     assert "Observación: escriba el motivo del rechazo" in response.get_data(as_text=True)
 
 
-def test_reject_with_observacion_emails_the_reason(client):
+def test_reject_with_observacion_emails_the_reason(client, auth):
     req = request_for("ana@example.com")
-    reviewer = staff(client, "cartera")
+    reviewer = auth.as_new("staff", "cartera", roles="cartera")
     decide(client, req.id, "reject", note="Adjunte el RUT actualizado")
     req = fresh(req.id)
     assert (req.status, req.review_note, req.reviewed_by_id) == ("rejected", "Adjunte el RUT actualizado", reviewer.id)
@@ -262,27 +246,27 @@ def test_reject_with_observacion_emails_the_reason(client):
 
 
 @pytest.mark.parametrize("decision", ["", "borrar", "approved"])
-def test_unknown_decision_changes_nothing(client, decision):
+def test_unknown_decision_changes_nothing(client, auth, decision):
     req = request_for("ana@example.com")
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     response = decide(client, req.id, decision, headers=HTMX)
     assert response.status_code == 422 and "Escoja Aprobar o Rechazar." in response.get_data(as_text=True)
     assert fresh(req.id).status == "pending"
 
 
-def test_observacion_too_long_is_refused(client):
+def test_observacion_too_long_is_refused(client, auth):
     req = request_for("ana@example.com")
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     response = decide(client, req.id, "reject", note="x" * 501, headers=HTMX)
     assert response.status_code == 422 and "como máximo 500 caracteres" in response.get_data(as_text=True)
     assert fresh(req.id).status == "pending"
 
 
-def test_double_decision_changes_nothing_and_says_so(app):
+def test_double_decision_changes_nothing_and_says_so(app, auth):
     req = request_for("ana@example.com")
     first, second = app.test_client(), app.test_client()
-    one = staff(first, "cartera", "primera")
-    staff(second, "admin", "segunda")
+    one = auth.as_new("staff", "primera", roles="cartera", client=first)
+    auth.as_new("staff", "segunda", roles="admin", client=second)
     assert decide(first, req.id, "approve").status_code == 303
     response = decide(second, req.id, "reject", note="No corresponde", headers=HTMX)
     assert response.status_code == 422
@@ -293,11 +277,11 @@ def test_double_decision_changes_nothing_and_says_so(app):
     assert len(events("application_request.decision_refused")) == 1
 
 
-def test_concurrent_decision_is_caught_by_the_conditional_update(app, client):
+def test_concurrent_decision_is_caught_by_the_conditional_update(app, auth):
     """The reviewer's session still believes the request is pending (loaded before the
     other decision committed): the UPDATE … WHERE status='pending' must refuse it."""
     req = request_for("ana@example.com")
-    reviewer = staff(client, "cartera")
+    reviewer = auth.as_new("staff", "cartera", roles="cartera")
     with app.test_request_context():
         loaded = db.session.get(ApplicationRequest, req.id)
         assert loaded.status == "pending"
@@ -309,59 +293,59 @@ def test_concurrent_decision_is_caught_by_the_conditional_update(app, client):
     assert fresh(req.id).status == "rejected" and fresh(req.id).reviewed_by_id is None
 
 
-def test_cartera_cannot_decide_proveedores(client):
+def test_cartera_cannot_decide_proveedores(client, auth):
     req = request_for("ana@example.com", "PROVEEDORES")
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     assert decide(client, req.id, "approve").status_code == 403
     assert fresh(req.id).status == "pending"
     assert events("application_request.approved") == []
 
 
-def test_pagos_decides_proveedores_but_not_empresas(client):
+def test_pagos_decides_proveedores_but_not_empresas(client, auth):
     prov = request_for("ana@example.com", "PROVEEDORES")
     emp = request_for("beto@example.com", "EMPRESAS")
-    staff(client, "pagos")
+    auth.as_new("staff", "pagos", roles="pagos")
     assert decide(client, emp.id, "approve").status_code == 403
     assert decide(client, prov.id, "approve").status_code == 303
     assert (fresh(prov.id).status, fresh(emp.id).status) == ("approved", "pending")
 
 
-def test_unknown_request_is_404(client):
-    staff(client, "admin")
+def test_unknown_request_is_404(client, auth):
+    auth.as_new("staff", "admin", roles="admin")
     assert decide(client, 999, "approve").status_code == 404
 
 
-def test_unsafe_back_goes_to_the_queue(client):
+def test_unsafe_back_goes_to_the_queue(client, auth):
     req = request_for("ana@example.com")
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     response = decide(client, req.id, "approve", back="https://evil.example/x")
     assert response.headers["Location"] == "/personal/solicitudes"
 
 
-def test_decision_needs_csrf(client):
+def test_decision_needs_csrf(client, auth):
     req = request_for("ana@example.com")
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     response = client.post(f"{QUEUE}/{req.id}/decidir", data={"decision": "approve"})
     assert response.status_code == 400
     assert fresh(req.id).status == "pending"
 
 
-def test_decision_by_get_is_not_allowed(client):
+def test_decision_by_get_is_not_allowed(client, auth):
     req = request_for("ana@example.com")
-    staff(client, "cartera")
+    auth.as_new("staff", "cartera", roles="cartera")
     assert client.get(f"{QUEUE}/{req.id}/decidir").status_code == 405
 
 
 # --- audit log -------------------------------------------------------------------------------
 
-def test_audit_log_is_for_admins_only(client):
-    staff(client, "cartera")
+def test_audit_log_is_for_admins_only(client, auth):
+    auth.as_new("staff", "cartera", roles="cartera")
     assert client.get("/personal/auditoria").status_code == 403
 
 
-def test_audit_log_lists_filters_and_searches(client):
+def test_audit_log_lists_filters_and_searches(client, auth):
     req = request_for("ana@example.com")
-    admin = staff(client, "admin")
+    admin = auth.as_new("staff", "admin", roles="admin")
     decide(client, req.id, "reject", note="Sin soporte")
     page = client.get("/personal/auditoria").get_data(as_text=True)
     for header in ("Fecha", "Acción", "Actor", "Sujeto", "IP", "Detalle"):
@@ -377,8 +361,8 @@ def test_audit_log_lists_filters_and_searches(client):
     assert "<code>login.success</code>" not in body
 
 
-def test_audit_log_paginates(client):
-    staff(client, "admin")
+def test_audit_log_paginates(client, auth):
+    auth.as_new("staff", "admin", roles="admin")
     for i in range(14):
         db.session.add(AuditEvent(action="prueba.evento", subject=f"s{i}"))
     db.session.commit()

@@ -83,13 +83,18 @@ def test_resent_code_keeps_its_own_countdown(live_server_factory, phone):
     page.goto(server.url + "/pagos-express/ingresar")
     page.get_by_label("Cédula de Ciudadanía").fill(CEDULA)
     page.get_by_role("button", name="Ingresar").click()
-    expect(page.locator("[data-countdown]")).to_have_text("1", timeout=4000)
+    countdown = page.locator("[data-countdown]")
+    expect(countdown).to_have_text("1", timeout=4000)
+    first_end = int(countdown.get_attribute("data-countdown-end"))  # the page's clock, in ms
     page.get_by_role("button", name="Reenviar código").click()
     expect(page.get_by_text("Le enviamos un código nuevo.")).to_be_visible()
-    page.wait_for_timeout(1500)  # past the first code's end
+    # Past the first code's end by one tick of its one-second timer: a timer left running
+    # would have shown «El código venció» by then. The new code, sent after the first
+    # showed 1 s left, still has a second or more to go.
+    page.wait_for_function("end => Date.now() >= end + 1000", arg=first_end)
     expect(page.locator("#code-expired")).to_be_hidden()
     expect(page.locator("#code-expired")).to_be_visible(timeout=4000)
-    expect(page.locator("[data-countdown]")).to_have_text("0")
+    expect(countdown).to_have_text("0")
 
 
 def test_rate_limit_is_explained_not_silent(live_server_factory, phone):

@@ -238,8 +238,7 @@ def test_every_demo_login_signs_in_through_the_real_forms(app):
             assert home.status_code == 200, login
 
 
-def test_the_cli_loads_and_prints_the_logins(app):
-    runner = app.test_cli_runner()
+def test_the_cli_loads_and_prints_the_logins(runner):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "listos" in result.output
