@@ -5,23 +5,16 @@ import pytest
 from portal.extensions import db
 from portal.models import AuditEvent, Product
 from tests import factories
-from tests.conftest import post
 
 HTMX = {"HX-Request": "true"}
 
 
-def login(client, username="jhomez"):
-    response = post(client, "/empresas/ingresar", {"username": username, "password": factories.PASSWORD},
-                    page="/empresas/ingresar")
-    assert response.status_code == 303
-
-
 @pytest.fixture
-def companies(client):
-    return setup_companies(client)
+def companies(auth):
+    return setup_companies(auth)
 
 
-def setup_companies(client):
+def setup_companies(auth):
     """jhomez belongs to JAHC (two products) and COOP; OTRA belongs to someone else."""
     user = factories.user("corporate", "jhomez")
     jahc = factories.company("900291499", "JAHC TECHNOLOGIES")
@@ -30,7 +23,7 @@ def setup_companies(client):
     other = factories.company("800191045", "OTRA EMPRESA")
     factories.member(user, jahc)
     factories.member(user, coop)
-    login(client)
+    auth.as_user(user)
     return jahc, coop, other
 
 
@@ -85,16 +78,13 @@ def test_another_companys_urls_are_404_and_audited(client, companies):
     assert sorted(e.subject for e in refused) == sorted(urls)
 
 
-def test_other_kinds_of_user_cannot_enter(app, client, companies):
+def test_other_kinds_of_user_cannot_enter(auth, companies):
     jahc, _, _ = companies
-    staff = app.test_client()
-    factories.user("staff", "analista", roles="admin")
-    post(staff, "/personal/ingresar", {"username": "analista", "password": factories.PASSWORD},
-         page="/personal/ingresar")
+    staff = auth.new_client("staff", "analista", roles="admin")
     assert staff.get(f"/empresas/{jahc.id}/").status_code == 403
 
 
-def test_a_permission_the_membership_lacks_is_403_and_audited(app, client):
+def test_a_permission_the_membership_lacks_is_403_and_audited(app, client, auth):
     from portal.blueprints.conexion.access import with_product
 
     @app.get("/empresas/<int:company_id>/productos/<int:product_id>/prueba-autorizar")
@@ -102,7 +92,7 @@ def test_a_permission_the_membership_lacks_is_403_and_audited(app, client):
     def needs_authorize(company_id, product_id):
         return "ok"
 
-    jahc, _, _ = setup_companies(client)
+    jahc, _, _ = setup_companies(auth)
     assert client.get(f"/empresas/{jahc.id}/productos/{jahc.products[0].id}/prueba-autorizar").status_code == 403
     refused = db.session.query(AuditEvent).filter_by(action="conexion.access_refused").one()
     assert "reason" in refused.detail and "forbidden" in refused.detail

@@ -1,0 +1,449 @@
+"""Carga de lotes (manual 003 ch. 3.2, 4.2): a company loads a batch file for a product;
+a job checks every line (services.upload_jobs: the pipeline of every upload); the user
+confirms it with the password, or deletes it.
+
+- A plainly wrong file (empty, too big, not a spreadsheet or text file, a zip bomb,
+  macros, the wrong columns or batch type) is refused by `submit` and nothing is stored.
+- «Enviar» pressed twice, a retried request: the same bytes of the same product within
+  10 minutes are the same batch.
+- The same lines as a batch of the last 30 days of this product (whatever the bytes)
+  need an explicit «sí, es otro lote» at confirmation, naming the earlier one.
+"""
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.adapters import xlsx
+from portal.domain import batch_layouts as bl
+from portal.domain import batches as b
+from portal.domain import clock, paging, text_files
+from portal.domain.formatting import today_bogota
+from portal.extensions import db
+from portal.models import Batch, BatchDay, BatchLine, Card
+from portal.services import audit, auth, upload_jobs
+
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
+SAME_CONTENT_DAYS = 30
+LINES_PER_STEP = 2000  # lines written (and progress committed) per step: ≤ 5 % of 100,000
+FAILED_MESSAGE = "Ocurrió un error inesperado al validar el lote. Ya quedó registrado; cárguelo de nuevo."
+BATCHES = upload_jobs.UploadKind(
+    Batch, BatchLine.batch_id, "portal.jobs.process_batch", audit_prefix="conexion.batch", subject="batch",
+    failed_values={"errors_json": json.dumps([FAILED_MESSAGE], ensure_ascii=False)}, machine=b.BATCH)
+TEXT_SUFFIXES = (".txt", ".csv")
+
+
+class BatchRefused(Exception):
+    """Said to the user as is; nothing was stored."""
+
+
+# --- sending -------------------------------------------------------------------------------
+
+def submit(user, access, kind, filename, data):
+    """Store a batch file and queue its check, or raise BatchRefused naming the problem."""
+    spec = _layout_for(access.product, kind)
+    source = "txt" if (filename or "").lower().endswith(TEXT_SUFFIXES) else "xlsx"
+    headers, encoding = _titles(spec, source, data)
+    problem = bl.headers_problem(spec, headers)
+    if problem:
+        raise BatchRefused(f"El archivo no corresponde a la plantilla: {problem}.")
+    digest = hashlib.sha256(data).hexdigest()
+    again = _same_bytes_just_sent(access.product, digest)
+    if again is not None:
+        return again
+    batch = Batch(number=_next_number(), company_id=access.company.id, product_id=access.product.id, kind=kind,
+                  source=source, filename=(filename or "lote")[:200], encoding=encoding, content=data,
+                  content_sha256=digest, size_bytes=len(data), uploaded_by_id=user.id, created_at=clock.utcnow())
+    return upload_jobs.submit(BATCHES, batch, user, "conexion.batch_received", number=batch.number, kind=kind,
+                              product=access.product.id, size=len(data), sha256=digest)
+
+
+def _layout_for(product, kind):
+    spec = bl.LAYOUTS.get(kind)
+    if spec is None:
+        raise BatchRefused("Seleccione el tipo de lote.")
+    if spec.needs_named_product is not None and spec.needs_named_product != product.named:
+        raise BatchRefused(f"El producto {product.label} no admite lotes de {spec.label}.")
+    return spec
+
+
+def _titles(spec, source, data):
+    """(the title row, the encoding of a text file); BatchRefused for a plainly wrong file."""
+    limit = current_app.config["BATCH_MAX_BYTES"]
+    if source == "xlsx":
+        problem = xlsx.precheck(data, max_bytes=limit)
+        headers, problem = (None, problem) if problem else xlsx.first_row(data, max_bytes=limit)
+        if problem:
+            raise BatchRefused(problem)
+        return headers, None
+    if not data:
+        raise BatchRefused("El archivo está vacío: seleccione el archivo del lote que diligenció.")
+    if len(data) > limit:
+        raise BatchRefused(f"El archivo pesa más de {limit // (1024 * 1024)} MB, el máximo permitido.")
+    decoded = text_files.decode(data)
+    if not decoded.ok:
+        raise BatchRefused(f"No se puede leer el archivo: {decoded.error}.")
+    first = text_files.first_line(decoded.text)
+    sep, problem = _text_separator(spec, first)
+    if problem:
+        raise BatchRefused(f"El archivo no corresponde a la plantilla: {problem}.")
+    return text_files.rows(first, sep)[0], decoded.encoding
+
+
+def _text_separator(spec, first_line):
+    """The separator of a text batch: the one giving the layout's columns (or those and
+    the «Errores» column of a file given back)."""
+    sep, problem = text_files.separator(first_line, len(spec.fields))
+    if sep is None:
+        sep = text_files.separator(first_line, len(spec.fields) + 1)[0]
+    return (sep, None) if sep else (None, problem)
+
+
+def _same_bytes_just_sent(product, digest):
+    return db.session.scalars(select(Batch).where(
+        Batch.product_id == product.id, Batch.content_sha256 == digest, Batch.status != b.DELETED,
+        Batch.created_at >= clock.utcnow() - DOUBLE_SUBMIT_WINDOW)).first()
+
+
+def _next_number():
+    """The manual's number: today (Bogotá) and its sequence, taken by a conditional
+    UPDATE so that two batches of the same instant never share one."""
+    day = today_bogota()
+    for _ in range(3):
+        taken = db.session.execute(update(BatchDay).where(BatchDay.day == day).values(last=BatchDay.last + 1)
+                                   .returning(BatchDay.last)).scalar()
+        if taken is not None:
+            return b.number(day, taken)
+        try:
+            with db.session.begin_nested():
+                db.session.add(BatchDay(day=day, last=0))
+            return b.number(day, 0)
+        except IntegrityError:  # another batch opened the day first: take the next one
+            continue
+    raise RuntimeError("no batch number after three tries")
+
+
+# --- the job -------------------------------------------------------------------------------
+
+def process(batch_id):
+    """Check every line of a batch; safe to run twice (the claim lets one run in)."""
+    run = upload_jobs.Run(BATCHES, batch_id)
+    if not run.claim():
+        return None
+    batch = db.session.get(Batch, batch_id)
+    try:
+        return _process(run, batch)
+    except upload_jobs.Abandoned:
+        db.session.rollback()
+        current_app.logger.warning("batch %s was given up for dead and rerun; this run stops", batch_id)
+        return None
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("batch %s failed", batch_id)
+        return run.fail()
+
+
+def recover_stuck():
+    config = current_app.config
+    return upload_jobs.recover(BATCHES, timedelta(seconds=config["UPLOAD_HEARTBEAT_TIMEOUT_SECONDS"]),
+                               timedelta(seconds=config["UPLOAD_QUEUED_TIMEOUT_SECONDS"]))
+
+
+def _process(run, batch):
+    spec = bl.layout(batch.kind)
+    rows, problem = _read(batch, spec)
+    if problem:
+        return _finish(run, batch, b.INVALID, general=problem)
+    batch.rows_total = len(rows)
+    run.beat()
+    db.session.commit()
+    checked = _check_lines(spec, batch, rows)
+    _write_lines(run, batch, checked)
+    batch.valid_count = sum(1 for line in checked if line.ok)
+    batch.error_count = len(checked) - batch.valid_count
+    batch.total_amount = sum((line.amount or 0 for line in checked if line.ok), 0)
+    batch.content_key = _content_key(batch.kind, checked)
+    return _finish(run, batch, b.VALID if batch.error_count == 0 else b.INVALID)
+
+
+def _read(batch, spec):
+    """(data rows as lists of cells, None) or (None, a problem of the whole file)."""
+    limit = current_app.config["BATCH_MAX_LINES"]
+    if batch.source == "xlsx":
+        read = xlsx.read_upload(batch.content, max_bytes=current_app.config["BATCH_MAX_BYTES"], max_rows=limit)
+        if not read.ok:
+            return None, read.error
+        rows = read.rows
+    else:
+        decoded = text_files.decode(batch.content)
+        if not decoded.ok:
+            return None, decoded.error
+        sep, problem = _text_separator(spec, text_files.first_line(decoded.text))
+        if problem:
+            return None, f"El archivo no corresponde a la plantilla: {problem}."
+        rows = text_files.rows(decoded.text, sep)
+    problem = bl.headers_problem(spec, rows[0] if rows else [])
+    if problem:
+        return None, f"El archivo no corresponde a la plantilla: {problem}."
+    if len(rows) < 2:
+        return None, "El lote no tiene líneas: solo trae los títulos de las columnas."
+    if len(rows) - 1 > limit:
+        return None, f"El lote tiene {len(rows) - 1:,} líneas; el máximo es {limit:,}.".replace(",", ".")
+    width = len(spec.fields) + (1 if bl.has_errors_column(spec, rows[0]) else 0)
+    return [row[:width] if width > len(spec.fields) else row for row in rows[1:]], None
+
+
+@dataclass
+class CheckedLine:
+    line_no: int
+    values: dict  # parsed when ok, as typed otherwise
+    errors: list
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    @property
+    def amount(self):
+        return self.values.get("amount") if self.ok else None
+
+
+def _check_lines(spec, batch, rows):
+    """Every rule of every line: the layout's, then within the file (the same person or
+    card twice), then against the product's cards (services: the database)."""
+    today, checked, seen = today_bogota(), [], {}
+    for offset, cells in enumerate(rows):
+        line_no = offset + 2  # the title row is line 1
+        values, errors = bl.check_line(spec, cells, line_no, today)
+        if values is None:
+            values = {f.key: bl.as_text(v) for f, v in zip(spec.fields, cells, strict=False)}
+        key = bl.person_key(values) if spec.kind != "affiliation" else values.get("card")
+        if key and key in seen:
+            errors.append(bl.LineError(line_no, spec.fields[1 if spec.kind != "affiliation" else 0].header,
+                                       f"ya aparece en la línea {seen[key]} de este lote"))
+        elif key:
+            seen[key] = line_no
+        checked.append(CheckedLine(line_no, values, errors))
+    _check_cards(spec, batch, checked)
+    return checked
+
+
+def _check_cards(spec, batch, checked):
+    """What needs the product's cards: loaded once, looked up per line."""
+    cards = db.session.execute(select(Card.holder_id_type, Card.holder_id_number, Card.pan_first6, Card.pan_last4,
+                                      Card.status, Card.company_id)
+                               .where(Card.product_id == batch.product_id, Card.status != "blocked")).all()
+    held = {}
+    for card in cards:
+        if card.holder_id_number:
+            held[(card.holder_id_type, card.holder_id_number)] = held.get((card.holder_id_type,
+                                                                           card.holder_id_number), 0) + 1
+    masked = {}
+    for card in cards:
+        masked.setdefault(f"{card.pan_first6}******{card.pan_last4}", []).append(card)
+    for line in checked:
+        if line.ok:
+            reason, header = _card_rule(spec, line.values, held, masked, batch.company_id)
+            if reason:
+                line.errors.append(bl.LineError(line.line_no, header, reason))
+
+
+def _card_rule(spec, values, held, masked, company_id):
+    person = bl.person_key(values)
+    if spec.kind == "emission" and held.get(person):
+        return "ya tiene una tarjeta activa de este producto", "ID PERSONA"
+    if spec.kind == "topup" and held.get(person, 0) != 1:
+        return (("no tiene tarjeta activa de este producto" if not held.get(person) else
+                 "tiene varias tarjetas activas de este producto; recárguela desde Servicios"), "ID PERSONA")
+    if spec.kind == "affiliation":
+        found = masked.get(values["card"], [])
+        if not found or all(card.company_id != company_id for card in found):
+            return "no es una tarjeta innominada de esta empresa y producto", "No. TARJETA"
+        if len(found) > 1:
+            return "hay varias tarjetas con ese número enmascarado; comuníquese con la Caja", "No. TARJETA"
+        if found[0].status != "unaffiliated":
+            return "ya está afiliada a una persona", "No. TARJETA"
+        if held.get(person):
+            return "esta persona ya tiene una tarjeta de este producto", "ID PERSONA"
+    return None, None
+
+
+def _write_lines(run, batch, checked):
+    table = BatchLine.__table__
+    for start in range(0, len(checked), LINES_PER_STEP):
+        chunk = checked[start:start + LINES_PER_STEP]
+        db.session.execute(insert(table), [_line_row(batch.id, line) for line in chunk])
+        batch.rows_done = start + len(chunk)
+        run.beat()
+        db.session.commit()  # the progress of «Lotes pendientes» reads it
+
+
+def _line_row(batch_id, line):
+    values = line.values
+    name = " ".join(v for v in (values.get("first_name_1"), values.get("last_name_1"), values.get("last_name_2"))
+                    if v)
+    return {"batch_id": batch_id, "line_no": line.line_no, "ok": line.ok, "id_type": (values.get("id_type") or "")[:3],
+            "id_number": (values.get("id_number") or "")[:15], "holder_name": name[:160] or None,
+            "amount": line.amount, "values_json": json.dumps(values, default=str, ensure_ascii=False),
+            "errors": "; ".join(f"{e.field}: {e.reason}" for e in line.errors) or None}
+
+
+def _content_key(kind, checked):
+    """Same lines, same key, whatever the file's bytes (xlsx or txt, saved again)."""
+    digest = hashlib.sha256(kind.encode())
+    for line in checked:
+        digest.update(json.dumps(line.values, default=str, sort_keys=True, ensure_ascii=False).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def _finish(run, batch, status, general=None):
+    run.beat()  # still ours, until this transaction writes the verdict
+    run.finish(batch, status)
+    if general:
+        batch.errors_json = json.dumps([general], ensure_ascii=False)
+        batch.error_count = max(batch.error_count, 1)
+    batch.rows_done = batch.rows_total
+    batch.checked_at = clock.utcnow()
+    audit.record(f"conexion.batch_{status}", subject=f"batch:{batch.id}", number=batch.number,
+                 lines=batch.rows_total, errors=batch.error_count)
+    db.session.commit()
+    return status
+
+
+# --- «Lotes pendientes», the detail --------------------------------------------------------
+
+def batch_of(access, batch_id):
+    """Object-level check: a batch of this company's product."""
+    return db.session.scalars(select(Batch).where(Batch.id == batch_id, Batch.company_id == access.company.id,
+                                                  Batch.product_id == access.product.id)).first()
+
+
+def pending(access, q="", number=1, per_page=paging.DEFAULT_PER_PAGE):
+    """The product's batches not yet confirmed, newest first; `q` searches number or type."""
+    query = select(Batch).where(Batch.product_id == access.product.id, Batch.company_id == access.company.id,
+                                Batch.status.in_(b.PENDING))
+    q = (q or "").strip()[:40]
+    if q:
+        kinds = [k for k, spec in bl.LAYOUTS.items() if q.casefold() in (spec.label + spec.code).casefold()]
+        query = query.where(or_(Batch.number.contains(q, autoescape=True), Batch.kind.in_(kinds)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = paging.page_of(total, number, per_page)
+    rows = db.session.scalars(query.order_by(Batch.id.desc()).limit(page.per_page).offset(page.offset)).all()
+    return rows, page
+
+
+def lines(batch, q="", only_errors=False, number=1, per_page=paging.DEFAULT_PER_PAGE):
+    query = select(BatchLine).where(BatchLine.batch_id == batch.id)
+    if only_errors:
+        query = query.where(BatchLine.ok.is_(False))
+    q = (q or "").strip()[:60]
+    if q:
+        query = query.where(or_(BatchLine.id_number.contains(q, autoescape=True),
+                                BatchLine.holder_name.icontains(q, autoescape=True)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = paging.page_of(total, number, per_page)
+    rows = db.session.scalars(query.order_by(BatchLine.line_no).limit(page.per_page).offset(page.offset)).all()
+    return rows, page
+
+
+def general_errors(batch):
+    return json.loads(batch.errors_json) if batch.errors_json else []
+
+
+def same_content_before(batch):
+    """A batch of the last 30 days of this product with the very same lines."""
+    if not batch.content_key:
+        return None
+    return db.session.scalars(select(Batch).where(
+        Batch.product_id == batch.product_id, Batch.id != batch.id, Batch.content_key == batch.content_key,
+        Batch.status != b.DELETED, Batch.created_at >= batch.created_at - timedelta(days=SAME_CONTENT_DAYS))
+        .order_by(Batch.id.desc())).first()
+
+
+# --- the user's decisions ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decision:
+    ok: bool
+    message: str
+    locked: bool = False
+
+
+def confirm(user, batch, password, same_content_ok=False):
+    """«Confirmar» with the password: a valid batch whole, an invalid one with its valid
+    lines only (the rejected ones stay in the detail and its file)."""
+    if batch.status not in b.BATCH.sources(b.CONFIRMED):
+        return Decision(False, f"El lote Nro: {batch.number} ya no se puede confirmar ({b.BATCH.label(batch.status)}).")
+    if batch.status == b.INVALID and not batch.valid_count:
+        return Decision(False, "El lote no tiene líneas válidas para confirmar; elimínelo y cargue uno corregido.")
+    earlier = same_content_before(batch)
+    if earlier is not None and not same_content_ok:
+        return Decision(False, f"Este lote tiene las mismas líneas que el lote Nro: {earlier.number} del "
+                               f"{_local_day(earlier.created_at)}. Marque que es otro lote para confirmarlo.")
+    check = auth.confirm_password(user, password, "conexion.batch_confirm")
+    if not check.ok:
+        return Decision(False, auth.WRONG_PASSWORD, locked=check.locked)
+    now = clock.utcnow()
+    if not upload_jobs.move(BATCHES, batch.id, b.CONFIRMED, confirmed_by_id=user.id, confirmed_at=now):
+        db.session.rollback()
+        return Decision(False, f"El lote Nro: {batch.number} ya fue confirmado o eliminado.")
+    audit.record("conexion.batch_confirmed", user, subject=f"batch:{batch.id}", number=batch.number,
+                 lines=batch.valid_count, rejected=batch.error_count, amount=str(batch.total_amount),
+                 same_content_as=earlier.number if earlier else None)
+    db.session.commit()
+    return Decision(True, f"El lote Nro: {batch.number} fue confirmado exitosamente.")
+
+
+def delete(user, batch, password):
+    """«Eliminar» with the password, before authorization."""
+    if batch.status not in b.BATCH.sources(b.DELETED):
+        return Decision(False, f"El lote Nro: {batch.number} ya no se puede eliminar ({b.BATCH.label(batch.status)}).")
+    check = auth.confirm_password(user, password, "conexion.batch_delete")
+    if not check.ok:
+        return Decision(False, auth.WRONG_PASSWORD, locked=check.locked)
+    if not upload_jobs.move(BATCHES, batch.id, b.DELETED, deleted_by_id=user.id, deleted_at=clock.utcnow()):
+        db.session.rollback()
+        return Decision(False, f"El lote Nro: {batch.number} ya fue eliminado o autorizado.")
+    audit.record("conexion.batch_deleted", user, subject=f"batch:{batch.id}", number=batch.number,
+                 status=batch.status)
+    db.session.commit()
+    return Decision(True, f"El lote Nro: {batch.number} fue eliminado.")
+
+
+def _local_day(moment):
+    from portal.domain.formatting import local
+
+    return local(moment).strftime("%d/%m/%Y")
+
+
+# --- the rejected lines, back as a file ----------------------------------------------------
+
+def rejected_file(user, batch):
+    """(file name, bytes, MIME type) of the rejected lines with an «Errores» column, in
+    the batch's own format (.xlsx, or .txt in its encoding), ready to fix and load again;
+    None when no line was rejected. Audited."""
+    rows = db.session.execute(select(BatchLine.values_json, BatchLine.errors).where(
+        BatchLine.batch_id == batch.id, BatchLine.ok.is_(False)).order_by(BatchLine.line_no)).all()
+    if not rows:
+        return None
+    spec = bl.layout(batch.kind)
+    table = [[json.loads(r.values_json).get(f.key) or "" for f in spec.fields] + [r.errors] for r in rows]
+    headers = spec.headers + [bl.ERRORS_HEADER]
+    stem = (batch.filename or f"lote_{batch.number}").rsplit(".", 1)[0]
+    audit.record("conexion.batch_rejected_file", user, subject=f"batch:{batch.id}", lines=len(rows))
+    db.session.commit()
+    if batch.source == "txt":
+        text = "\r\n".join(";".join(_txt_cell(v) for v in row) for row in [headers] + table) + "\r\n"
+        encoding = batch.encoding if batch.encoding in ("cp1252", "utf-8-sig") else "utf-8-sig"
+        return f"{stem}_rechazadas.txt", text.encode(encoding, "replace"), "text/plain; charset=" + encoding
+    text_columns = [i for i, f in enumerate(spec.fields) if f.is_text] + [len(spec.fields)]
+    return f"{stem}_rechazadas.xlsx", xlsx.simple_sheet("Lote", headers, table, text_columns), xlsx.MIME
+
+
+def _txt_cell(value):
+    text = str(value or "")
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(ch in text for ch in ';"\r\n') else text
