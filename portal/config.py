@@ -122,6 +122,9 @@ class Config:
     RECOVER_UPLOADS_EVERY_SECONDS = int(os.environ.get("RECOVER_UPLOADS_EVERY_SECONDS", 30))
     UPLOAD_HEARTBEAT_TIMEOUT_SECONDS = int(os.environ.get("UPLOAD_HEARTBEAT_TIMEOUT_SECONDS", 60))
     UPLOAD_QUEUED_TIMEOUT_SECONDS = int(os.environ.get("UPLOAD_QUEUED_TIMEOUT_SECONDS", 300))
+    # Conexión Empresas' batch files: the largest accepted, and the most lines in one.
+    BATCH_MAX_BYTES = int(os.environ.get("BATCH_MAX_MB", 25)) * 1024 * 1024
+    BATCH_MAX_LINES = int(os.environ.get("BATCH_MAX_LINES", 100_000))
 
     TIMEZONE = "America/Bogota"
     FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"

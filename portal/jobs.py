@@ -6,7 +6,7 @@ from flask import current_app, has_app_context
 
 from portal.adapters import http
 from portal.domain.formatting import today_bogota
-from portal.services import acquirer, cartera_uploads, messaging, payments
+from portal.services import acquirer, batches, cartera_uploads, messaging, payments
 
 _app = None
 
@@ -61,9 +61,15 @@ def process_cartera_upload(upload_id):
 
 
 @job
+def process_batch(batch_id):
+    """Check every line of a Conexión Empresas batch: portal.services.batches."""
+    return batches.process(batch_id)
+
+
+@job
 def recover_stuck_uploads():
-    """Every 30 s (worker.py's cron): uploads left behind by a dead worker run again."""
-    return cartera_uploads.recover_stuck()
+    """Every 30 s (worker.py's cron): uploads and batches left behind by a dead worker run again."""
+    return cartera_uploads.recover_stuck() + batches.recover_stuck()
 
 
 @job

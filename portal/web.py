@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.adapters import xlsx
 from portal.domain import formatting, nit
+from portal.domain import batches as batch_states
 from portal.domain import uploads as upload_states
 from portal.services import sessions
 
@@ -51,6 +52,7 @@ def init_app(app):
     app.add_template_filter(nit.formatted, "nit")
     app.context_processor(_template_globals)
     app.add_template_global(upload_states, "UPLOAD")  # an upload's statuses by name
+    app.add_template_global(batch_states, "BATCH")  # a batch's
 
 
 def render(template, partial=None, **context):

@@ -827,3 +827,40 @@ def first_row(data: bytes, max_bytes=DEFAULT_MAX_BYTES):
     for col, kind, value in cells:
         row[col] = shared.get(int(value), "") if kind == "s" and value.isdigit() else value
     return row, None
+
+
+# --- a plain table as a workbook ---------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _safe_text(value):
+    """A text cell that Excel never runs: a leading = + - @ is quoted with an apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def simple_sheet(title, headers, rows, text_columns=()) -> bytes:
+    """One sheet: a bold title row, then `rows`. Columns in `text_columns` are text («@»)
+    so leading zeros survive Excel; every string is written as a string, never a formula."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    bold = Font(bold=True)
+    text_columns = set(text_columns)
+    sheet.append([_styled(sheet, h, font=bold) for h in headers])
+    for row in rows:
+        sheet.append([_styled(sheet, value, text=i in text_columns) for i, value in enumerate(row)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _styled(sheet, value, font=None, text=False):
+    cell = WriteOnlyCell(sheet, value=_safe_text(value) if isinstance(value, str) or text else value)
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    if text:
+        cell.number_format = "@"
+    if font:
+        cell.font = font
+    return cell

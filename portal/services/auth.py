@@ -111,17 +111,35 @@ class ChangeResult:
         return not self.errors
 
 
+WRONG_PASSWORD = "La contraseña no es correcta."
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    ok: bool
+    locked: bool = False
+
+
+def confirm_password(user, password, action):
+    """An action the manual guards with the password (a batch's «Confirmar», «Eliminar»,
+    a password change…): a wrong one counts toward the lockout like a failed sign-in, so
+    a stolen session cannot guess it; the fifth ends this session (the owner's others
+    stay). Audited as `action` + «_wrong_password». Commits."""
+    if pw.verify(user.password_hash, password):
+        return PasswordCheck(True)
+    outcome = _register_failure(user, utcnow(), action=f"{action}_wrong_password")
+    if outcome.locked:
+        sessions.end("locked")
+    db.session.commit()
+    return PasswordCheck(False, locked=outcome.locked)
+
+
 def change_password(user, current, new, confirm):
-    """Checks every rule and reports all that fail; a wrong current password counts
-    as a login failure, so a stolen session cannot guess it."""
-    now = utcnow()
-    if not pw.verify(user.password_hash, current):
-        outcome = _register_failure(user, now, action="password.change_failed")
-        if outcome.locked:  # this session was guessing: it ends, the owner's others stay
-            sessions.end("locked")
-        db.session.commit()
-        return ChangeResult(["La contraseña actual no es correcta."], locked=outcome.locked,
-                            wrong_current=True)
+    """Checks every rule and reports all that fail; the current password is checked
+    like every password-guarded action."""
+    check = confirm_password(user, current, "password.change")
+    if not check.ok:
+        return ChangeResult(["La contraseña actual no es correcta."], locked=check.locked, wrong_current=True)
     errors = []
     if new != confirm:
         errors.append("La confirmación no coincide con la contraseña nueva.")

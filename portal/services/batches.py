@@ -193,8 +193,10 @@ def _read(batch, spec):
         return None, "El lote no tiene líneas: solo trae los títulos de las columnas."
     if len(rows) - 1 > limit:
         return None, f"El lote tiene {len(rows) - 1:,} líneas; el máximo es {limit:,}.".replace(",", ".")
-    width = len(spec.fields) + (1 if bl.has_errors_column(spec, rows[0]) else 0)
-    return [row[:width] if width > len(spec.fields) else row for row in rows[1:]], None
+    if bl.has_errors_column(spec, rows[0]):  # given back and fixed: its «Errores» column goes
+        width = len(spec.fields)
+        return [row[:width] + row[width + 1:] for row in rows[1:]], None
+    return rows[1:], None
 
 
 @dataclass

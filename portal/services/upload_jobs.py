@@ -44,6 +44,7 @@ class UploadKind:
     audit_prefix: str  # e.g. "cartera.upload": cartera.upload_abandoned, cartera.upload_requeued
     subject: str  # audit subject "<subject>:<id>"
     failed_values: dict = field(default_factory=dict)  # written with status 'failed' (its errors)
+    machine: object = u.UPLOAD  # its statuses and moves (a batch's extend an upload's)
 
 
 def submit(upload_kind, upload, user, action, **detail):
@@ -62,7 +63,7 @@ def move(kind, upload_id, new, *where, **values):
     moves it once. True when this call moved it."""
     model = kind.model
     return bool(db.session.execute(
-        update(model).where(model.id == upload_id, model.status.in_(u.UPLOAD.sources(new)), *where)
+        update(model).where(model.id == upload_id, model.status.in_(kind.machine.sources(new)), *where)
         .values(status=new, **values).execution_options(synchronize_session=False)).rowcount)
 
 
@@ -124,7 +125,7 @@ class Run:
 
     def finish(self, upload, status):
         """The job's verdict on the upload (committed by the caller, after a last beat)."""
-        upload.status = u.UPLOAD.check(u.PROCESSING, status)
+        upload.status = self.kind.machine.check(u.PROCESSING, status)
 
     def _ours(self):
         model = self.kind.model

@@ -170,4 +170,24 @@
   document.addEventListener("click", function (e) {
     if (e.target.closest("[data-print]")) window.print();
   });
+
+  // --- Modals (batch confirmation…): the server sends <dialog open data-modal> into
+  // #modal; shown as a modal here, «Cancelar» and Esc close it. Without JS the same
+  // form is a page. ---
+  function openModals(root) {
+    var selector = "dialog[data-modal][open]";
+    var found = root.matches && root.matches(selector) ? [root] : root.querySelectorAll ? root.querySelectorAll(selector) : [];
+    Array.prototype.forEach.call(found, function (d) {
+      d.close();
+      d.showModal();
+    });
+  }
+  document.addEventListener("htmx:load", function (e) { openModals(e.detail.elt); });
+  openModals(document);
+  document.addEventListener("click", function (e) {
+    var close = e.target.closest("[data-close-modal]"), dialog = close && close.closest("dialog");
+    if (!dialog) return;
+    e.preventDefault();
+    dialog.close();
+  });
 })();

@@ -265,3 +265,18 @@ def test_demo_keeps_one_open_payment_slip_valid_for_four_hours(app):
     slips = db.session.query(PaymentSlip).order_by(PaymentSlip.id).all()
     assert [s.status for s in slips] == ["expired", "open"]
     assert [s.number for s in slips] == ["EL-1", "EL-2"]
+
+
+def test_batches_of_both_companies_in_every_state_before_authorization(app):
+    from portal.models import Batch, Company
+
+    load_demo()
+    for nit in ("900291499", "901343454"):
+        company = db.session.query(Company).filter_by(nit=nit).one()
+        states = {b.status for b in db.session.query(Batch).filter_by(company_id=company.id)}
+        assert {"valid", "invalid", "confirmed", "deleted"} <= states, (nit, states)
+    confirmed_partly = db.session.query(Batch).filter_by(filename="demo_afiliacion_solo_validas.txt").all()
+    assert confirmed_partly and all(b.status == "confirmed" and b.error_count == 1 for b in confirmed_partly)
+    before = db.session.query(Batch).count()
+    load_demo()
+    assert db.session.query(Batch).count() == before

@@ -31,3 +31,9 @@ def with_product(permission=None):
         return wrapped
 
     return decorator
+
+
+def not_found():
+    """An object of the URL that is not of the user's company and product: 404, audited."""
+    conexion.refuse(current_user, "not_found", request.path)
+    abort(404)
