@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
+from portal.domain import cartera_rows
 from portal.domain import clock
 from portal.domain import payments as payment_rules
 from portal.extensions import db
@@ -70,7 +71,7 @@ def submit_file(user, statement, archivo, filename, data):
                             expected_sheet=layout.layout(archivo).title)
     if problem:
         raise UploadRefused(problem)
-    digest = layout.file_hash(data)
+    digest = cartera_rows.file_hash(data)
     again = db.session.scalars(
         select(CarteraUpload).where(
             CarteraUpload.statement_id == statement.id, CarteraUpload.kind == kind,
@@ -179,12 +180,12 @@ def _process(upload):
             return _invalid(upload, general=read.error)
         upload.rows_total = len(read.data_rows)
         db.session.commit()
-        check = layout.check_upload(read.rows, lines, archivo, formula_cells=read.formula_cells)
+        check = cartera_rows.check_upload(read.rows, lines, archivo, formula_cells=read.formula_cells)
         if check.structure is not None:
             return _invalid(upload, general=check.structure.message)
         result = check.result
     else:
-        result = layout.check_draft(lines, archivo, cartera_drafts.entries(statement, upload.kind))
+        result = cartera_rows.check_draft(lines, archivo, cartera_drafts.entries(statement, upload.kind))
         upload.rows_total = sum(1 for line in lines if line.kind == upload.kind)
         db.session.commit()
     if not result.ok:
