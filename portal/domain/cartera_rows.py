@@ -201,55 +201,87 @@ def _untouched_checker(spec):
 
 
 def _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result):
-    columns = spec.columns
-    width = len(columns)
-    credit_at, flag_at, amount_at = (spec.index(k) for k in ("credit_number", "aplica_mora", "amount"))
+    """One row through every rule, every problem named (the path of a row the fast path
+    of check_rows did not take). bad_cols: the columns holding a formula. A row with any
+    error is not accepted; an empty row is skipped."""
     if not bad_cols and all(blank(v) for v in cells):
         return
     row_errors = []
 
     def err(col, reason, number=None):
-        header = columns[col].header if col < width else f"columna {column_letter(col)}"
-        row_errors.append(RowError(row_no, header, reason, number))
+        row_errors.append(RowError(row_no, _header(spec, col), reason, number))
 
     for col in sorted(bad_cols):
         err(col, FORMULA_REASON)
-    for col in range(width, len(cells)):
+    _check_outside(spec, cells, bad_cols, err)
+    width = len(spec.columns)
+    cells = list(cells[:width]) + [None] * (width - len(cells))
+    credit_at = spec.index("credit_number")
+    number = None if credit_at in bad_cols else as_text(cells[credit_at])
+    line = None if number is None else _line_of(spec, number, row_no, by_credit, seen, err)
+    if line is not None:
+        _check_locked(spec, cells, line, number, bad_cols, err)
+    aplica, amount = _check_editable(spec, cells, line, number, bad_cols, err)
+    if row_errors:
+        result.errors.extend(row_errors)
+    elif line is not None:  # (+ 0 turns a -0 into 0)
+        result.accepted[number] = AcceptedRow(row_no, number, aplica, to_money(amount) + 0)
+
+
+def _header(spec, col):
+    """How a message names a column: its header, or its letter when outside the layout."""
+    return spec.columns[col].header if col < len(spec.columns) else f"columna {column_letter(col)}"
+
+
+def _check_outside(spec, cells, bad_cols, err):
+    """Cells right of the layout must be empty (a formula there is already named)."""
+    for col in range(len(spec.columns), len(cells)):
         if not blank(cells[col]) and col not in bad_cols:
             err(col, "esta celda está fuera de las columnas del archivo; bórrela")
-    cells = list(cells[:width]) + [None] * (width - len(cells))
 
-    number = None if credit_at in bad_cols else as_text(cells[credit_at])
-    line = None
-    if credit_at in bad_cols:
-        pass
-    elif not number:
+
+def _line_of(spec, number, row_no, by_credit, seen, err):
+    """The statement's line of the row's credit number (the credit marked seen), or None
+    with the reason: missing, repeated, not in this statement, or of the other file."""
+    credit_at = spec.index("credit_number")
+    if not number:
         err(credit_at, "falta el número de crédito")
-    elif number in seen:
+        return None
+    if number in seen:
         err(credit_at, f"el crédito «{number}» está repetido (ya aparece en la fila {seen[number]})",
             number)
-    else:
-        seen[number] = row_no
-        line = by_credit.get(number)
-        if line is None:
-            err(credit_at, f"el crédito «{number}» no pertenece a este estado de cartera", number)
-        elif line.kind != spec.line_kind:
-            other = RETIRADOS if line.kind == "retired" else ACTIVOS
-            err(credit_at, f"el crédito «{number}» corresponde al {KIND_LABEL[other]}", number)
-            line = None
+        return None
+    seen[number] = row_no
+    line = by_credit.get(number)
+    if line is None:
+        err(credit_at, f"el crédito «{number}» no pertenece a este estado de cartera", number)
+        return None
+    if line.kind != spec.line_kind:
+        other = RETIRADOS if line.kind == "retired" else ACTIVOS
+        err(credit_at, f"el crédito «{number}» corresponde al {KIND_LABEL[other]}", number)
+        return None
+    return line
 
-    if line is not None:
-        expected = spec.values(line)
-        for col, column in enumerate(columns):
-            if column.editable or col == credit_at or col in bad_cols:
-                continue
-            actual = cells[col]
-            if actual == expected[col] and type(actual) is type(expected[col]):
-                continue
-            reason = _locked_reason(actual, expected[col], column)
-            if reason:
-                err(col, reason, number)
 
+def _check_locked(spec, cells, line, number, bad_cols, err):
+    """The cells no one may change still hold what the file was built with."""
+    credit_at = spec.index("credit_number")
+    expected = spec.values(line)
+    for col, column in enumerate(spec.columns):
+        if column.editable or col == credit_at or col in bad_cols:
+            continue
+        actual = cells[col]
+        if actual == expected[col] and type(actual) is type(expected[col]):
+            continue
+        reason = _locked_reason(actual, expected[col], column)
+        if reason:
+            err(col, reason, number)
+
+
+def _check_editable(spec, cells, line, number, bad_cols, err):
+    """«Aplica Mora» and «Valor a Pagar» by the file's rules (a formula in either is
+    already named): (aplica, amount), each None when wrong or a formula."""
+    flag_at, amount_at = spec.index("aplica_mora"), spec.index("amount")
     aplica = None
     if flag_at not in bad_cols:
         aplica, reason = parse_flag(cells[flag_at])
@@ -260,11 +292,7 @@ def _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result):
         amount, reason = check_amount(cells[amount_at], line, aplica)
         if reason:
             err(amount_at, reason, number)
-
-    if row_errors:
-        result.errors.extend(row_errors)
-    elif line is not None:  # (+ 0 turns a -0 into 0)
-        result.accepted[number] = AcceptedRow(row_no, number, aplica, to_money(amount) + 0)
+    return aplica, amount
 
 
 def _locked_reason(actual, expected, column):
