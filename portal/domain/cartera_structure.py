@@ -50,50 +50,82 @@ def check_structure(headers, kind):
     want_n, got_n = [normalise_header(h) for h in expected], [normalise_header(h) for h in got]
     if got_n == want_n:
         return None
-
-    def problem(code, column, letter, detail):
-        return StructureProblem(code, column, letter, f"{STRUCTURE_MESSAGE}: {detail}.")
-
     if not got:
-        return problem("no_header", expected[0], "A",
-                       "la fila 1 debe tener los títulos de las columnas, empezando por "
-                       f"«{expected[0]}» en la columna A")
+        return _problem("no_header", expected[0], "A",
+                        "la fila 1 debe tener los títulos de las columnas, empezando por "
+                        f"«{expected[0]}» en la columna A")
+    return (_wrong_kind(got, got_n, kind) or _added(got, got_n, want_n) or _removed(expected, got_n, want_n)
+            or _reordered(expected, got_n, want_n) or _renamed(expected, got, got_n, want_n))
+
+
+def _problem(code, column, letter, detail):
+    return StructureProblem(code, column, letter, f"{STRUCTURE_MESSAGE}: {detail}.")
+
+
+def _wrong_kind(got, got_n, kind):
+    """The header row of the other file (Activos for Retirados, or the other way)."""
     for other in KINDS:
         if other != kind and got_n == [normalise_header(h) for h in layout(other).headers]:
-            return problem("wrong_kind", got[0], "A",
-                           f"este es el {KIND_LABEL[other]}, no el {KIND_LABEL[kind]}; "
-                           "verifique que los archivos estén donde correspondan")
-    if len(got_n) > len(want_n):
-        for i, name in enumerate(got_n):
-            if name not in want_n or got_n.count(name) > want_n.count(name) and got_n.index(name) != i:
-                title = f"la columna «{got[i]}»" if got[i] else "una columna sin título"
-                return problem("added", got[i], column_letter(i),
-                               f"se agregó {title} (columna {column_letter(i)})")
-    if len(got_n) < len(want_n):
-        for i, name in enumerate(want_n):
-            if name not in got_n:
-                return problem("removed", expected[i], column_letter(i),
-                               f"falta la columna «{expected[i]}» (columna {column_letter(i)})")
-    if sorted(got_n) == sorted(want_n):
-        for i, name in enumerate(want_n):
-            if got_n[i] != name:
-                at = got_n.index(name)
-                return problem("reordered", expected[i], column_letter(i),
-                               f"la columna «{expected[i]}» debe estar en la columna {column_letter(i)} "
-                               f"y está en la columna {column_letter(at)}")
+            return _problem("wrong_kind", got[0], "A",
+                            f"este es el {KIND_LABEL[other]}, no el {KIND_LABEL[kind]}; "
+                            "verifique que los archivos estén donde correspondan")
+    return None
+
+
+def _added(got, got_n, want_n):
+    """More columns than the layout's: the first one not in it (or one too many times)."""
+    if len(got_n) <= len(want_n):
+        return None
+    for i, name in enumerate(got_n):
+        if name not in want_n or got_n.count(name) > want_n.count(name) and got_n.index(name) != i:
+            title = f"la columna «{got[i]}»" if got[i] else "una columna sin título"
+            return _problem("added", got[i], column_letter(i),
+                            f"se agregó {title} (columna {column_letter(i)})")
+    return None
+
+
+def _removed(expected, got_n, want_n):
+    """Fewer columns than the layout's: the first of the layout's missing."""
+    if len(got_n) >= len(want_n):
+        return None
+    for i, name in enumerate(want_n):
+        if name not in got_n:
+            return _missing(expected, i)
+    return None
+
+
+def _missing(expected, i):
+    return _problem("removed", expected[i], column_letter(i),
+                    f"falta la columna «{expected[i]}» (columna {column_letter(i)})")
+
+
+def _reordered(expected, got_n, want_n):
+    """The layout's columns, each once, in another order: the first out of place."""
+    if sorted(got_n) != sorted(want_n):
+        return None
+    for i, name in enumerate(want_n):
+        if got_n[i] != name:
+            at = got_n.index(name)
+            return _problem("reordered", expected[i], column_letter(i),
+                            f"la columna «{expected[i]}» debe estar en la columna {column_letter(i)} "
+                            f"y está en la columna {column_letter(at)}")
+    return None
+
+
+def _renamed(expected, got, got_n, want_n):
+    """Anything else: the first column of the layout not where it should be, by its letter."""
     for i, name in enumerate(want_n):
         if i >= len(got_n):
-            return problem("removed", expected[i], column_letter(i),
-                           f"falta la columna «{expected[i]}» (columna {column_letter(i)})")
+            return _missing(expected, i)
         if got_n[i] != name:
             if got[i]:
                 detail = (f"la columna {column_letter(i)} debe llamarse «{expected[i]}» "
                           f"y se llama «{got[i]}»")
             else:
                 detail = f"la columna {column_letter(i)} debe llamarse «{expected[i]}» y no tiene título"
-            return problem("renamed", expected[i], column_letter(i), detail)
-    return problem("added", got[len(want_n)], column_letter(len(want_n)),
-                   f"se agregó la columna «{got[len(want_n)]}» (columna {column_letter(len(want_n))})")
+            return _problem("renamed", expected[i], column_letter(i), detail)
+    return _problem("added", got[len(want_n)], column_letter(len(want_n)),
+                    f"se agregó la columna «{got[len(want_n)]}» (columna {column_letter(len(want_n))})")
 
 
 NO_ROWS = "El archivo no tiene filas de trabajadores: solo trae los títulos de las columnas."
