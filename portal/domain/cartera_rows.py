@@ -318,30 +318,38 @@ def _locked_reason(actual, expected, column):
     """None when the cell still holds what was downloaded, else why not."""
     type_ = column.type
     if type_ == TEXT:
-        got, want = as_text(actual), as_text(expected)
-        if got == want or got.casefold() == want.casefold():
-            return None
-        if want.startswith("0") and got == want.lstrip("0"):
-            return (f"se perdieron los ceros a la izquierda ({_shown(actual, TEXT)} en lugar de "
-                    f"«{want}»); esta columna no se puede modificar")
-    elif type_ == MONEY:
-        got, _ = parse_amount(actual) if not blank(actual) else (None, None)
-        if got is not None and got == expected:
-            return None
-        if got is not None:
-            actual = got
-    elif type_ == INTEGER:
-        got, _ = parse_amount(actual) if not blank(actual) else (None, None)
-        if got is not None and got == expected:
-            return None
-    elif type_ == DATE:
-        if blank(actual) and expected is None:
-            return None
-        got = as_date(actual)
-        if got is not None and got == expected:
-            return None
-        if got is not None:
-            actual = got
+        return _text_reason(actual, expected)
+    got = _read_as(actual, type_)
+    if (got is not None and got == expected) or (type_ == DATE and blank(actual) and expected is None):
+        return None
+    if got is not None and type_ != INTEGER:  # shown as read: $ 1.000,00, 01/03/2024
+        actual = got
+    return _changed(actual, expected, type_)
+
+
+def _text_reason(actual, expected):
+    """A text cell compares as text, regardless of case; a number that lost its leading
+    zeros (an id typed over, or the cell turned into a number) is named as such."""
+    got, want = as_text(actual), as_text(expected)
+    if got == want or got.casefold() == want.casefold():
+        return None
+    if want.startswith("0") and got == want.lstrip("0"):
+        return (f"se perdieron los ceros a la izquierda ({_shown(actual, TEXT)} en lugar de "
+                f"«{want}»); esta columna no se puede modificar")
+    return _changed(actual, expected, TEXT)
+
+
+def _read_as(actual, type_):
+    """A locked cell read as its column's type: money and integers as Decimal, dates as
+    date; None when it is not one (or for any other type)."""
+    if type_ == DATE:
+        return as_date(actual)
+    if type_ in (MONEY, INTEGER) and not blank(actual):
+        return parse_amount(actual)[0]
+    return None
+
+
+def _changed(actual, expected, type_):
     return (f"esta columna no se puede modificar: dice {_shown(actual, type_)} y el estado de "
             f"cartera dice {_shown(expected, type_)}")
 
