@@ -37,22 +37,29 @@ def parse_amount(value):
         if value != value or value in (float("inf"), float("-inf")):
             return None, f"«{value}» {NOT_NUMBER}"
         return Decimal(repr(value)), None
-    text = str(value).strip().replace("$", "").replace(" ", "").replace("\u00a0", "")
-    if "," in text and "." in text:
-        if text.rfind(",") > text.rfind("."):  # 1.234,56 (es-CO)
-            text = text.replace(".", "").replace(",", ".")
-        else:  # 1,234.56
-            text = text.replace(",", "")
-    elif "," in text:
-        text = text.replace(",", "") if text.count(",") > 1 else text.replace(",", ".")
-    elif text.count(".") > 1 or (text.count(".") == 1 and len(text.rsplit(".", 1)[1]) == 3):
-        text = text.replace(".", "")  # 175.277 and 1.752.770: dots group thousands
+    text = _plain_number(str(value))
     if not _PLAIN.match(text):
         return None, f"«{value}» {NOT_NUMBER}"
     try:
         return Decimal(text), None
     except InvalidOperation:  # pragma: no cover - the regex already filtered
         return None, f"«{value}» {NOT_NUMBER}"
+
+
+def _plain_number(text):
+    """Typed text as a plain number's text: no $ nor spaces, the thousands separators
+    dropped and the decimal one a point (1.234,56 and 1,234.56 → 1234.56; 175.277 →
+    175277). What is still not a number is left for parse_amount to refuse."""
+    text = text.strip().replace("$", "").replace(" ", "").replace("\u00a0", "")
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):  # 1.234,56 (es-CO)
+            return text.replace(".", "").replace(",", ".")
+        return text.replace(",", "")  # 1,234.56
+    if "," in text:
+        return text.replace(",", "") if text.count(",") > 1 else text.replace(",", ".")
+    if text.count(".") > 1 or (text.count(".") == 1 and len(text.rsplit(".", 1)[1]) == 3):
+        return text.replace(".", "")  # 175.277 and 1.752.770: dots group thousands
+    return text
 
 
 def parse_flag(value):
