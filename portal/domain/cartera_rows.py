@@ -260,8 +260,9 @@ def _check_outside(spec, cells, bad_cols, err):
 
 
 def _line_of(spec, number, row_no, by_credit, seen, err):
-    """The statement's line of the row's credit number (the credit marked seen), or None
-    with the reason: missing, repeated, not in this statement, or of the other file."""
+    """The statement's line of the row's credit number, or None with the reason: missing,
+    repeated, not in this statement, or of the other file. A credit neither missing nor
+    repeated is marked seen at this row."""
     credit_at = spec.index("credit_number")
     if not number:
         err(credit_at, "falta el número de crédito")
