@@ -19,7 +19,7 @@ the sheets, so a request refuses those files before anything is stored.
 Sheet protection is not security: it keeps honest users from editing the wrong cells by
 mistake, and anyone can remove it. That is why its password is a plain, non-secret
 parameter (default "cartera"), and why every uploaded cell is checked again on the
-server (portal.domain.cartera_layout.check_rows).
+server (portal.domain.cartera_rows.check_rows).
 """
 import html
 import io
@@ -693,7 +693,7 @@ def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncomp
 def with_error_column(data: bytes, errors, *, header=ERRORS_HEADER) -> bytes:
     """The uploaded file (already accepted by read_upload) with an «Errores» column
     after the last titled column listing each row's errors, and the faulty cells shaded.
-    `errors`: objects with .row, .column (header) and .reason (cartera_layout.RowError).
+    `errors`: objects with .row, .column (header) and .reason (cartera_rows.RowError).
     A file that already has the column (a second try) gets it rewritten."""
     wb = load_workbook(io.BytesIO(data))
     ws = wb.worksheets[0]

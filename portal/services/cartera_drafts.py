@@ -9,7 +9,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.domain import cartera_layout as layout
+from portal.domain import cartera_rows
 from portal.domain import clock, paging
+from portal.domain.cells import YES
 from portal.extensions import db
 from portal.models import CarteraDraftLine, Credit, StatementLine
 from portal.services import audit
@@ -57,7 +59,7 @@ def page_of_rows(statement, archivo, query="", number=1, per_page=25):
     rows = []
     for line in lines[page.offset:page.offset + page.per_page]:
         entry = edited.get(line.credit_number)
-        aplica, amount = entry or (line.default_aplica_mora == layout.YES, line.default_amount)
+        aplica, amount = entry or (line.default_aplica_mora == YES, line.default_amount)
         rows.append(DraftRow(line, aplica, amount, entry is not None))
     return rows, page
 
@@ -73,9 +75,9 @@ def save_row(user, statement, archivo, credit_number, aplica_mora, amount):
     line = next(iter(cartera_lines(statement, credit_number)), None)
     if found is None or line is None:
         return None, [("Nro Crédito", f"el crédito «{credit_number}» no pertenece a este archivo")]
-    checked, errors = layout.check_entry(line, aplica_mora, amount)
+    checked, errors = cartera_rows.check_entry(line, aplica_mora, amount)
     if errors:
-        return DraftRow(line, aplica_mora == layout.YES, Decimal(0), False), errors
+        return DraftRow(line, aplica_mora == YES, Decimal(0), False), errors
     aplica, value = checked
     line_id = found[0]
     draft = db.session.scalars(select(CarteraDraftLine).where(CarteraDraftLine.line_id == line_id)).first()

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
+from portal.domain import cartera_rows
 from portal.domain import clock
 from portal.domain import payments as payment_rules
 from portal.domain import uploads as u
@@ -73,7 +74,7 @@ def submit_file(user, statement, archivo, filename, data):
                             expected_sheet=layout.layout(archivo).title)
     if problem:
         raise UploadRefused(problem)
-    digest = layout.file_hash(data)
+    digest = cartera_rows.file_hash(data)
     again = db.session.scalars(
         select(CarteraUpload).where(
             CarteraUpload.statement_id == statement.id, CarteraUpload.kind == kind,
@@ -164,12 +165,12 @@ def _process(run, upload):
         upload.rows_total = len(read.data_rows)
         run.beat()
         db.session.commit()
-        check = layout.check_upload(read.rows, lines, archivo, formula_cells=read.formula_cells)
+        check = cartera_rows.check_upload(read.rows, lines, archivo, formula_cells=read.formula_cells)
         if check.structure is not None:
             return _invalid(run, upload, general=check.structure.message)
         result = check.result
     else:
-        result = layout.check_draft(lines, archivo, cartera_drafts.entries(statement, upload.kind))
+        result = cartera_rows.check_draft(lines, archivo, cartera_drafts.entries(statement, upload.kind))
         upload.rows_total = sum(1 for line in lines if line.kind == upload.kind)
         run.beat()
         db.session.commit()

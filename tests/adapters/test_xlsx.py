@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as cl
+from portal.domain import cartera_rows as cr
 
 D = Decimal
 MB = 1024 * 1024
@@ -53,7 +54,7 @@ def edit(data, change):
 def upload(data, kind=cl.ACTIVOS, **limits):
     read = xlsx.read_upload(data, **limits)
     assert read.ok, read.error
-    return read, cl.check_upload(read.rows, LINES, kind, formula_cells=read.formula_cells)
+    return read, cr.check_upload(read.rows, LINES, kind, formula_cells=read.formula_cells)
 
 
 def replace_member(data, name, body=None, writer=None):
@@ -328,7 +329,7 @@ def test_one_sheet_of_another_name_is_left_to_the_column_check(files):
     assert xlsx.precheck(renamed, expected_sheet="Activos") is None
     assert xlsx.precheck(files["retirados"], expected_sheet="Activos") is None
     read = xlsx.read_upload(files["retirados"], expected_sheet="Activos")
-    checked = cl.check_upload(read.rows, LINES, cl.ACTIVOS)
+    checked = cr.check_upload(read.rows, LINES, cl.ACTIVOS)
     assert checked.structure.code == "wrong_kind"  # the better message: it is the other file
 
 
@@ -379,7 +380,7 @@ def test_a_header_without_rows_is_read_and_refused_by_the_layout(files):
         assert xlsx.precheck(data) is None  # decided by the job (invalid), like every content rule
         read = xlsx.read_upload(data)
         assert read.ok and read.data_rows == []
-        checked = cl.check_upload(read.rows, LINES, cl.ACTIVOS)
+        checked = cr.check_upload(read.rows, LINES, cl.ACTIVOS)
         assert not checked.ok and checked.structure.code == "no_rows"
         assert checked.structure.message.startswith(
             "El archivo no tiene filas de trabajadores: solo trae los títulos de las columnas.")
@@ -472,7 +473,7 @@ def test_the_same_content_is_recognised_after_a_new_save(files):
     _, first = upload(files["activos"])
     resaved = edit(files["activos"], lambda ws: None)
     _, second = upload(resaved)
-    assert cl.file_hash(files["activos"]) != cl.file_hash(resaved)
+    assert cr.file_hash(files["activos"]) != cr.file_hash(resaved)
     assert first.result.content_key() == second.result.content_key()
 
 

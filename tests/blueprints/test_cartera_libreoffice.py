@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.domain import cartera_layout as cl
+from portal.domain import cartera_rows as cr
 from portal.extensions import db
 from portal.models import CarteraUploadLine, PaymentSlip, StatementLine
 from tests import cartera_helpers as ch
@@ -80,7 +80,7 @@ def test_an_activos_file_saved_by_libreoffice_is_processed_and_its_resave_is_a_d
 
     # The same values, saved once more by LibreOffice: other bytes, same content key.
     resaved = libreoffice(saved, "activos.xlsx")
-    assert cl.file_hash(resaved) != cl.file_hash(saved)
+    assert cr.file_hash(resaved) != cr.file_hash(saved)
     again = ch.processed(client, "activos", resaved, "activos_otra_vez.xlsx")
     assert again.status == "duplicate"
     assert again.content_key == first.content_key and again.content_sha256 != first.content_sha256

@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.authz import require
 from portal.blueprints.staff import bp
 from portal.domain import paging
-from portal.services import staff_cartera, statements
+from portal.services import staff_cartera, staff_statements
 from portal.web import redirect_htmx_aware, render, safe_next, send_xlsx
 
 CARTERA = ("cartera",)  # plus admin (User.has_role treats admin as every role)
@@ -20,7 +20,8 @@ SORTS = ("nombre", "nit", "vigencia", "envio")
 @require("staff", roles=CARTERA)
 def cartera():
     f = paging.Filters(request.args, estado=tuple(STATUS), orden=SORTS)
-    listing = statements.employers(f["q"], STATUS[f["estado"]], f["orden"], f["pagina"], f["por_pagina"])
+    listing = staff_statements.employers(f["q"], STATUS[f["estado"]], f["orden"], f["pagina"],
+                                         f["por_pagina"])
     return render("staff/cartera.html", partial="staff/_cartera_table.html", listing=listing, filters=f,
                   params=f.link_params("pagina"), back=request.full_path.rstrip("?"))
 
@@ -28,7 +29,7 @@ def cartera():
 @bp.post("/cartera/<int:entity_id>/reenviar")
 @require("staff", roles=CARTERA)
 def resend_statements(entity_id):
-    outcome = statements.request_resend(current_user, entity_id, request.form.get("vigencia"))
+    outcome = staff_statements.request_resend(current_user, entity_id, request.form.get("vigencia"))
     if outcome.status == "not_found":
         abort(404)
     flash(outcome.message, "success" if outcome.ok else "error")
