@@ -107,3 +107,13 @@ def changes(before, after):
     """{field: {"old": …, "new": …}} for the fields whose value differs."""
     return {key: {"old": before.get(key), "new": value} for key, value in after.items()
             if before.get(key) != value}
+
+
+def formatted_phone(digits):
+    """«3001234567» → «300 123 4567», «6014193333» → «601 419 3333», «4193333» → «419 3333»."""
+    text = digits or ""
+    if len(text) == 10:
+        return f"{text[:3]} {text[3:6]} {text[6:]}"
+    if len(text) == 7:
+        return f"{text[:3]} {text[3:]}"
+    return text

@@ -84,3 +84,9 @@ def test_a_good_contact():
 def test_changes_list_old_and_new_values():
     assert cd.changes({"phone1": "4193333", "phone2": None}, {"phone1": "4193333", "phone2": "3001234567"}) == {
         "phone2": {"old": None, "new": "3001234567"}}
+
+
+@pytest.mark.parametrize("digits,shown", [("3001234567", "300 123 4567"), ("6014193333", "601 419 3333"),
+                                          ("4193333", "419 3333"), (None, ""), ("12", "12")])
+def test_phones_are_shown_in_groups(digits, shown):
+    assert cd.formatted_phone(digits) == shown
