@@ -42,12 +42,13 @@ def detail(event):
 
 # --- menu and Usuario ---------------------------------------------------------------------
 
-def test_the_menu_offers_configuracion_and_its_options(client, companies):
+def test_the_menu_offers_configuracion_and_its_three_options(client, companies):
     body = client.get("/empresas/").get_data(as_text=True)
     start = body.index('aria-label="Menú Conexión Empresas"')
     menu = body[start:body.index("</nav>", start)]
     assert "<summary>Configuración</summary>" in menu
-    for href, label in (("/empresas/configuracion/usuario", "Usuario"), ("/empresas/configuracion/empresas/", "Empresas")):
+    for href, label in (("/empresas/configuracion/usuario", "Usuario"), ("/empresas/configuracion/empresas/", "Empresas"),
+                        ("/empresas/configuracion/descargas", "Descargas"), ("/empresas/ayuda/", "Ayuda")):
         assert f'href="{href}">{label}</a>' in menu
         assert client.get(href, follow_redirects=True).status_code == 200, href
 

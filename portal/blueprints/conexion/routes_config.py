@@ -1,17 +1,22 @@
-"""Conexión Empresas › Configuración (manual 003, ch. 2): Usuario and Empresas.
+"""Conexión Empresas › Configuración (manual 003, ch. 2): Usuario, Empresas, Descargas; and
+the help pages the «Manual de Usuario Conexión Empresas Online» is printed from.
 
 Empresas: every member sees the company's data; only a member with `admin_company`
 edits it (else 403, audited); another company, or another company's contact, is a 404
 (audited). Each edit works without JavaScript (a page per state, POST → 303) and, with
 htmx, in place (the section's partial comes back; 422 with the messages)."""
-from flask import abort, flash, g, redirect, render_template, request, url_for
+import hashlib
+import io
+
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from portal.adapters import pdf, templates_zip
 from portal.authz import require
 from portal.blueprints.conexion import bp
 from portal.blueprints.conexion.access import with_product
 from portal.domain import company_data
-from portal.services import conexion, conexion_config
+from portal.services import conexion, conexion_config, help_manual
 from portal.web import render
 
 PAGE = "conexion/configuracion/empresa.html"
@@ -128,3 +133,52 @@ def _after(saved, partial, section, **editing):
         flash(saved.message, "success")
         return redirect(url_for("conexion.config_company", company_id=g.access.company.id), 303)
     return _company_page(partial, notice=saved.message, notice_for=section)
+
+
+# --- Descargas --------------------------------------------------------------------------
+
+@bp.get("/configuracion/descargas")
+@require("corporate")
+def config_downloads():
+    """«Manuales» and «Archivos de gestión» (manual 003, 2.4)."""
+    return render_template("conexion/configuracion/descargas.html", manual_title=help_manual.TITLE,
+                           template_files=templates_zip.file_names())
+
+
+@bp.get("/configuracion/descargas/manual-conexion-empresas.pdf")
+@require("corporate")
+def download_manual():
+    conexion_config.record_download(current_user, help_manual.PDF_NAME)
+    return _download(help_manual.manual_pdf(), help_manual.PDF_NAME, pdf.MIME)
+
+
+@bp.get("/configuracion/descargas/archivos-lotes-operativos.zip")
+@require("corporate")
+def download_batch_templates():
+    conexion_config.record_download(current_user, templates_zip.ZIP_NAME)
+    return _download(templates_zip.batch_templates_zip(), templates_zip.ZIP_NAME, templates_zip.ZIP_MIME)
+
+
+def _download(data, name, mimetype):
+    """Built in memory; ranges and If-None-Match answered (a slow line can resume)."""
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name,
+                     etag=hashlib.sha256(data).hexdigest()[:32], conditional=True)
+
+
+# --- Ayuda ------------------------------------------------------------------------------
+
+@bp.get("/ayuda/")
+@require("corporate")
+def help_index():
+    return render_template("conexion/ayuda.html", chapter=None, **help_manual.context())
+
+
+@bp.get("/ayuda/<slug>")
+@require("corporate")
+def help_chapter(slug):
+    chapter = help_manual.chapter(slug)
+    if chapter is None:
+        abort(404)
+    previous, following = help_manual.neighbours(chapter)
+    return render_template("conexion/ayuda.html", chapter=chapter, previous=previous, following=following,
+                           **help_manual.context())
