@@ -110,6 +110,13 @@ def test_empresas_opens_the_first_company_and_offers_a_selector(client, companie
     assert f'<option value="{jahc.id}" selected>JAHC TECHNOLOGIES · NIT 900291499-3</option>' in body
 
 
+def test_a_user_without_companies_is_told_so(client):
+    factories.user("corporate", "solo")
+    login(client, "solo")
+    body = client.get("/empresas/configuracion/empresas/").get_data(as_text=True)
+    assert "Su usuario no tiene empresas asociadas." in body and "Editar" not in body
+
+
 def test_the_company_as_the_manual_shows_it(client, companies):
     jahc, _, _ = companies
     body = client.get(page(jahc)).get_data(as_text=True)
