@@ -452,9 +452,9 @@ def _index(data, zf, infos, names):
     return (TAMPERED, None) if None in parts else (None, parts)
 
 
-def _workbook_check(data, zf, infos, names, expected_sheet):
-    """After the zip directory: macros, then the sheets. (refusal or None, the path of
-    the sheet to read)."""
+def _workbook_check(data, zf, infos, names, expected_sheet, ignored_sheets=()):
+    """After the zip directory: macros, then the sheets. (refusal or None, (the path of
+    the sheet to read, its name)); `ignored_sheets` (names) are neither checked nor read."""
     if _macro_parts(names):
         return MACROS, None
     problem, parts = _index(data, zf, infos, names)
@@ -466,18 +466,18 @@ def _workbook_check(data, zf, infos, names, expected_sheet):
         return DAMAGED, None
     if _macro_types(content_types):
         return MACROS, None
-    return _sheet_check(workbook, rels, names, expected_sheet)
+    return _sheet_check(workbook, rels, names, expected_sheet, ignored_sheets)
 
 
-def _sheet_check(workbook, rels, names, expected_sheet):
-    sheets = _sheets(workbook)
+def _sheet_check(workbook, rels, names, expected_sheet, ignored_sheets=()):
+    sheets = [s for s in _sheets(workbook) or () if s.name not in ignored_sheets]
     if not sheets:
         return NO_SHEET, None
     problem = sheet_problem(sheets, expected_sheet)
     if problem:
         return problem, None
     path = _sheet_path(rels, sheets[0].rel_id)
-    return (None, path) if path in names else (NO_SHEET, None)
+    return (None, (path, sheets[0].name)) if path in names else (NO_SHEET, None)
 
 
 def _rows_below(limit):
@@ -576,32 +576,34 @@ _BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, V
 
 def read_upload(data: bytes, max_bytes=DEFAULT_MAX_BYTES, max_rows=DEFAULT_MAX_ROWS, *,
                 expected_sheet=None, max_columns=DEFAULT_MAX_COLUMNS, max_members=DEFAULT_MAX_MEMBERS,
-                max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO) -> ReadResult:
+                max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO,
+                ignored_sheets=()) -> ReadResult:
     """The sheet of an uploaded .xlsx as rows of cell values (row 0 is Excel's row 1, ''
     for an empty cell; numbers come as float, dates as date), the formula cells found,
     or a refusal in Spanish (ReadResult.error). Never raises for a bad file.
 
     Refused besides the limits: macros, and any workbook but one visible sheet
-    (`expected_sheet`, its name in the portal's file, only words the message).
+    (`expected_sheet`, its name in the portal's file, only words the message); sheets
+    named in `ignored_sheets` (a template's «Instrucciones») are left aside, unread.
     Limits: max_bytes of upload; max_rows data rows (besides the header); max_columns;
     max_members in the zip; max_uncompressed bytes for all members together (declared
     and actual); max_ratio uncompressed/compressed for any member above 1 MB."""
     try:
         return _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
-                            expected_sheet)
+                            expected_sheet, ignored_sheets)
     except _BROKEN:
         return _refuse(DAMAGED)
 
 
 def precheck(data: bytes, max_bytes=DEFAULT_MAX_BYTES, *, expected_sheet=None, max_members=DEFAULT_MAX_MEMBERS,
-             max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO):
+             max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO, ignored_sheets=()):
     """The cheap part of read_upload (size, signature, zip directory, macros, sheets;
     only the small index parts are decompressed, with a cap): a refusal in Spanish, or
     None. Lets a request refuse a plainly wrong file at once, before it is stored and
     queued; read_upload refuses it the same way."""
     try:
         problem, zf, infos, names = _container(data, max_bytes, max_members, max_uncompressed, max_ratio)
-        return problem or _workbook_check(data, zf, infos, names, expected_sheet)[0]
+        return problem or _workbook_check(data, zf, infos, names, expected_sheet, ignored_sheets)[0]
     except _BROKEN:
         return DAMAGED
 
@@ -647,13 +649,14 @@ def _no(message):
 
 
 def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
-                 expected_sheet):
+                 expected_sheet, ignored_sheets=()):
     problem, zf, infos, names = _container(data, max_bytes, max_members, max_uncompressed, max_ratio)
     if problem:
         return _refuse(problem)
-    problem, sheet_path = _workbook_check(data, zf, infos, names, expected_sheet)
+    problem, found = _workbook_check(data, zf, infos, names, expected_sheet, ignored_sheets)
     if problem:
         return _refuse(problem)
+    sheet_path, sheet_name = found
     bomb = BOMB
     scanner = _SheetScanner(max_rows, max_columns)
     budget = max_uncompressed
@@ -674,7 +677,7 @@ def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncomp
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
+        sheet = workbook.get_sheet_by_name(sheet_name)
         rows = sheet.to_python(skip_empty_area=False)
         name = sheet.name
     except Exception:  # python-calamine raises its own error types for broken files
@@ -799,20 +802,20 @@ def _column(ref):
     return n - 1
 
 
-def first_row(data: bytes, max_bytes=DEFAULT_MAX_BYTES):
-    """(the sheet's first row as text cells, None) or (None, refusal in Spanish), reading
-    only what that row needs: the request checks a file's columns before storing it.
-    Call after precheck said nothing."""
+def first_row(data: bytes, max_bytes=DEFAULT_MAX_BYTES, *, expected_sheet=None, ignored_sheets=()):
+    """(the data sheet's first row as text cells, None) or (None, refusal in Spanish),
+    reading only what that row needs: the request checks a file's columns before storing
+    it. The sheets are checked as precheck and read_upload check them."""
     try:
         problem, zf, infos, names = _container(data, max_bytes, DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNCOMPRESSED,
                                                DEFAULT_MAX_RATIO)
-        problem = problem or None
-        path = None if problem else _workbook_check(data, zf, infos, names, None)[1]
+        if not problem:
+            problem, found = _workbook_check(data, zf, infos, names, expected_sheet, ignored_sheets)
     except _BROKEN:
         return None, DAMAGED
-    if problem or path is None:
-        return None, problem or NO_SHEET
-    info = next(i for i in infos if i.filename == path)
+    if problem:
+        return None, problem
+    info = next(i for i in infos if i.filename == found[0])
     head = _prefix_until(data, info, b"</row>", MAX_INDEX_BYTES)
     if head is None:
         return [], None  # no row at all: an empty sheet

@@ -20,6 +20,7 @@ KIND_LABELS = {"hanna": "Hanna", "affiliate": "Afiliado", "corporate": "Conexió
                "staff": "Personal"}
 
 ALL_PERMISSIONS = ("upload", "authorize", "consult", "master_account")
+PERMISSIONS = ALL_PERMISSIONS + ("admin_company",)  # Configuración › Empresas: edit the company
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class DemoLogin:
     applications: tuple = ()  # ((application, status), ...)
     companies: tuple = ()  # ((company nit, permissions), ...)
     first_login: bool = False  # terms not accepted yet + forced password change
+    profile: tuple = ()  # a corporate user's (nombre, apellido, cargo, área): Configuración › Usuario
 
     @property
     def path(self):
@@ -54,16 +56,20 @@ USERS = (
               f"{EMPLOYERS[1].name}, solicitud EMPRESAS pendiente (cola del personal)",
               entity_nit=EMPLOYERS[1].nit, applications=(("EMPRESAS", "pending"),)),
     DemoLogin("corporate", "jhomez", "Joffer Homez",
-              f"{JAHC.name} (1 firma) y {COOP.name} (2 firmas), todos los permisos",
+              f"{JAHC.name} (1 firma) y {COOP.name} (2 firmas), todos los permisos; administra los "
+              f"datos y contactos de {JAHC.name} (Configuración › Empresas)",
               email="jhomez.demo@example.com",
-              companies=((JAHC.nit, ALL_PERMISSIONS), (COOP.nit, ALL_PERMISSIONS))),
+              companies=((JAHC.nit, PERMISSIONS), (COOP.nit, ALL_PERMISSIONS)),
+              profile=("Joffer", "Homez", "Director administrativo", "Administración")),
     DemoLogin("corporate", "nortega", "Natalia Ortega",
               f"segunda firma de {COOP.name}", email="nortega.demo@example.com",
-              companies=((COOP.nit, ALL_PERMISSIONS),)),
+              companies=((COOP.nit, ALL_PERMISSIONS),),
+              profile=("Natalia", "Ortega", "Tesorera", "Financiera")),
     DemoLogin("corporate", "nuevo", "Nelson Uribe Vargas",
               f"primer ingreso: términos y cambio de contraseña; {JAHC.name} (cargar, consultar)",
               email="nuevo.demo@example.com", first_login=True,
-              companies=((JAHC.nit, ("upload", "consult")),)),
+              companies=((JAHC.nit, ("upload", "consult")),),
+              profile=("Nelson", "Uribe Vargas", "Analista de nómina", "Gestión humana")),
     DemoLogin("staff", "admin", "Rafael Acosta Llanos", "rol admin (todas las colas)", roles="admin"),
     DemoLogin("staff", "cartera", "Kathien Castro", "rol cartera", roles="cartera"),
     DemoLogin("staff", "pagos", "Milena Torres Polo", "rol pagos", roles="pagos"),
@@ -82,18 +88,27 @@ LOGINS = tuple(sorted(USERS + AFFILIATE_LOGINS, key=lambda login: _ORDER.index(l
 def _user(stats, spec, entities):
     user = db.session.query(User).filter_by(kind=spec.kind, username=spec.username).first()
     if user is not None:
-        return user  # never touch an existing user: its password may have been changed
+        _fill_profile(user, spec)  # never touch anything else: its password may have been changed
+        return user
     entity = entities.get(spec.entity_nit)
     email = spec.email or (spec.username if "@" in spec.username else f"{spec.username}.demo@example.com")
     user = User(kind=spec.kind, username=spec.username, email=email,
                 full_name=spec.full_name, password_hash="", roles=spec.roles,
                 entity_id=entity.id if entity else None,
                 terms_accepted_at=None if spec.first_login else utcnow())
+    _fill_profile(user, spec)
     db.session.add(user)
     db.session.flush()
     passwords.set_password(user, spec.password, must_change=spec.first_login)
     stats.created("users")
     return user
+
+
+def _fill_profile(user, spec):
+    """Nombre, apellido, cargo, área where the user has none (a database loaded before them)."""
+    for attribute, value in zip(("first_name", "last_name", "position", "area"), spec.profile, strict=False):
+        if getattr(user, attribute) is None:
+            setattr(user, attribute, value)
 
 
 def load(stats, entities, companies):
@@ -111,6 +126,6 @@ def load(stats, entities, companies):
                        review_note="Documentos verificados" if reviewed else None)
         for nit, permissions in spec.companies:
             get_or_add(stats, Membership, {"user_id": user.id, "company_id": companies[nit].id},
-                       **{f"can_{p}": p in permissions for p in ALL_PERMISSIONS})
+                       **{f"can_{p}": p in permissions for p in PERMISSIONS})
     db.session.commit()
     return users

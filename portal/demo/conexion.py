@@ -8,7 +8,7 @@ from portal.demo import names
 from portal.demo.common import get_or_add, money, rng, txn_id
 from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import Card, Company, LedgerAccount, LedgerEntry, Product
+from portal.models import Card, Company, CompanyContact, LedgerAccount, LedgerEntry, Product
 
 BIN = "450714"
 MASTER_FUNDING = money("1000000")
@@ -38,6 +38,7 @@ class CompanySpec:
     debit_account: str
     iva_rate: str
     products: tuple
+    contacts: tuple = ()  # (name, cargo, e-mail, phone): Configuración › Empresas
 
 
 JAHC = CompanySpec(
@@ -47,6 +48,8 @@ JAHC = CompanySpec(
     (ProductSpec("Clásica", True, "10.00", named_cards=5,
                  fixed_cards=(("4578", "1024584578", "CARLOS MARTÍNEZ"),)),
      ProductSpec("Clásica In", False, "8.50", unaffiliated_cards=3)),
+    (("Jorge Alberto Hernández Cuello", "Ceo Presidente", "presidencia@jahc.example.com", "6014193333"),
+     ("Luisa Fernanda Pérez Royero", "Coordinadora de nómina", "nomina@jahc.example.com", "3004193333")),
 )
 COOP = CompanySpec(
     "901343454", "EMPRESA DE PRUEBA COOP", "Gerente Financiero", "Calle 72 #54-35, Barranquilla",
@@ -57,6 +60,8 @@ COOP = CompanySpec(
                  fixed_cards=(("9053", "19933788", "ANDRÉS FELIPE CASTRO ROJAS"), ("6146", None, None),
                               ("5360", None, None), ("9992", None, None), ("8365", None, None),
                               ("2239", None, None), ("5659", None, None)))),
+    (("Álvaro Enrique Mejía Vásquez", "Gerente Financiero", "gerencia.financiera@coop.example.com",
+      "6053856000"),),
 )
 COMPANIES = (JAHC, COOP)
 
@@ -69,6 +74,9 @@ def load_companies(stats):
                              contact=spec.contact, address=spec.address,
                              billing_address=spec.address, phone1=spec.phone1,
                              signature_scheme=spec.signature_scheme, debit_account=spec.debit_account)
+        for name, role, email, phone in spec.contacts:
+            get_or_add(stats, CompanyContact, {"company_id": company.id, "name": name}, role=role,
+                       email=email, phone=phone)
         for product in spec.products:
             get_or_add(stats, Product, {"company_id": company.id, "name": product.name}, brand="Visa",
                        bin=BIN, named=product.named, commission_per_record=money(product.commission),

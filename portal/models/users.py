@@ -23,6 +23,12 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254))
     full_name: Mapped[str] = mapped_column(String(160))
+    # Configuración › Usuario (manual 003, 2.2): nombre, apellido, cargo, área. Optional:
+    # full_name stays the name shown everywhere; users created before these have none.
+    first_name: Mapped[str | None] = mapped_column(String(80))
+    last_name: Mapped[str | None] = mapped_column(String(80))
+    position: Mapped[str | None] = mapped_column(String(80))  # cargo
+    area: Mapped[str | None] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
     # Staff: comma-separated roles out of STAFF_ROLES.
     roles: Mapped[str] = mapped_column(String(80), default="")

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.adapters import xlsx
+from portal.adapters import templates_zip, xlsx
 from portal.domain import batch_layouts as bl
 from portal.domain import batches as b
 from portal.domain import clock, paging, text_files
@@ -35,6 +35,8 @@ BATCHES = upload_jobs.UploadKind(
     Batch, BatchLine.batch_id, "portal.jobs.process_batch", audit_prefix="conexion.batch", subject="batch",
     failed_values={"errors_json": json.dumps([FAILED_MESSAGE], ensure_ascii=False)}, machine=b.BATCH)
 TEXT_SUFFIXES = (".txt", ".csv")
+# A filled-in template («Archivos lotes operativos») brings its «Instrucciones» sheet along.
+TEMPLATE_SHEETS = {"expected_sheet": templates_zip.SHEET, "ignored_sheets": (templates_zip.INSTRUCTIONS,)}
 
 
 class BatchRefused(Exception):
@@ -75,8 +77,8 @@ def _titles(spec, source, data):
     """(the title row, the encoding of a text file); BatchRefused for a plainly wrong file."""
     limit = current_app.config["BATCH_MAX_BYTES"]
     if source == "xlsx":
-        problem = xlsx.precheck(data, max_bytes=limit)
-        headers, problem = (None, problem) if problem else xlsx.first_row(data, max_bytes=limit)
+        problem = xlsx.precheck(data, max_bytes=limit, **TEMPLATE_SHEETS)
+        headers, problem = (None, problem) if problem else xlsx.first_row(data, max_bytes=limit, **TEMPLATE_SHEETS)
         if problem:
             raise BatchRefused(problem)
         return headers, None
@@ -174,7 +176,8 @@ def _read(batch, spec):
     """(data rows as lists of cells, None) or (None, a problem of the whole file)."""
     limit = current_app.config["BATCH_MAX_LINES"]
     if batch.source == "xlsx":
-        read = xlsx.read_upload(batch.content, max_bytes=current_app.config["BATCH_MAX_BYTES"], max_rows=limit)
+        read = xlsx.read_upload(batch.content, max_bytes=current_app.config["BATCH_MAX_BYTES"], max_rows=limit,
+                                **TEMPLATE_SHEETS)
         if not read.ok:
             return None, read.error
         rows = read.rows

@@ -1,7 +1,7 @@
 """Conexión Empresas use cases: which companies and products a corporate user works
 with, and with which of the manual's permissions (upload, authorize, consult, master
-account). Another company's object is not found; a permission the user lacks is
-forbidden; both are audited."""
+account; administer the company's data). Another company's object is not found; a
+permission the user lacks is forbidden; both are audited."""
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -12,7 +12,7 @@ from portal.models import Company, Membership, Product
 from portal.services import audit
 
 PERMISSIONS = {"upload": "can_upload", "authorize": "can_authorize", "consult": "can_consult",
-               "master_account": "can_master_account"}
+               "master_account": "can_master_account", "admin_company": "can_admin_company"}
 
 
 def companies_for(user, q=""):

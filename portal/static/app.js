@@ -166,6 +166,61 @@
     });
   });
 
+  // --- Password fields: an eye button shows or hides what was typed (manual 003, 2.2.1).
+  // Added here, so without JavaScript there is no button that does nothing. ---
+  var EYE = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" ' +
+    'stroke-width="2" stroke-linecap="round"><path d="M1 12s4-7 11-7 11 7 11 7-4 7-11 7S1 12 1 12z"/>' +
+    '<circle cx="12" cy="12" r="3"/><line class="slash" x1="3" y1="3" x2="21" y2="21"/></svg>';
+  function addReveal(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("input[data-reveal]").forEach(function (input) {
+      if (input.dataset.revealReady) return;
+      input.dataset.revealReady = "1";
+      var wrap = document.createElement("span"), button = document.createElement("button");
+      wrap.className = "reveal-wrap";
+      button.type = "button";
+      button.className = "reveal";
+      button.innerHTML = EYE;
+      button.setAttribute("aria-controls", input.id);
+      button.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-label", "Mostrar contraseña");
+      input.parentNode.insertBefore(wrap, input);
+      wrap.appendChild(input);
+      wrap.appendChild(button);
+      button.addEventListener("click", function () {
+        var show = input.type === "password";
+        input.type = show ? "text" : "password";
+        button.setAttribute("aria-pressed", String(show));
+        button.setAttribute("aria-label", show ? "Ocultar contraseña" : "Mostrar contraseña");
+      });
+    });
+  }
+  addReveal(document);
+  document.addEventListener("htmx:load", function (e) { addReveal(e.detail.elt); });
+  // A shown password goes back to hidden before the form leaves (browsers and their
+  // password managers treat the field as a password again).
+  document.addEventListener("submit", function (e) {
+    e.target.querySelectorAll("input[data-reveal]").forEach(function (input) { input.type = "password"; });
+    e.target.querySelectorAll("button.reveal").forEach(function (button) {
+      button.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-label", "Mostrar contraseña");
+    });
+  });
+
+  // --- Drop-down menus (<details class="dropdown">, e.g. «Configuración»): they work
+  // without JavaScript; this only closes an open one on a click elsewhere or Esc. ---
+  function closeMenus(except) {
+    document.querySelectorAll("details.dropdown[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (e) { closeMenus(e.target.closest("details.dropdown")); });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    var open = document.querySelector("details.dropdown[open]");
+    if (open) { open.removeAttribute("open"); open.querySelector("summary").focus(); }
+  });
+
   // --- "Imprimir" on vouchers (no inline scripts: the CSP forbids them). ---
   document.addEventListener("click", function (e) {
     if (e.target.closest("[data-print]")) window.print();

@@ -285,3 +285,22 @@ def test_without_the_upload_permission_it_is_403_and_another_companys_batch_is_4
     assert second.get(f"/empresas/{other.id}/productos/{other_product.id}/lotes/{batch.id}/").status_code == 404
     assert second.get(f"/empresas/{other.id}/productos/{product.id}/lotes/").status_code == 404
     assert db.session.query(AuditEvent).filter_by(action="conexion.access_refused").count() == 3
+
+
+def test_the_downloaded_templates_filled_in_load_as_valid_batches(client, jahc):
+    """«Archivos lotes operativos» → fill the emission .xlsx (its «Instrucciones» sheet
+    rides along) and the .txt → both VALIDO."""
+    import zipfile
+
+    from portal.adapters import templates_zip
+
+    company, product = jahc
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/empresas/configuracion/descargas/archivos-lotes-operativos.zip").data))
+    book = openpyxl.load_workbook(io.BytesIO(archive.read("emision_nominada_id.xlsx")))
+    assert book.sheetnames == [templates_zip.SHEET, templates_zip.INSTRUCTIONS]
+    book[templates_zip.SHEET].append(person(0))
+    out = io.BytesIO()
+    book.save(out)
+    assert loaded(client, company, product, out.getvalue()).status == "valid"
+    text = archive.read("emision_nominada_id.txt").decode("utf-8-sig") + ";".join(person(1)) + "\r\n"
+    assert loaded(client, company, product, text.encode("utf-8-sig"), filename="EMISION.txt").status == "valid"

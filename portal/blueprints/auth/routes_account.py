@@ -42,8 +42,16 @@ def _change_password_page(forced):
         if result.wrong_current:
             form.clear_current()
     status = 422 if (errors or form.errors) else 200
-    return render_template("auth/change_password.html", form=form, errors=errors, forced=forced,
+    return render_template(_change_password_template(forced), form=form, errors=errors, forced=forced,
                            rules=policy.check(form.new_password.data or "")), status
+
+
+def _change_password_template(forced):
+    """A corporate user changes it from Configuración › Usuario, in Conexión's layout; the
+    forced change of a first login (and other users) keeps the plain page."""
+    if current_user.kind == "corporate" and not forced:
+        return "conexion/configuracion/contrasena.html"
+    return "auth/change_password.html"
 
 
 @bp.route("/empresas/cambio-contrasena", methods=["GET", "POST"])
