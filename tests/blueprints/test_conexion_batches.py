@@ -176,6 +176,7 @@ def test_every_error_of_every_line_is_listed_and_the_valid_lines_can_go_alone(cl
 
     modal = client.get(url(company, product, f"{batch.id}/confirmar"), headers=HTMX).get_data(as_text=True)
     assert "Confirmar solo las líneas válidas" in modal and "4 líneas rechazadas" in modal
+    assert f'hx-get="{url(company, product, f"{batch.id}/eliminar")}"' in modal  # or delete it
     decide(client, company, product, batch, "confirmar")
     db.session.expire_all()
     assert batch.status == "confirmed" and batch.valid_count == 1

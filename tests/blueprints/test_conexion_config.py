@@ -8,16 +8,16 @@ import pytest
 from portal.extensions import db
 from portal.models import AuditEvent, Company, CompanyContact, Membership, User
 from tests import factories
-from tests.blueprints.test_conexion_home import HTMX, login, setup_companies
+from tests.blueprints.test_conexion_home import HTMX, setup_companies
 from tests.conftest import csrf_token, post
 
 FORM = {"phone1": "419 3333", "phone2": "", "phone3": "", "billing_address": "Carrera 13 #83-19"}
 
 
 @pytest.fixture
-def companies(client):
+def companies(auth):
     """jhomez administers JAHC; in COOP he only looks. JAHC has one contact."""
-    jahc, coop, other = setup_companies(client)
+    jahc, coop, other = setup_companies(auth)
     membership = db.session.query(Membership).filter_by(company_id=jahc.id).one()
     membership.can_admin_company = True
     jahc.contact, jahc.address, jahc.phone1 = "Ceo Presidente", "Carrera 13 #83-19", "4193333"
@@ -88,10 +88,9 @@ def test_the_password_change_is_the_same_page_in_conexions_layout(client, compan
     assert refused.status_code == 422 and "Menú Conexión Empresas" in refused.get_data(as_text=True)
 
 
-def test_the_forced_change_of_a_first_login_keeps_its_plain_page(app):
-    client = app.test_client()
+def test_the_forced_change_of_a_first_login_keeps_its_plain_page(client, auth):
     factories.user("corporate", "nuevo", must_change=True)
-    login(client, "nuevo")
+    auth.login("corporate", "nuevo")
     body = client.get("/empresas/cambio-contrasena").get_data(as_text=True)
     assert "Por razones de seguridad debe cambiar su contraseña" in body
     assert "Menú Conexión Empresas" not in body and body.count("data-reveal") == 3
@@ -110,9 +109,8 @@ def test_empresas_opens_the_first_company_and_offers_a_selector(client, companie
     assert f'<option value="{jahc.id}" selected>JAHC TECHNOLOGIES · NIT 900291499-3</option>' in body
 
 
-def test_a_user_without_companies_is_told_so(client):
-    factories.user("corporate", "solo")
-    login(client, "solo")
+def test_a_user_without_companies_is_told_so(client, auth):
+    auth.as_new("corporate", "solo")
     body = client.get("/empresas/configuracion/empresas/").get_data(as_text=True)
     assert "Su usuario no tiene empresas asociadas." in body and "Editar" not in body
 

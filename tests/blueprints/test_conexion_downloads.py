@@ -21,8 +21,8 @@ ZIP = "/empresas/configuracion/descargas/archivos-lotes-operativos.zip"
 
 
 @pytest.fixture
-def signed_in(client):
-    setup_companies(client)
+def signed_in(client, auth):
+    setup_companies(auth)
     return client
 
 

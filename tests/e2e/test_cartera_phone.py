@@ -8,13 +8,10 @@ An RQ worker runs in a thread for the test (the live server has none): it works 
 "payments" and "default" queues with the live server's app, as worker.py does.
 """
 import re
-import threading
 import time
 
 import pytest
 from playwright.sync_api import expect
-from rq import SimpleWorker
-from rq.timeouts import TimerDeathPenalty
 
 from tests import factories
 from tests.e2e.test_payments_phone import (APPROVED, assert_fits_a_phone, back_to_merchant, checkout_with,
@@ -24,70 +21,6 @@ pytestmark = pytest.mark.e2e
 
 EMAIL = "empleador@example.com"
 CARTERA = "/hanna/empresas/cartera/"
-
-
-class ThreadWorker(SimpleWorker):
-    """A SimpleWorker for a non-main thread: no signal handlers, timeouts by a timer."""
-    death_penalty_class = TimerDeathPenalty
-
-    def _install_signal_handlers(self):
-        pass
-
-
-class BackgroundWorker:
-    """Works the queues in bursts until stopped; `pause()` holds it between bursts, so
-    a test can see a job still queued."""
-
-    def __init__(self, app):
-        from portal import queue
-
-        self.queues = [queue.get_queue(name, app) for name in app.config["RQ_QUEUES"]]
-        self.connection = queue.connection(app)
-        self._gate = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="e2e-rq-worker", daemon=True)
-        self.errors = []
-
-    def _run(self):
-        while not self._stop.is_set():
-            with self._gate:
-                try:
-                    ThreadWorker(self.queues, connection=self.connection).work(burst=True, logging_level="WARNING")
-                except Exception as exc:  # reported by the worker fixture
-                    self.errors.append(repr(exc))
-            self._stop.wait(0.1)
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(30)
-
-    def failed_jobs(self):
-        return {q.name: q.failed_job_registry.get_job_ids() for q in self.queues
-                if q.failed_job_registry.get_job_ids()}
-
-    def pause(self):
-        self._gate.acquire()
-
-    def resume(self):
-        self._gate.release()
-
-
-@pytest.fixture
-def worker(live_server, monkeypatch):
-    """An RQ worker on the live server's app; the acquirer's events go to the live server."""
-    from portal import jobs
-
-    monkeypatch.setattr(jobs, "_app", live_server.app)
-    live_server.app.config["GATEWAY_EVENTS_URL"] = live_server.url + "/pagos-express/eventos"
-    background = BackgroundWorker(live_server.app).start()
-    yield background
-    background.stop()
-    assert background.errors == []
-    assert background.failed_jobs() == {}
 
 
 @pytest.fixture
