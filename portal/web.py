@@ -1,4 +1,5 @@
 """Cross-cutting web behaviour: session checks, first-login gate, headers, errors."""
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
@@ -8,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal import static_files
 from portal.domain import formatting
 from portal.services import sessions
 
@@ -35,9 +37,9 @@ ERRORS = {
 
 
 def init_app(app):
-    app.before_request(sessions.enforce)
-    app.before_request(_first_login_gate)
-    app.before_request(_restore_pending_form)
+    app.before_request(_not_for_static_files(sessions.enforce))
+    app.before_request(_not_for_static_files(_first_login_gate))
+    app.before_request(_not_for_static_files(_restore_pending_form))
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -46,6 +48,16 @@ def init_app(app):
     app.add_template_filter(formatting.day, "day")
     app.add_template_filter(formatting.day_time, "day_time")
     app.context_processor(_template_globals)
+
+
+def _not_for_static_files(hook):
+    """Static files skip the session hooks: no session record read, none touched."""
+    @wraps(hook)
+    def wrapped():
+        if request.endpoint in static_files.ENDPOINTS:
+            return None
+        return hook()
+    return wrapped
 
 
 def render(template, partial=None, **context):
@@ -125,9 +137,11 @@ def _restore_pending_form():
 
 
 def _headers(response):
-    response.vary.add("HX-Request")
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.endpoint in static_files.ENDPOINTS:  # the rest only matters for pages
+        return response
+    response.vary.add("HX-Request")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault(
@@ -143,6 +157,8 @@ def _headers(response):
 
 def _error_page(code, title=None, message=None):
     default_title, default_message = ERRORS.get(code, ERRORS[500])
+    if static_files.is_static_path(current_app, request.path):  # no session for a page's CSRF token
+        return title or default_title, code, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("errors/error.html", code=code, title=title or default_title,
                            message=message or default_message), code
 
