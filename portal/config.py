@@ -62,6 +62,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Set at sign-in, the cookie already lives for the absolute limit: re-signing and
+    # re-sending it on every response would only cost time and ~250 bytes.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 30)))
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     SESSION_WARNING_SECONDS = 120
