@@ -90,3 +90,29 @@ def test_static_files_do_no_session_work_for_a_signed_in_user(app):
         assert "X-Session-Seconds" not in response.headers, url
         assert "cookie" not in response.headers.get("Vary", "").lower(), url
         assert "Content-Security-Policy" not in response.headers, url
+
+
+def _luminance(rgb):
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a, b):
+    lighter, darker = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_active_menu_link_has_a_contrast_of_at_least_4_5(app):
+    """White text on the menu's highlight, an rgba() laid over the brand colour (WCAG AA)."""
+    from pathlib import Path
+
+    css = (Path(app.static_folder) / "app.css").read_text()
+    brand = re.search(r"--brand:#([0-9a-f]{6})", css).group(1)
+    base = [int(brand[i:i + 2], 16) for i in (0, 2, 4)]
+    rule = re.search(r"\.menu a\[aria-current=page\][^{]*\{background:rgba\(([^)]+)\)", css).group(1)
+    *overlay, alpha = (float(x) for x in rule.split(","))
+    shown = [alpha * o + (1 - alpha) * b for o, b in zip(overlay, base, strict=True)]
+    assert _contrast((255, 255, 255), shown) >= 4.5
