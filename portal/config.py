@@ -135,6 +135,10 @@ def load_config(app, overrides=None):
     app.config.from_object(Config)
     if overrides:
         app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A local file has no server to reconnect to: no "SELECT 1" before every request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+                                                   "pool_pre_ping": False}
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = limits_uri(app.config["REDIS_URL"])
     if not app.config.get("SECRET_KEY"):

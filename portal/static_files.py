@@ -27,6 +27,7 @@ def init_app(app):
         path.relative_to(folder).as_posix(): _digest(path)
         for path in sorted(folder.rglob("*")) if path.is_file()
     }
+    app.extensions["static_urls"] = {}
     app.view_functions["static"] = serve
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.add_template_global(static_url)
@@ -34,7 +35,12 @@ def init_app(app):
 
 
 def static_url(filename):
-    return url_for("static", filename=filename, v=current_app.extensions["static_versions"].get(filename))
+    """The versioned URL, built once per file (every page asks for four)."""
+    urls, key = current_app.extensions["static_urls"], (request.script_root, filename)
+    if key not in urls:
+        version = current_app.extensions["static_versions"].get(filename)
+        urls[key] = url_for("static", filename=filename, v=version)
+    return urls[key]
 
 
 def serve(filename):

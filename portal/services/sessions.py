@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
+from sqlalchemy import and_, select
 
 from portal.domain import sessions as rules
 from portal.domain.clock import utcnow
@@ -60,12 +61,11 @@ def current_record():
 
 def enforce():
     """before_request: validate the sid; expire, or touch the record."""
-    g.user_session = None
+    g.user_session = g.session_principal = None
     token = session.get("sid")
     if not token:
         return
-    record = (db.session.query(UserSession).filter_by(token_hash=_digest(token))
-              .execution_options(populate_existing=True).first())
+    record, g.session_principal = _record_with_principal(token)
     if record is None or record.revoked_at is not None:
         _forget_cookie()
         return
@@ -82,6 +82,21 @@ def enforce():
         record.last_seen_at = now
         db.session.commit()
     g.user_session = record
+
+
+def _record_with_principal(token):
+    """(session record, its user or affiliate), both read fresh in one round trip."""
+    row = db.session.execute(
+        select(UserSession, User, Affiliate)
+        .outerjoin(User, and_(UserSession.principal_type == "user", User.id == UserSession.principal_id))
+        .outerjoin(Affiliate, and_(UserSession.principal_type == "affiliate",
+                                   Affiliate.id == UserSession.principal_id))
+        .where(UserSession.token_hash == _digest(token))
+        .execution_options(populate_existing=True)).first()
+    if row is None:
+        return None, None
+    record, user, affiliate = row
+    return record, user or affiliate
 
 
 def _is_background_poll():
@@ -103,6 +118,9 @@ def load_principal(user_id):
     kind, _, pk = (user_id or "").partition(":")
     if kind != record.principal_type or str(record.principal_id) != pk:
         return None
+    principal = getattr(g, "session_principal", None)
+    if principal is not None and principal.principal_type == kind:
+        return principal
     model = User if kind == "user" else Affiliate if kind == "affiliate" else None
     return db.session.get(model, record.principal_id) if model else None
 

@@ -26,3 +26,30 @@ def test_the_csrf_token_is_signed_once_per_page(app, monkeypatch):
     body = client.get("/personal/solicitudes").get_data(as_text=True)
     assert body.count("csrf_token") >= 2  # several forms share the one token
     assert signed.count(b"wtf-csrf-token") == 1
+
+
+def _statements(app, client, url):
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    seen = []
+    listener = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return seen
+
+
+def test_the_staff_requests_table_takes_three_statements(app):
+    """The session record with its user, the counts per status, the page of rows."""
+    from tests.blueprints.test_staff_queue import request_for
+
+    client = signed_in_client(app, "staff", "admin", roles="admin")
+    for n in range(3):
+        request_for(f"empleador{n}@example.com", age_minutes=n)
+    client.get("/personal/solicitudes")
+    statements = _statements(app, client, "/personal/solicitudes")
+    assert len(statements) == 3, "\n".join(s[:90] for s in statements)
