@@ -118,12 +118,12 @@ class Browser:
         return raw.decode("utf-8", "replace")
 
 
-ASSET_RE = re.compile(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"|<script[^>]+src="([^"]+)"')
+ASSET_RE = re.compile(r'<link[^>]+rel="(?:stylesheet|icon)"[^>]+href="([^"]+)"|<script[^>]+src="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 
 def assets(html):
-    """Same-origin stylesheets and scripts a browser fetches for this page."""
+    """Same-origin stylesheets, scripts and the icon a browser fetches for this page."""
     return [a or b for a, b in ASSET_RE.findall(html) if (a or b).startswith("/")]
 
 
