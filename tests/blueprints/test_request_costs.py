@@ -53,3 +53,15 @@ def test_the_staff_requests_table_takes_three_statements(app):
     client.get("/personal/solicitudes")
     statements = _statements(app, client, "/personal/solicitudes")
     assert len(statements) == 3, "\n".join(s[:90] for s in statements)
+
+
+def test_estado_de_cartera_does_not_read_the_statement_or_the_instalments_twice(app, client):
+    """The period's statement comes from the list of periods (20 statements before); the
+    instalments are summed once for «Cuadre Cartera» and «Valor a pagar»."""
+    from tests import cartera_helpers as cartera
+
+    cartera.build(sign_in_client=client)
+    cartera.processed(client, "activos", cartera.download(client, "activos"))
+    client.get(cartera.BASE)
+    statements = _statements(app, client, cartera.BASE)
+    assert len(statements) <= 18, "\n".join(s[:90] for s in statements)
