@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from portal.domain import sessions as rules
 from portal.domain.clock import utcnow
@@ -18,6 +18,15 @@ from portal.extensions import db
 from portal.models import Affiliate, PendingForm, User, UserSession
 
 TOUCH_EVERY = timedelta(seconds=15)
+# The session record and its principal (user or affiliate), read fresh on every request;
+# built once, as building a select costs about as much as running it on SQLite.
+RECORD_WITH_PRINCIPAL = (
+    select(UserSession, User, Affiliate)
+    .outerjoin(User, and_(UserSession.principal_type == "user", User.id == UserSession.principal_id))
+    .outerjoin(Affiliate, and_(UserSession.principal_type == "affiliate",
+                               Affiliate.id == UserSession.principal_id))
+    .where(UserSession.token_hash == bindparam("token_hash"))
+    .execution_options(populate_existing=True))
 NOT_KEPT = {"csrf_token", "password", "current_password", "new_password", "confirm_password",
             "code"}
 
@@ -86,13 +95,7 @@ def enforce():
 
 def _record_with_principal(token):
     """(session record, its user or affiliate), both read fresh in one round trip."""
-    row = db.session.execute(
-        select(UserSession, User, Affiliate)
-        .outerjoin(User, and_(UserSession.principal_type == "user", User.id == UserSession.principal_id))
-        .outerjoin(Affiliate, and_(UserSession.principal_type == "affiliate",
-                                   Affiliate.id == UserSession.principal_id))
-        .where(UserSession.token_hash == _digest(token))
-        .execution_options(populate_existing=True)).first()
+    row = db.session.execute(RECORD_WITH_PRINCIPAL, {"token_hash": _digest(token)}).first()
     if row is None:
         return None, None
     record, user, affiliate = row
