@@ -34,14 +34,15 @@ def _wait_for_port(port, process, timeout=60):
 
 
 @contextlib.contextmanager
-def running_portal(workers=2):
-    """Yields (base_url, env); env["DATABASE_URL"] is the temporary SQLite file."""
+def running_portal(workers=2, database_url=None):
+    """Yields (base_url, env); env["DATABASE_URL"] is `database_url`, else a temporary
+    SQLite file."""
     from portal import embedded_redis
 
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         redis, redis_url = embedded_redis.start(Path(tmp) / "redis")
         env = dict(os.environ, PORTAL_ENV="development", PORTAL_VAR_DIR=tmp, FLASK_APP="wsgi.py",
-                   DATABASE_URL=f"sqlite:///{tmp}/portal.db", REDIS_URL=redis_url)
+                   DATABASE_URL=database_url or f"sqlite:///{tmp}/portal.db", REDIS_URL=redis_url)
         env.pop("SECRET_KEY", None)
         web = None
         try:
@@ -52,9 +53,7 @@ def running_portal(workers=2):
                 flask + ["demo", "load"], cwd=ROOT, env=env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0 else ""
             port = free_port()
-            web = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                                    "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-            _wait_for_port(port, web)
+            web = gunicorn("wsgi:app", port, workers, cwd=ROOT, env=env)
             yield f"http://127.0.0.1:{port}", env
         finally:
             if web is not None:
@@ -62,6 +61,14 @@ def running_portal(workers=2):
                 web.wait(30)
             redis.terminate()
             redis.wait(10)
+
+
+def gunicorn(app, port, workers=2, **popen):
+    """gunicorn (sync workers) serving `app` on 127.0.0.1:port, once it accepts connections."""
+    process = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+                                "--log-level", "warning", app], **popen)
+    _wait_for_port(port, process)
+    return process
 
 
 class Browser:
@@ -111,15 +118,36 @@ class Browser:
         return raw.decode("utf-8", "replace")
 
 
-ASSET_RE = re.compile(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"|<script[^>]+src="([^"]+)"')
+ASSET_RE = re.compile(r'<link[^>]+rel="(?:stylesheet|icon)"[^>]+href="([^"]+)"|<script[^>]+src="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 
 def assets(html):
-    """Same-origin stylesheets and scripts a browser fetches for this page."""
+    """Same-origin stylesheets, scripts and the icon a browser fetches for this page."""
     return [a or b for a, b in ASSET_RE.findall(html) if (a or b).startswith("/")]
 
 
 def csrf_token(html):
     match = CSRF_RE.search(html)
     return match and (match.group(1) or match.group(2))
+
+
+def follow(browser, status, headers):
+    """Follow redirects like a browser (GET); returns the final path."""
+    path = None
+    while status in (301, 302, 303):
+        path = headers["Location"].split("//", 1)[-1].partition("/")[2]
+        path = "/" + path if not path.startswith("/") else path
+        status, headers, _, _ = browser.request("GET", path)
+    return path
+
+
+def sign_in(base_url, login_path, username, password):
+    """A new Browser signed in with a password; returns (browser, the page it landed on)."""
+    browser = Browser(base_url)
+    _, headers, raw, _ = browser.request("GET", login_path)
+    fields = {"username": username, "password": password, "csrf_token": csrf_token(browser.text(headers, raw))}
+    status, headers, _, _ = browser.request("POST", login_path, fields)
+    if status not in (302, 303):
+        raise RuntimeError(f"sign-in as {username} refused ({status})")
+    return browser, follow(browser, status, headers)

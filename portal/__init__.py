@@ -18,12 +18,13 @@ def create_app(test_config=None):
     login_manager.init_app(app)
 
     from portal import models  # noqa: F401  (register the tables)
-    from portal import web
+    from portal import static_files, web
     from portal.services import sessions
 
     login_manager.user_loader(sessions.load_principal)
     login_manager.unauthorized_handler(web.unauthorized)
     web.init_app(app)
+    static_files.init_app(app)
     _register_blueprints(app)
 
     from portal import cli

@@ -65,6 +65,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # Set at sign-in, the cookie already lives for the absolute limit: re-signing and
+    # re-sending it on every response would only cost time and ~250 bytes.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 30)))
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     SESSION_WARNING_SECONDS = 120
@@ -144,6 +147,10 @@ def load_config(app, overrides=None):
     app.config.from_object(Config)
     if overrides:
         app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A local file has no server to reconnect to: no "SELECT 1" before every request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+                                                   "pool_pre_ping": False}
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = limits_uri(app.config["REDIS_URL"])
     if not app.config.get("SECRET_KEY"):

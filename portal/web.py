@@ -1,5 +1,6 @@
 """Cross-cutting web behaviour: session checks, first-login gate, headers, errors."""
 import io
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
@@ -9,9 +10,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal import static_files
 from portal.adapters import xlsx
-from portal.domain import formatting, nit
 from portal.domain import batches as batch_states
+from portal.domain import formatting, nit
 from portal.domain import uploads as upload_states
 from portal.services import sessions
 
@@ -39,9 +41,9 @@ ERRORS = {
 
 
 def init_app(app):
-    app.before_request(sessions.enforce)
-    app.before_request(_first_login_gate)
-    app.before_request(_restore_pending_form)
+    app.before_request(_not_for_static_files(sessions.enforce))
+    app.before_request(_not_for_static_files(_first_login_gate))
+    app.before_request(_not_for_static_files(_restore_pending_form))
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -53,6 +55,16 @@ def init_app(app):
     app.context_processor(_template_globals)
     app.add_template_global(upload_states, "UPLOAD")  # an upload's statuses by name
     app.add_template_global(batch_states, "BATCH")  # a batch's
+
+
+def _not_for_static_files(hook):
+    """Static files skip the session hooks: no session record read, none touched."""
+    @wraps(hook)
+    def wrapped():
+        if request.endpoint in static_files.ENDPOINTS:
+            return None
+        return hook()
+    return wrapped
 
 
 def render(template, partial=None, **context):
@@ -137,13 +149,15 @@ def _restore_pending_form():
 
 
 def _headers(response):
-    response.vary.add("HX-Request")
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
     if current_app.config["STRICT_TRANSPORT_SECURITY"]:
         headers.setdefault("Strict-Transport-Security", current_app.config["STRICT_TRANSPORT_SECURITY"])
+    if request.endpoint in static_files.ENDPOINTS:  # the rest only matters for pages
+        return response
+    response.vary.add("HX-Request")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -157,6 +171,8 @@ def _headers(response):
 
 def _error_page(code, title=None, message=None):
     default_title, default_message = ERRORS.get(code, ERRORS[500])
+    if static_files.is_static_path(current_app, request.path):  # no session for a page's CSRF token
+        return title or default_title, code, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("errors/error.html", code=code, title=title or default_title,
                            message=message or default_message), code
 

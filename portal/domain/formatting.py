@@ -1,14 +1,14 @@
-"""es-CO formatting of money and dates (Babel), shown in America/Bogota."""
+"""es-CO formatting of money and dates, shown in America/Bogota."""
 from datetime import date, datetime, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
-
-from babel.numbers import format_currency
 
 from portal.domain import clock
 
 BOGOTA = ZoneInfo("America/Bogota")
 CENT = Decimal("0.01")
+PESO = Decimal("1")
+ES_CO_SEPARATORS = str.maketrans(",.", ".,")
 
 
 def to_money(value) -> Decimal:
@@ -26,8 +26,11 @@ def money(value, cents=None) -> str:
     amount = to_money(value)
     if cents is None:
         cents = amount != amount.to_integral_value()
-    pattern = "¤ #,##0.00" if cents else "¤ #,##0"
-    return format_currency(amount, "COP", locale="es_CO", format=pattern, currency_digits=False)
+    # The output of Babel's es_CO "¤ #,##0(.00)" patterns (half even to whole pesos, "-$ 0"
+    # for a negative zero), built with Python's own formatting: Babel took ~70 µs a call.
+    shown = amount.quantize(CENT if cents else PESO, rounding=ROUND_HALF_EVEN)
+    digits = f"{abs(shown):,.{2 if cents else 0}f}".translate(ES_CO_SEPARATORS)
+    return f"{'-' if shown.is_signed() else ''}$ {digits}"
 
 
 def today_bogota() -> date:

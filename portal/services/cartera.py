@@ -85,12 +85,13 @@ class Balance:
         return self.discount - self.applied
 
 
-def balance_check(statement):
-    """Cuadre Cartera: the period's instalments («Descuento») against what paid volantes
-    applied to them. Arrears and extra principal paid are not instalments: the
-    per-worker differences (cartera_slips.differences) show them."""
-    discount = db.session.scalar(select(func.coalesce(func.sum(StatementLine.instalment), 0))
-                                 .where(StatementLine.statement_id == statement.id))
+def balance_check(statement, discount=None):
+    """Cuadre Cartera: the period's instalments («Descuento», pass it when already summed,
+    e.g. by to_pay) against what paid volantes applied to them. Arrears and extra principal
+    paid are not instalments: the per-worker differences (cartera_slips.differences) show them."""
+    if discount is None:
+        discount = db.session.scalar(select(func.coalesce(func.sum(StatementLine.instalment), 0))
+                                     .where(StatementLine.statement_id == statement.id))
     applied = db.session.scalar(
         select(func.coalesce(func.sum(SlipAllocation.to_instalment), 0))
         .join(PaymentSlip, PaymentSlip.id == SlipAllocation.slip_id)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
+from sqlalchemy import and_, bindparam, select
 
 from portal.domain import sessions as rules
 from portal.domain.clock import utcnow
@@ -17,6 +18,15 @@ from portal.extensions import db
 from portal.models import Affiliate, PendingForm, User, UserSession
 
 TOUCH_EVERY = timedelta(seconds=15)
+# The session record and its principal (user or affiliate), read fresh on every request;
+# built once, as building a select costs about as much as running it on SQLite.
+RECORD_WITH_PRINCIPAL = (
+    select(UserSession, User, Affiliate)
+    .outerjoin(User, and_(UserSession.principal_type == "user", User.id == UserSession.principal_id))
+    .outerjoin(Affiliate, and_(UserSession.principal_type == "affiliate",
+                               Affiliate.id == UserSession.principal_id))
+    .where(UserSession.token_hash == bindparam("token_hash"))
+    .execution_options(populate_existing=True))
 NOT_KEPT = {"csrf_token", "password", "current_password", "new_password", "confirm_password",
             "code"}
 
@@ -60,12 +70,11 @@ def current_record():
 
 def enforce():
     """before_request: validate the sid; expire, or touch the record."""
-    g.user_session = None
+    g.user_session = g.session_principal = None
     token = session.get("sid")
     if not token:
         return
-    record = (db.session.query(UserSession).filter_by(token_hash=_digest(token))
-              .execution_options(populate_existing=True).first())
+    record, g.session_principal = _record_with_principal(token)
     if record is None or record.revoked_at is not None:
         _forget_cookie()
         return
@@ -82,6 +91,15 @@ def enforce():
         record.last_seen_at = now
         db.session.commit()
     g.user_session = record
+
+
+def _record_with_principal(token):
+    """(session record, its user or affiliate), both read fresh in one round trip."""
+    row = db.session.execute(RECORD_WITH_PRINCIPAL, {"token_hash": _digest(token)}).first()
+    if row is None:
+        return None, None
+    record, user, affiliate = row
+    return record, user or affiliate
 
 
 def _is_background_poll():
@@ -103,6 +121,9 @@ def load_principal(user_id):
     kind, _, pk = (user_id or "").partition(":")
     if kind != record.principal_type or str(record.principal_id) != pk:
         return None
+    principal = getattr(g, "session_principal", None)
+    if principal is not None and principal.principal_type == kind:
+        return principal
     model = User if kind == "user" else Affiliate if kind == "affiliate" else None
     return db.session.get(model, record.principal_id) if model else None
 

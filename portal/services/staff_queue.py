@@ -21,9 +21,10 @@ class Listing:
     counts: dict  # status -> number of requests (with the other filters applied)
 
 
-def paginate(query, number, per_page):
-    """(rows of this page, Page) of a select."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def paginate(query, number, per_page, total=None):
+    """(rows of this page, Page) of a select; pass `total` when it is already known."""
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     page = paging.page_of(total, number, per_page)
     rows = db.session.execute(query.limit(page.per_page).offset(page.offset)).all()
     return rows, page
@@ -69,11 +70,13 @@ def list_requests(staff_user, status="pending", application="", q="", number=1,
     counts["all"] = sum(counts[s] for s in apps.STATUS_LABELS)
     if status in apps.STATUS_LABELS:
         filters.append(ApplicationRequest.status == status)
+    else:
+        status = "all"
     # The pending queue is served oldest first; decided requests newest first.
     order = (ApplicationRequest.created_at.asc() if status == "pending"
              else ApplicationRequest.created_at.desc())
     query = _joined(ApplicationRequest, Entity, User).where(*filters).order_by(order, ApplicationRequest.id)
-    rows, page = paginate(query, number, per_page)
+    rows, page = paginate(query, number, per_page, total=counts[status])
     return Listing(rows=rows, page=page, counts=counts)
 
 

@@ -36,7 +36,7 @@ def period(period):
 
 
 def _period_page(statements, period):
-    statement = cartera.statement_of(g.branch, period) if period else None
+    statement = next((s for s in statements if s.period == period), None)  # the branch's own only
     if period and statement is None:
         abort(404)
     context = dict(statements=statements, statement=statement, branch=g.branch,
@@ -44,16 +44,16 @@ def _period_page(statements, period):
                    download_available="cartera.download" in current_app.view_functions)
     if statement is not None:
         archivo = request.args.get("archivo") if request.args.get("archivo") in UPLOADABLE else "activos"
-        context.update(_summary_context(statement))
+        context["to_pay"] = cartera.to_pay(statement)
+        context.update(_summary_context(statement, discount=context["to_pay"].discount))
         context.update(_panel_context(statement, archivo))
         context.update(_slip_context(statement))
-        context["to_pay"] = cartera.to_pay(statement)
     return render("cartera/index.html", partial="cartera/_period.html", **context)
 
 
-def _summary_context(statement):
+def _summary_context(statement, discount=None):
     rows, total = slips.differences(statement)
-    return dict(processed=cartera.processed(statement), balance=cartera.balance_check(statement),
+    return dict(processed=cartera.processed(statement), balance=cartera.balance_check(statement, discount),
                 differences=rows, differences_total=total)
 
 
@@ -89,8 +89,9 @@ def _uploadable_or_404(period, archivo):
 
 
 def _panel_context(statement, archivo, upload=None, error=None):
-    return dict(statement=statement, archivo=archivo, error=error,
-                upload=upload or uploads.latest_upload(statement, archivo),
+    upload = upload or uploads.latest_upload(statement, archivo)
+    return dict(statement=statement, archivo=archivo, error=error, upload=upload,
+                upload_view=_upload_view(upload) if upload else None,
                 drafts=drafts.count(statement, uploads.KIND_OF[archivo]),
                 max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
 
@@ -150,15 +151,16 @@ def upload_status(period, upload_id):
     statement = _statement_or_404(period)
     upload = uploads.upload_of(statement, upload_id) or abort(404)
     response = make_response(render_template("cartera/_upload.html", statement=statement, upload=upload,
+                                             upload_view=_upload_view(upload),
                                              archivo=uploads.FILE_OF[upload.kind]))
     if upload.status not in upload_states.WORKING:
         response.headers["HX-Trigger"] = "cartera-changed"
     return response
 
 
-@bp.app_template_global()
-def cartera_upload_view(upload):
-    """What _upload.html shows of an upload beyond its columns."""
+def _upload_view(upload):
+    """What _upload.html shows of an upload beyond its columns (read here, not from the
+    template)."""
     return dict(progress=upload_jobs.progress(upload), errors=uploads.errors_of(upload),
                 paid_by=uploads.paid_slip_of(upload) if upload.status == upload_states.PROCESSED else None,
                 previous=uploads.previous_processed(upload) if upload.status == upload_states.DUPLICATE else None)

@@ -13,9 +13,11 @@ from portal.extensions import limiter
 from portal.services import acquirer
 from portal.web import render
 
-# The last few transactions paid in this browser, with their checkout (for "Intentar con
-# otro medio de pago"); bounded, so the session cookie stays small.
-REMEMBERED = "gateway_checkouts"
+# The last few transactions paid in this browser (their vouchers stay viewable), and the
+# checkout of the latest one unless it was approved (for "Intentar con otro medio de pago"):
+# a checkout query is ~450 bytes in the cookie, sent with every request after it.
+REMEMBERED = "gateway_paid"
+RETRY = "gateway_retry"
 REMEMBER_LAST = 5
 
 
@@ -41,13 +43,22 @@ def _page(checkout, card=None, pse=None, method=None, status=200):
 
 
 def _remember(tx, checkout):
-    kept = [pair for pair in session.get(REMEMBERED, []) if pair[0] != tx.public_id]
-    session[REMEMBERED] = (kept + [[tx.public_id, urlencode(checkout.query())]])[-REMEMBER_LAST:]
+    kept = [known for known in session.get(REMEMBERED, []) if known != tx.public_id]
+    session[REMEMBERED] = (kept + [tx.public_id])[-REMEMBER_LAST:]
+    if tx.status == "APPROVED":
+        session.pop(RETRY, None)
+    else:
+        session[RETRY] = [tx.public_id, urlencode(checkout.query())]
 
 
-def _remembered(public_id):
-    """The checkout query of a transaction paid in this browser, else None."""
-    return dict(session.get(REMEMBERED, [])).get(public_id)
+def _paid_here(public_id):
+    return public_id in session.get(REMEMBERED, [])
+
+
+def _retry_query(public_id):
+    """The checkout query to try again with, for the latest transaction only."""
+    latest, query = session.get(RETRY) or (None, None)
+    return query if latest == public_id else None
 
 
 @bp.get("/checkout")
@@ -113,12 +124,11 @@ def pay_pse():
 @bp.get("/transacciones/<public_id>")
 def voucher(public_id):
     """'Resultado de la Transacción - Voucher', only in the browser that paid."""
-    retry_query = _remembered(public_id)
-    if retry_query is None:
+    if not _paid_here(public_id):
         abort(404)
     tx = acquirer.find(public_id) or abort(404)
     context = dict(tx=tx, total=from_cents(tx.amount_in_cents),
-                   retry_query=retry_query,
+                   retry_query=_retry_query(public_id),
                    back_url=_back_url(tx), fund=current_app.config)
     return render("gateway/voucher.html", partial="gateway/_voucher_body.html", **context)
 

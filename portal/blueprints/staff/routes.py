@@ -34,7 +34,7 @@ def requests():
     return render("staff/requests.html", partial="staff/_requests_table.html", listing=listing,
                   filters=f, params=f.link_params("pagina"), back=request.full_path.rstrip("?"),
                   applications=apps.reviewable_by(current_user),
-                  labels=apps.STATUS_LABELS, form=DecisionForm(formdata=None))
+                  labels=apps.STATUS_LABELS)
 
 
 @bp.post("/solicitudes/<int:request_id>/decidir")

@@ -1,0 +1,66 @@
+"""Work every request does, kept to what the request needs."""
+import itsdangerous.serializer
+
+
+
+def test_a_signed_in_page_does_not_resend_an_unchanged_session_cookie(app, auth):
+    client = auth.new_client("staff", "admin", roles="admin")
+    client.get("/personal/")  # the first page may still add to the session
+    page = client.get("/personal/")
+    assert page.status_code == 200
+    assert "Set-Cookie" not in page.headers
+    assert client.get("/personal/solicitudes").status_code == 200  # the cookie still works
+
+
+def test_the_csrf_token_is_signed_once_per_page(app, monkeypatch, auth):
+    client = auth.new_client("staff", "admin", roles="admin")
+    signed = []
+    original = itsdangerous.serializer.Serializer.dumps
+
+    def counting_dumps(self, obj, salt=None):
+        signed.append(salt or self.salt)
+        return original(self, obj, salt)
+
+    monkeypatch.setattr(itsdangerous.serializer.Serializer, "dumps", counting_dumps)
+    body = client.get("/personal/solicitudes").get_data(as_text=True)
+    assert body.count("csrf_token") >= 2  # several forms share the one token
+    assert signed.count(b"wtf-csrf-token") == 1
+
+
+def _statements(app, client, url):
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    seen = []
+    listener = lambda conn, cursor, statement, *rest: seen.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return seen
+
+
+def test_the_staff_requests_table_takes_three_statements(app, auth):
+    """The session record with its user, the counts per status, the page of rows."""
+    from tests.blueprints.test_staff_queue import request_for
+
+    client = auth.new_client("staff", "admin", roles="admin")
+    for n in range(3):
+        request_for(f"empleador{n}@example.com", age_minutes=n)
+    client.get("/personal/solicitudes")
+    statements = _statements(app, client, "/personal/solicitudes")
+    assert len(statements) == 3, "\n".join(s[:90] for s in statements)
+
+
+def test_estado_de_cartera_does_not_read_the_statement_or_the_instalments_twice(app, client):
+    """The period's statement comes from the list of periods (20 statements before); the
+    instalments are summed once for «Cuadre Cartera» and «Valor a pagar»."""
+    from tests import cartera_helpers as cartera
+
+    cartera.build(sign_in_client=client)
+    cartera.processed(client, "activos", cartera.download(client, "activos"))
+    client.get(cartera.BASE)
+    statements = _statements(app, client, cartera.BASE)
+    assert len(statements) <= 18, "\n".join(s[:90] for s in statements)
