@@ -49,6 +49,7 @@ def init_app(app):
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.add_template_filter(formatting.money, "money")
+    app.add_template_global(formatting.cents_in, "cents_in")
     app.add_template_filter(formatting.day, "day")
     app.add_template_filter(formatting.day_time, "day_time")
     app.add_template_filter(nit.formatted, "nit")

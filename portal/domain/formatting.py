@@ -30,7 +30,18 @@ def money(value, cents=None) -> str:
     # for a negative zero), built with Python's own formatting: Babel took ~70 µs a call.
     shown = amount.quantize(CENT if cents else PESO, rounding=ROUND_HALF_EVEN)
     digits = f"{abs(shown):,.{2 if cents else 0}f}".translate(ES_CO_SEPARATORS)
-    return f"{'-' if shown.is_signed() else ''}$ {digits}"
+    # A no-break space: «$» never wraps away from its number.
+    return f"{'-' if shown.is_signed() else ''}$\u00a0{digits}"
+
+
+def cents_in(*groups) -> bool:
+    """Whether any amount of these (values or iterables of values) has centavos: a table
+    shows all its amounts one way, «$ 6.173.384,00» beside «$ 6.181.846,39»."""
+    for group in groups:
+        for value in group if isinstance(group, (list, tuple)) or hasattr(group, "__next__") else (group,):
+            if value is not None and to_money(value) != to_money(value).to_integral_value():
+                return True
+    return False
 
 
 def today_bogota() -> date:

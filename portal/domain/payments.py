@@ -76,7 +76,7 @@ def mismatches(expected_reference, expected_cents, received):
 
 def check_other_amount(raw, balance: Decimal):
     """'Otro valor': > 0 and ≤ balance, at most 2 decimals. Returns (amount, error)."""
-    text = (raw or "").strip().replace("$", "").replace(" ", "")
+    text = (raw or "").strip().replace("$", "").replace(" ", "").replace("\u00a0", "")
     if not text:
         return None, "Escriba el valor a pagar."
     # es-CO: 175.277,50 — dots group thousands, the comma marks the cents.

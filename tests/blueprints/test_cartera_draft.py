@@ -24,7 +24,7 @@ def save(client, credit, aplica, valor):
 
 def test_the_table_shows_the_files_rows_with_their_defaults(client, cartera):
     body = client.get(EDIT).get_data(as_text=True)
-    for text in ("Editar Archivo de Activos", "ACOSTA", "LI-9001", "LI-9003", "$ 800.000", "Mostrando registro(s) del 1 al 3"):
+    for text in ("Editar Archivo de Activos", "ACOSTA", "LI-9001", "LI-9003", "$\xa0800.000", "Mostrando registro(s) del 1 al 3"):
         assert text in body, text
     assert "LI-9004" not in body  # retired: the other file
     assert 'value="153000,00"' in body  # instalment + arrears, Aplica Mora S
@@ -57,7 +57,7 @@ def test_each_change_is_saved_at_once(client, cartera):
     ("S", "cien mil", "Valor a Pagar", "no es un valor numérico"),
     ("S", "-1", "Valor a Pagar", "no puede ser negativo"),
     ("N", "150000,001", "Valor a Pagar", "máximo dos decimales"),
-    ("N", "153000", "Valor a Pagar", "supera el saldo ($ 150.000,00)"),
+    ("N", "153000", "Valor a Pagar", "supera el saldo ($\xa0150.000,00)"),
     ("X", "100", "Aplica Mora", "escriba S o N"),
     ("N", "9999999999999", "Valor a Pagar", "es demasiado grande"),
 ])

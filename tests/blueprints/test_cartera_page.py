@@ -50,7 +50,7 @@ def test_the_newest_period_shows_first_with_its_three_summaries(client, employer
     body = client.get("/hanna/empresas/cartera/").get_data(as_text=True)
     assert body.index('value="2026-09"') < body.index('value="2026-08"')
     for text in ("Seleccione la Vigencia", "Documentos Por Pagar", "Documentos Procesados", "Cuadre Cartera",
-                 "Archivo de Detalle.", "Archivo de Activos.", "Archivo de Retirados.", "$ 160.000", "10/09/2026"):
+                 "Archivo de Detalle.", "Archivo de Activos.", "Archivo de Retirados.", "$\xa0160.000", "10/09/2026"):
         assert text in body, text
 
 
@@ -58,16 +58,16 @@ def test_choosing_a_period_swaps_only_the_panel(client, employer):
     response = client.get("/hanna/empresas/cartera/?vigencia=2026-08", headers={"HX-Request": "true"})
     body = response.get_data(as_text=True)
     assert "<html" not in body
-    assert 'id="period"' in body and "$ 150.000,50" in body
+    assert 'id="period"' in body and "$\xa0150.000,50" in body
     assert "HX-Request" in response.headers["Vary"]
     full = client.get("/hanna/empresas/cartera/2026-08").get_data(as_text=True)
-    assert "<html" in full and "$ 150.000,50" in full
+    assert "<html" in full and "$\xa0150.000,50" in full
 
 
 def test_another_branchs_or_unknown_period_is_404(client, employer):
     assert client.get("/hanna/empresas/cartera/2026-07").status_code == 404
     body = client.get("/hanna/empresas/cartera/2026-09").get_data(as_text=True)
-    assert "$ 999" not in body
+    assert "$\xa0999" not in body
 
 
 def test_the_empresas_page_links_to_estado_de_cartera(client, employer):

@@ -102,7 +102,7 @@ def test_a_good_file_is_loaded_checked_and_confirmed(client, jahc):
     modal = client.get(url(company, product, f"{batch.id}/confirmar"), headers=HTMX).get_data(as_text=True)
     for label in ("Confirmación de lote", "NIT", "900291499-3", "Nombre de la empresa", "JAHC TECHNOLOGIES",
                   "Tipo de lote", "Emisión nominada (Id persona)", "Cantidad de registros", "Monto total",
-                  "$ 300.000,00", "Nro. de lote", batch.number, "Observaciones", "Lote cargado exitosamente",
+                  "$\xa0300.000,00", "Nro. de lote", batch.number, "Observaciones", "Lote cargado exitosamente",
                   "Contraseña", "Confirmar"):
         assert label in modal, label
     done = decide(client, company, product, batch, "confirmar")

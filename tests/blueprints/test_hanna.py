@@ -470,8 +470,8 @@ def test_lookup_found_shows_the_order_and_is_audited(client, auth):
     assert response.status_code == 200
     page = body(response)
     assert "ADELANTO POR SUBSIDIOS Nro 100245" in page and "MARIA PEREZ" in page and "1045678434" in page
-    assert "$ 1.250.000" in page and "Vigente" in page
-    assert "Mercado básico" in page and "$ 850.000" in page and "Útiles escolares" in page
+    assert "$\xa01.250.000" in page and "Vigente" in page
+    assert "Mercado básico" in page and "$\xa0850.000" in page and "Útiles escolares" in page
     assert "Si al digitar el documento, no recibe información" not in page
     event = events("subsidy_order.lookup")[0]
     assert event.actor_id == user.id and event.subject == "ADELANTO POR SUBSIDIOS:100245"

@@ -76,7 +76,7 @@ def test_the_table_lists_every_upload_newest_first_with_its_figures(uploads, des
     ok = row_html(page, processed.id)
     for text in ("800100200", "EMPRESA DEMO S.A.S.", "001 · PRINCIPAL", "<td>2026-10</td>", "<td>Activos</td>",
                  "<td>Excel</td>", '<span class="badge approved">Procesado</span>', '<td class="num">3</td>',
-                 '<td class="num">0</td>', "$ 303.000,50", "empleador@example.com"):
+                 '<td class="num">0</td>', "$\xa0303.000,50", "empleador@example.com"):
         assert text in ok, text
     assert re.search(r"\d\d/\d\d/\d{4} \d", ok)  # Fecha
 
@@ -85,7 +85,7 @@ def test_the_table_lists_every_upload_newest_first_with_its_figures(uploads, des
                  "nomina@andina.example.com", f'href="{PAGE}/{invalid.id}'):
         assert text in bad, text
     assert re.search(r'<td class="num"><a [^>]*>4</a></td>', bad)
-    assert "$ 0" not in bad  # nothing to pay from an invalid file
+    assert "$\xa00" not in bad  # nothing to pay from an invalid file
 
     counts = dict(re.findall(r'data-filter="(\w+)"[^>]*>[^<]*: <strong>(\d+)</strong>', page))
     assert counts == {"todos": "2", "en_proceso": "0", "con_errores": "1", "por_confirmar": "0", "procesados": "1"}
@@ -147,7 +147,7 @@ def test_the_detail_lists_every_error_and_is_audited(uploads, desk):
 def test_a_processed_upload_has_no_errors_and_no_error_file(uploads, desk):
     processed = uploads["processed"]
     page = desk.get(f"{PAGE}/{processed.id}").get_data(as_text=True)
-    assert "Procesado" in page and "Este archivo no tiene errores." in page and "$ 303.000,50" in page
+    assert "Procesado" in page and "Este archivo no tiene errores." in page and "$\xa0303.000,50" in page
     assert "errores.xlsx" not in page
     assert desk.get(f"{PAGE}/{processed.id}/errores.xlsx").status_code == 404
     assert not events("staff.cartera_error_file_downloaded")

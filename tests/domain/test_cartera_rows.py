@@ -40,7 +40,7 @@ def edited(kind=cl.ACTIVOS, **cells):
 
 
 @pytest.mark.parametrize("cells,row,column,words", [
-    ({"row2_balance": 1000.0}, 2, "Saldo", "no se puede modificar: dice $ 1.000,00 y el estado de cartera dice $ 1.752.770,00"),
+    ({"row2_balance": 1000.0}, 2, "Saldo", "no se puede modificar: dice $\xa01.000,00 y el estado de cartera dice $\xa01.752.770,00"),
     ({"row3_name": "Otro Nombre"}, 3, "Nombre Trabajador", "dice «Otro Nombre»"),
     ({"row2_id_number": 7200001.0}, 2, "Identificación", "se perdieron los ceros a la izquierda"),
     ({"row2_arrears_days": 3.0}, 2, "Días Mora", "no se puede modificar"),
@@ -54,8 +54,8 @@ def edited(kind=cl.ACTIVOS, **cells):
     ({"row2_amount": "-5"}, 2, "Valor a Pagar", "no puede ser negativo"),
     ({"row2_amount": 10.005}, 2, "Valor a Pagar", "máximo dos decimales"),
     ({"row2_amount": True}, 2, "Valor a Pagar", "no es un valor numérico"),
-    ({"row3_amount": 1757151.94}, 3, "Valor a Pagar", "supera el saldo más la mora ($ 1.757.151,93)"),
-    ({"row3_aplica_mora": "N", "row3_amount": 1752770.01}, 3, "Valor a Pagar", "supera el saldo ($ 1.752.770,00)"),
+    ({"row3_amount": 1757151.94}, 3, "Valor a Pagar", "supera el saldo más la mora ($\xa01.757.151,93)"),
+    ({"row3_aplica_mora": "N", "row3_amount": 1752770.01}, 3, "Valor a Pagar", "supera el saldo ($\xa01.752.770,00)"),
     ({"row2_aplica_mora": "X"}, 2, "Aplica Mora", "«X» no es válido; escriba S o N"),
     ({"row2_aplica_mora": ""}, 2, "Aplica Mora", "está vacía"),
 ])

@@ -48,7 +48,7 @@ BALANCE = Decimal("1752770.00")
 
 @pytest.mark.parametrize("raw,amount", [
     ("150000", Decimal("150000.00")), ("150.000", Decimal("150000.00")),
-    ("150.000,50", Decimal("150000.50")), ("$ 1.752.770", BALANCE), ("0,01", Decimal("0.01")),
+    ("150.000,50", Decimal("150000.50")), ("$\xa01.752.770", BALANCE), ("0,01", Decimal("0.01")),
     ("175277.5", Decimal("175277.50")),
 ])
 def test_other_amount_accepts_es_co_numbers(raw, amount):

@@ -167,7 +167,7 @@ def test_each_branch_statement_is_emailed_once_with_its_three_files(app):
     message = next(m for m in sent if m.recipient == "ana@example.com" and "Sucursal 001" in m.subject)
     assert message.subject == "Estado de Cartera 2026-05 · EMPRESA DEMO S.A.S. · Sucursal 001 SEDE 001"
     assert "Fecha Pago: 10/05/2026" in message.body and "Nro Créditos: 3" in message.body
-    assert "Descuento: $ 300.000" in message.body and "Aplica Mora y Valor a Pagar" in message.body
+    assert "Descuento: $\xa0300.000" in message.body and "Aplica Mora y Valor a Pagar" in message.body
     names = [a.filename for a in message.attachments]
     assert names == [layout.file_name(kind, "2026-05") for kind in layout.KINDS]
     rows = {}

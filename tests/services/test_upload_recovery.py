@@ -21,7 +21,7 @@ def cartera(client):
 
 
 def sent_upload(client):
-    """Activos sent as downloaded (3 credits, $ 303.000,50), its job in the queue."""
+    """Activos sent as downloaded (3 credits, $\xa0303.000,50), its job in the queue."""
     ch.upload(client, "activos", ch.download(client, "activos"))
     return db.session.query(CarteraUpload).one()
 
