@@ -9,7 +9,7 @@ from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
 from portal.domain import uploads as u
 from portal.extensions import db
-from portal.models import (CarteraUpload, Credit, PaymentSlip, SlipAllocation, Statement,
+from portal.models import (AuditEvent, CarteraUpload, Credit, PaymentSlip, SlipAllocation, Statement,
                            StatementLine, Worker)
 from portal.services import audit
 
@@ -124,3 +124,9 @@ def statement_file(user, statement, kind):
     audit.record("cartera.file_downloaded", user, subject=f"statement:{statement.id}", kind=kind)
     db.session.commit()
     return f"{kind}_{statement.period}_sucursal_{statement.branch_id}.xlsx", data
+
+
+def downloaded(statement):
+    """Whether a file of this statement was downloaded (the download is audited)."""
+    return db.session.query(AuditEvent.id).filter_by(action="cartera.file_downloaded",
+                                                     subject=f"statement:{statement.id}").first() is not None

@@ -311,3 +311,13 @@ def error_file(user, upload, action="cartera.error_file_downloaded", **detail):
     audit.record(action, user, subject=f"upload:{upload.id}", **detail)
     db.session.commit()
     return upload_jobs.error_file_name(upload.filename), upload.content
+
+
+UNRESOLVED = (*u.WORKING, u.INVALID, u.FAILED, u.DUPLICATE)
+
+
+def unresolved(statement):
+    """Whether the latest upload of Activos or Retirados still needs the employer: being
+    checked, with errors, or waiting for «Sí, procesarlo de nuevo»."""
+    return any(upload is not None and upload.status in UNRESOLVED
+               for upload in (latest_upload(statement, archivo) for archivo in FILE_OF.values()))

@@ -245,4 +245,18 @@
     e.preventDefault();
     dialog.close();
   });
+
+  // --- Estado de Cartera's steps: a link to a step opens it before scrolling there; a
+  // downloaded Activos/Retirados file opens «Cargar y procesar»; a processed file
+  // opens «Generar el volante» (the server's open-step event). ---
+  function openStep(id) {
+    var step = id && document.getElementById(id);
+    if (step && step.tagName === "DETAILS") step.open = true;
+  }
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest("a[data-open-step], a[data-then-open]");
+    if (!link) return;
+    openStep(link.dataset.thenOpen || link.getAttribute("href").slice(1));
+  });
+  document.body.addEventListener("open-step", function (e) { openStep(e.detail && e.detail.value); });
 })();

@@ -403,3 +403,27 @@ def test_a_credit_left_unpaid_is_explained_and_stays_in_the_saldo(client, carter
     assert "LI-9001" not in summary  # paid exactly: nothing to explain
     beto = re.search(r"<tr>(?:(?!</tr>).)*LI-9002(?:(?!</tr>).)*</tr>", summary, re.S).group(0)
     assert 'data-label="Mora pagada">$\xa03.000<' in beto and "Se pagó la cuota y la mora." in beto
+
+
+def open_step(client):
+    """The number of the step the page opens (the others are collapsed)."""
+    page = client.get(ch.BASE).get_data(as_text=True)
+    opened = re.findall(r'<details class="step" id="paso-(\d)" open>', page)
+    assert len(opened) == 1, opened
+    assert f'href="#paso-{opened[0]}" data-open-step aria-current="step"' in page
+    return int(opened[0])
+
+
+def test_the_page_opens_the_step_the_employer_is_on(client, cartera):
+    assert open_step(client) == 1  # nothing done yet: download
+    data = ch.download(client, "activos")
+    assert open_step(client) == 2  # downloaded: upload and process
+    ch.processed(client, "activos", data)
+    assert open_step(client) == 3  # processed: the volante
+    post(client, f"{ch.BASE}/volante", page=ch.BASE)
+    assert open_step(client) == 3  # open volante: pay it
+    pay_slip(client, db.session.query(PaymentSlip).one())
+    assert open_step(client) == 4  # paid: the Cuadre
+    bad = ch.edit(data, {("LI-9001", "Valor a Pagar"): "abc"})
+    ch.processed(client, "activos", bad)
+    assert open_step(client) == 2  # a file with errors needs fixing

@@ -48,3 +48,14 @@ def test_a_batch_is_an_upload_first_then_the_manuals_steps():
         assert not b.BATCH.can(current, new), (current, new)
     assert b.BATCH.label(b.VALID) == "VALIDO" and b.BATCH.label(b.INVALID) == "CON ERRORES"
     assert b.number(date(2023, 8, 9), 0) == "23080900" and b.number(date(2023, 8, 9), 123) == "230809123"
+
+
+@pytest.mark.parametrize("facts,step", [
+    ({}, 1), ({"downloaded": True}, 2), ({"downloaded": True, "uploading": True}, 2),
+    ({"uploading": True}, 2), ({"to_pay": True}, 3), ({"to_pay": True, "uploading": True}, 3),
+    ({"paid": True}, 4), ({"paid": True, "downloaded": True}, 4), ({"paid": True, "uploading": True}, 2),
+])
+def test_estado_de_cartera_opens_the_step_the_employer_is_on(facts, step):
+    from portal.domain import cartera_steps as s
+
+    assert s.current_step(s.Progress(**facts)) == step

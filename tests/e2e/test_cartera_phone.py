@@ -113,6 +113,15 @@ def upload(page, worker, tab, path, shots, step):
     return done
 
 
+def assert_step_in_view(page, number):
+    """The step the employer is on is open and its title is on the first screen, no scrolling."""
+    step = page.locator(f"#paso-{number}")
+    expect(step).to_have_attribute("open", "")
+    page.evaluate("window.scrollTo(0, 0)")
+    top = step.bounding_box()["y"]
+    assert top + 60 < page.viewport_size["height"], f"step {number} starts at {top}px"
+
+
 def cuadre(page):
     return page.locator('#summary td[data-label="Saldo"]')
 
@@ -125,6 +134,7 @@ def test_employer_uploads_pays_the_volante_and_the_cartera_squares_on_a_390px_ph
     make_cartera(live_server)
     sign_in_and_open_cartera(page, live_server, shots)
     expect(page.locator('td[data-label="Descuento"]')).to_have_text("$ 370.000,50")
+    assert_step_in_view(page, 1)
     shots(page, "02-cartera")
 
     activos = download(page, "activos", tmp_path)
@@ -174,7 +184,8 @@ def test_employer_uploads_pays_the_volante_and_the_cartera_squares_on_a_390px_ph
     expect(differences.locator("tbody tr", has_text="LI-9002")).to_contain_text(
         "Sin mora (Aplica Mora = N): $ 3.000,00 no cobrados")
     expect(page.locator("#volante")).to_contain_text(re.compile(r"El volante EL-\d+ por \$\s390\.000,50 fue pagado"))
-    assert_fits_a_phone(page, page.get_by_role("link", name="Descargar Archivo").first, "cuadre cartera")
+    assert_step_in_view(page, 4)  # paid: the page opens on the cuadre
+    assert_fits_a_phone(page, page.locator("#paso-1 summary"), "cuadre cartera")
     shots(page, "10-cuadre")
 
     wait_for_events(live_server)  # the acquirer's event, applied after the return: nothing twice
@@ -220,7 +231,9 @@ def test_a_dropped_upload_offers_a_retry_and_a_too_big_file_is_never_sent(
     page = phone(360, 740)
     make_cartera(live_server)
     sign_in_and_open_cartera(page, live_server, shots)
+    page.get_by_role("navigation", name="Pasos").get_by_role("link", name="Cargar y procesar").tap()  # one tap away
     panel = page.locator("#upload-panel")
+    expect(panel).to_be_visible()
     sent = []
     page.on("request", lambda r: sent.append(r.url) if r.method == "POST" and "/subidos/" in r.url else None)
 
@@ -267,6 +280,7 @@ def test_editing_in_the_browser_saves_each_row_and_procesar_takes_the_draft(
     page = phone(390, 844)
     make_cartera(live_server)
     sign_in_and_open_cartera(page, live_server, shots)
+    page.get_by_role("navigation", name="Pasos").get_by_role("link", name="Cargar y procesar").tap()
     page.locator("#upload-panel").get_by_role("link", name="Editar Aplica Mora y Valor a Pagar en el portal").tap()
     expect(page.get_by_role("heading", name="Editar Archivo de Activos · vigencia 2026-10")).to_be_visible()
 

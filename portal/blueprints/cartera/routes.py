@@ -1,4 +1,5 @@
 """Hanna › EMPRESAS › CRÉDITOS › Estado De Cartera (manual 000)."""
+import json
 from types import SimpleNamespace
 
 from flask import (abort, current_app, flash, g, make_response, redirect, render_template, request,
@@ -7,6 +8,7 @@ from flask_login import current_user
 
 from portal.authz import with_branch
 from portal.blueprints.cartera import bp
+from portal.domain import cartera_steps as steps
 from portal.domain import clock, paging
 from portal.domain import uploads as upload_states
 from portal.extensions import limiter
@@ -48,7 +50,17 @@ def _period_page(statements, period):
         context.update(_summary_context(statement, discount=context["to_pay"].discount))
         context.update(_panel_context(statement, archivo))
         context.update(_slip_context(statement))
+        context.update(step=_step(statement, context), STEPS=steps.STEPS)
     return render("cartera/index.html", partial="cartera/_period.html", **context)
+
+
+def _step(statement, context):
+    """The manual's step the employer is on (domain/cartera_steps)."""
+    last = context["last_slip"]
+    return steps.current_step(steps.Progress(
+        downloaded=cartera.downloaded(statement), uploading=uploads.unresolved(statement),
+        to_pay=bool(context["pending"] or context["slip"] or context["in_flight"]),
+        paid=bool(last and last.status == "paid")))
 
 
 def _summary_context(statement, discount=None):
@@ -154,7 +166,9 @@ def upload_status(period, upload_id):
                                              upload_view=_upload_view(upload),
                                              archivo=uploads.FILE_OF[upload.kind]))
     if upload.status not in upload_states.WORKING:
-        response.headers["HX-Trigger"] = "cartera-changed"
+        # The sections refresh; a processed file makes «Generar el volante» the next step.
+        opened = "paso-3" if upload.status == upload_states.PROCESSED else None
+        response.headers["HX-Trigger"] = json.dumps({"cartera-changed": None, "open-step": opened})
     return response
 
 
