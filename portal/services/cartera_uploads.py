@@ -319,5 +319,9 @@ UNRESOLVED = (*u.WORKING, u.INVALID, u.FAILED, u.DUPLICATE)
 def unresolved(statement):
     """Whether the latest upload of Activos or Retirados still needs the employer: being
     checked, with errors, or waiting for «Sí, procesarlo de nuevo»."""
-    return any(upload is not None and upload.status in UNRESOLVED
-               for upload in (latest_upload(statement, archivo) for archivo in FILE_OF.values()))
+    latest = {}
+    for kind, status in db.session.execute(select(CarteraUpload.kind, CarteraUpload.status)
+                                           .where(CarteraUpload.statement_id == statement.id)
+                                           .order_by(CarteraUpload.id.desc())):
+        latest.setdefault(kind, status)
+    return any(status in UNRESOLVED for status in latest.values())

@@ -1,5 +1,6 @@
 """Documentos Subidos: upload → RQ job → processed, every refusal named, nothing written
 by a bad file; the volante; the allocation of a paid volante to "Saldo" 0."""
+import json
 import io
 import re
 import zipfile
@@ -43,7 +44,7 @@ def test_upload_is_queued_with_progress_then_processed(client, cartera):
     ch.run_jobs()
     db.session.expire_all()
     poll = client.get(f"{ch.BASE}/subidos/{upload.id}/estado", headers={"HX-Request": "true", "X-Portal-Poll": "1"})
-    assert poll.headers["HX-Trigger"] == "cartera-changed"
+    assert json.loads(poll.headers["HX-Trigger"]) == {"cartera-changed": None, "open-step": "paso-3"}
     text = poll.get_data(as_text=True)
     assert "every 1s" not in text and "procesado" in text and "3 créditos por $\xa0303.000,50" in text
     assert upload.status == "processed" and upload.rows_total == upload.rows_done == 3

@@ -166,10 +166,15 @@ def upload_status(period, upload_id):
                                              upload_view=_upload_view(upload),
                                              archivo=uploads.FILE_OF[upload.kind]))
     if upload.status not in upload_states.WORKING:
-        # The sections refresh; a processed file makes «Generar el volante» the next step.
-        opened = "paso-3" if upload.status == upload_states.PROCESSED else None
-        response.headers["HX-Trigger"] = json.dumps({"cartera-changed": None, "open-step": opened})
+        _tell_the_page(response, upload)
     return response
+
+
+def _tell_the_page(response, upload):
+    """The summary and volante sections refresh; a processed file makes «Generar el
+    volante» the next step (app.js opens it)."""
+    opened = "paso-3" if upload.status == upload_states.PROCESSED else None
+    response.headers["HX-Trigger"] = json.dumps({"cartera-changed": None, "open-step": opened})
 
 
 def _upload_view(upload):
@@ -199,7 +204,7 @@ def upload_answer(period, upload_id, answer):
                       status=422 if error else 200)
     if request.htmx and not error:
         response = make_response(response)
-        response.headers["HX-Trigger"] = "cartera-changed"
+        _tell_the_page(response, upload)
     return response
 
 
