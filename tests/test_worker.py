@@ -55,11 +55,12 @@ def supervisor(app, database_url, redis_url, tmp_path):
         process.wait()
 
 
-def worker_and_scheduler(supervisor):
-    """The RQ worker's pid once it is registered and has forked its scheduler."""
+def worker_and_scheduler(supervisor, replacing=None):
+    """The RQ worker's pid once it is registered and has forked its scheduler (another
+    than `replacing`: right after a kill, the dead one is still a child until reaped)."""
     def ready():
         children = psutil.Process(supervisor.pid).children()
-        if len(children) != 1 or rq_worker_pids() != [children[0].pid]:
+        if len(children) != 1 or children[0].pid == replacing or rq_worker_pids() != [children[0].pid]:
             return None
         grandchildren = children[0].children()
         return grandchildren and (children[0].pid, grandchildren[0].pid)
@@ -73,7 +74,7 @@ def test_a_killed_worker_is_logged_reaped_and_replaced(supervisor):
 
     os.kill(worker_pid, signal.SIGKILL)
 
-    new_pid, _ = worker_and_scheduler(supervisor)
+    new_pid, _ = worker_and_scheduler(supervisor, replacing=worker_pid)
     assert new_pid != worker_pid
     assert rq_worker_pids() == [new_pid]  # the dead one's registration is gone too
     assert not alive(worker_pid) and not psutil.pid_exists(worker_pid)  # reaped, no zombie
