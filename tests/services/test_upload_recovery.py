@@ -125,7 +125,7 @@ def test_a_long_run_keeps_its_heartbeat(app, client, cartera, frozen_clock, monk
     """Reading the file and checking it take 50 s each: the beat after the reading keeps
     a recovery in between from taking the live run's upload."""
     upload = sent_upload(client)
-    read, check = xlsx.read_upload, cartera_uploads.layout.check_upload
+    read, check = xlsx.read_upload, cartera_uploads.cartera_rows.check_upload
 
     def slow_read(*args, **kwargs):
         frozen_clock.advance(50)
@@ -138,7 +138,7 @@ def test_a_long_run_keeps_its_heartbeat(app, client, cartera, frozen_clock, monk
         return check(*args, **kwargs)
 
     monkeypatch.setattr(xlsx, "read_upload", slow_read)
-    monkeypatch.setattr(cartera_uploads.layout, "check_upload", recovery_meanwhile)
+    monkeypatch.setattr(cartera_uploads.cartera_rows, "check_upload", recovery_meanwhile)
     ch.run_jobs()
 
     upload = fresh(upload)
