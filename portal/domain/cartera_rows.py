@@ -69,11 +69,10 @@ class CheckResult:
     def content_key(self):
         """Same accepted data → same key, however the file was saved (Excel, LibreOffice,
         another date). Store it with the upload to detect a file already processed."""
-        digest = hashlib.sha256(self.kind.encode())
-        for number in sorted(self.accepted):
-            row = self.accepted[number]
-            digest.update(f"\n{number}|{'S' if row.aplica_mora else 'N'}|{to_money(row.amount)}".encode())
-        return digest.hexdigest()
+        accepted = self.accepted
+        text = "".join(f"\n{number}|{'S' if accepted[number].aplica_mora else 'N'}|{to_money(accepted[number].amount)}"
+                       for number in sorted(accepted))
+        return hashlib.sha256(self.kind.encode() + text.encode()).hexdigest()
 
 
 def file_hash(data: bytes) -> str:

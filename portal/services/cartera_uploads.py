@@ -160,7 +160,7 @@ def _process(run, upload):
     the bar goes from reading to done; nothing half written is ever committed."""
     statement = upload.statement
     archivo = FILE_OF[upload.kind]
-    lines, line_ids = lines_to_check(statement)
+    lines, line_ids = lines_to_check(statement, by_name=upload.source == "browser")  # a draft's rows are the table's
     if upload.source == "xlsx":
         read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
                                 expected_sheet=layout.layout(archivo).title)
