@@ -1121,12 +1121,13 @@ def _column(ref):
     return n - 1
 
 
-def first_row(data: bytes, max_bytes=DEFAULT_MAX_BYTES, *, expected_sheet=None, ignored_sheets=()):
+def first_row(data: bytes, max_bytes=DEFAULT_MAX_BYTES, *, expected_sheet=None, ignored_sheets=(),
+              max_uncompressed=DEFAULT_MAX_UNCOMPRESSED):
     """(the data sheet's first row as text cells, None) or (None, refusal in Spanish),
     reading only what that row needs: the request checks a file's columns before storing
-    it. The sheets are checked as precheck and read_upload check them."""
+    it. The sheets (and the zip's sizes) are checked as precheck and read_upload check them."""
     try:
-        problem, zf, infos, names = _container(data, max_bytes, DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNCOMPRESSED,
+        problem, zf, infos, names = _container(data, max_bytes, DEFAULT_MAX_MEMBERS, max_uncompressed,
                                                DEFAULT_MAX_RATIO)
         if not problem:
             problem, found = _workbook_check(data, zf, infos, names, expected_sheet, ignored_sheets)
