@@ -151,3 +151,77 @@ def sign_in(base_url, login_path, username, password):
     if status not in (302, 303):
         raise RuntimeError(f"sign-in as {username} refused ({status})")
     return browser, follow(browser, status, headers)
+
+
+# --- whole jobs against their floor (bench/cartera, bench/batches) ---------------------------
+
+def peak_rss_mb():
+    """This process's peak resident memory. /proc's VmHWM starts afresh at exec (and sees
+    python-calamine's Rust allocations too); getrusage's ru_maxrss may carry the parent's
+    peak over a fork + exec."""
+    import resource
+
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss():
+    """Starts VmHWM afresh at the current RSS (Linux ≥ 4.0), so what follows is measured
+    alone: creating the app peaks higher than it stays (argon2's 64 MB dummy hash at
+    import), which would hide a job's own peak. False where it cannot."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def scratch_database(tmp):
+    """The URL of an empty database for a bench, dropped at the end: a SQLite file in
+    `tmp`, or, when DATABASE_URL names a PostgreSQL server, a database of its own created
+    on that server (the one DATABASE_URL names is never written)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    target = make_url(url)
+    name = f"portal_bench_{os.getpid()}"
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield target.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def job_app(database_url, tmp, migrate=False):
+    """The portal's app as a worker runs it, on `database_url` (its schema built by the
+    migrations when `migrate`, quietly)."""
+    os.environ["PORTAL_VAR_DIR"] = str(tmp)
+    from portal import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "RATELIMIT_STORAGE_URI": None, "MAX_CONTENT_LENGTH": 20 * 1024 * 1024})
+    if migrate:
+        import io
+
+        import flask_migrate
+
+        with app.app_context(), contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
+            flask_migrate.upgrade()
+    return app
+
+
+def database_label(url):
+    return url.split(":", 1)[0].split("+", 1)[0].replace("postgresql", "PostgreSQL").replace("sqlite", "SQLite")

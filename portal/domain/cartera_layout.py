@@ -14,7 +14,7 @@ Decisions, so the services and the UI tell one story:
   "Valor a Pagar" the instalment (never above the balance) plus the arrears when S. An
   employer who changes nothing pays what is due.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -113,6 +113,15 @@ class CarteraLine:
     retired_on: date | None = None
     id_type: str = "CC"
 
+    @classmethod
+    def from_row(cls, row):
+        """A line from its 13 values in the fields' order (a query's row), set without
+        the frozen dataclass's __init__, which sets each field through object.__setattr__:
+        half the time for 10,000 lines."""
+        line = object.__new__(cls)
+        line.__dict__.update(zip(_FIELDS, row, strict=True))
+        return line
+
     @property
     def name(self):
         return f"{self.first_name} {self.last_name}".strip()
@@ -133,6 +142,9 @@ class CarteraLine:
     def owed(self, aplica_mora: bool):
         """The most this line may receive: the balance, plus the arrears when charged."""
         return to_money(self.balance + (self.arrears if aplica_mora else 0))
+
+
+_FIELDS = tuple(f.name for f in fields(CarteraLine))
 
 
 def _status(line):

@@ -69,11 +69,10 @@ class CheckResult:
     def content_key(self):
         """Same accepted data → same key, however the file was saved (Excel, LibreOffice,
         another date). Store it with the upload to detect a file already processed."""
-        digest = hashlib.sha256(self.kind.encode())
-        for number in sorted(self.accepted):
-            row = self.accepted[number]
-            digest.update(f"\n{number}|{'S' if row.aplica_mora else 'N'}|{to_money(row.amount)}".encode())
-        return digest.hexdigest()
+        accepted = self.accepted
+        text = "".join(f"\n{number}|{'S' if accepted[number].aplica_mora else 'N'}|{to_money(accepted[number].amount)}"
+                       for number in sorted(accepted))
+        return hashlib.sha256(self.kind.encode() + text.encode()).hexdigest()
 
 
 def file_hash(data: bytes) -> str:
@@ -113,8 +112,8 @@ def check_rows(rows, expected_lines, kind, *, formula_cells=(), first_row=FIRST_
     result = CheckResult(kind)
     seen = {}
     rest = _fast_path(spec, rows, first_row, formulas, by_credit, seen, result.accepted)
-    for row_no, cells, bad_cols in rest:  # every rule, every message
-        _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result)
+    for row_no, cells, bad_cols, untouched in rest:  # every rule, every message
+        _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result, untouched)
     for row_no in sorted(formulas):  # those left: the header's, or a row the reader left out
         result.errors.extend(RowError(row_no, _header(spec, col), FORMULA_REASON)
                              for col in sorted(formulas[row_no]))
@@ -140,19 +139,21 @@ def _fast_path(spec, rows, first_row, formulas, by_credit, seen, accepted):
     """Accepts at once (into `accepted`, its credit noted in `seen`) a row of the layout's
     width without formulas, of a credit of this file not seen yet, its locked cells
     untouched, «Aplica Mora» S or N and «Valor a Pagar» a plain number within what the
-    line owes. Yields every other row, in order, as (row_no, cells, its formula columns)
-    for `_check_row`. Pops each row's formulas from `formulas`: those left are outside
-    the rows."""
+    line owes. Yields every other row, in order, as (row_no, cells, its formula columns,
+    whether its locked cells were found untouched) for `_check_row`. Pops each row's
+    formulas from `formulas`: those left are outside the rows."""
     width, line_kind = len(spec.columns), spec.line_kind
     credit_at, flag_at, amount_at = (spec.index(k) for k in ("credit_number", "aplica_mora", "amount"))
     untouched = _untouched_checker(spec)
     for offset, cells in enumerate(rows):
         row_no = first_row + offset
         bad_cols = formulas.pop(row_no, None) if formulas else None
+        locked_ok = False
         if bad_cols is None and len(cells) == width:
             number = cells[credit_at]
             line = by_credit.get(number) if type(number) is str else None
-            if line is not None and line.kind == line_kind and number not in seen and untouched(cells, line):
+            locked_ok = line is not None and line.kind == line_kind and number not in seen and untouched(cells, line)
+            if locked_ok:
                 flag, raw = cells[flag_at], cells[amount_at]
                 aplica = flag == YES
                 if (aplica or flag == NO) and type(raw) is float:
@@ -161,7 +162,7 @@ def _fast_path(spec, rows, first_row, formulas, by_credit, seen, accepted):
                         seen[number] = row_no
                         accepted[number] = AcceptedRow(row_no, number, aplica, amount)
                         continue
-        yield row_no, cells, bad_cols or ()
+        yield row_no, cells, bad_cols or (), locked_ok
 
 
 def _plain_amount(raw, cap):
@@ -219,10 +220,11 @@ def _locked_columns(spec):
     return exact, tuple((i, c.key) for i, c in locked if c.type == MONEY)
 
 
-def _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result):
+def _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result, untouched=False):
     """One row through every rule, every problem named (the path of a row the fast path
-    of check_rows did not take). bad_cols: the columns holding a formula. A row with any
-    error is not accepted; an empty row is skipped."""
+    of check_rows did not take). bad_cols: the columns holding a formula. untouched: the
+    fast path found its locked cells as built for its credit's line (nothing to name
+    there). A row with any error is not accepted; an empty row is skipped."""
     if not bad_cols and all(blank(v) for v in cells):
         return
     row_errors = []
@@ -238,7 +240,7 @@ def _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result):
     credit_at = spec.index("credit_number")
     number = None if credit_at in bad_cols else as_text(cells[credit_at])
     line = None if number is None else _line_of(spec, number, row_no, by_credit, seen, err)
-    if line is not None:
+    if line is not None and not untouched:
         _check_locked(spec, cells, line, number, bad_cols, err)
     aplica, amount = _check_editable(spec, cells, line, number, bad_cols, err)
     if row_errors:

@@ -35,8 +35,11 @@ BATCHES = upload_jobs.UploadKind(
     Batch, BatchLine.batch_id, "portal.jobs.process_batch", audit_prefix="conexion.batch", subject="batch",
     failed_values={"errors_json": json.dumps([FAILED_MESSAGE], ensure_ascii=False)}, machine=b.BATCH)
 TEXT_SUFFIXES = (".txt", ".csv")
-# A filled-in template («Archivos lotes operativos») brings its «Instrucciones» sheet along.
-TEMPLATE_SHEETS = {"expected_sheet": templates_zip.SHEET, "ignored_sheets": (templates_zip.INSTRUCTIONS,)}
+# A filled-in template («Archivos lotes operativos») brings its «Instrucciones» sheet along;
+# its 100,000 lines of 13 columns unzip to ~80 MB as openpyxl writes them (inline text),
+# over the 50 MB an xlsx is allowed by default (a 20,000-row cartera file).
+XLSX_OPTIONS = {"expected_sheet": templates_zip.SHEET, "ignored_sheets": (templates_zip.INSTRUCTIONS,),
+                "max_uncompressed": 200 * 1024 * 1024}
 
 
 class BatchRefused(Exception):
@@ -77,8 +80,8 @@ def _titles(spec, source, data):
     """(the title row, the encoding of a text file); BatchRefused for a plainly wrong file."""
     limit = current_app.config["BATCH_MAX_BYTES"]
     if source == "xlsx":
-        problem = xlsx.precheck(data, max_bytes=limit, **TEMPLATE_SHEETS)
-        headers, problem = (None, problem) if problem else xlsx.first_row(data, max_bytes=limit, **TEMPLATE_SHEETS)
+        problem = xlsx.precheck(data, max_bytes=limit, **XLSX_OPTIONS)
+        headers, problem = (None, problem) if problem else xlsx.first_row(data, max_bytes=limit, **XLSX_OPTIONS)
         if problem:
             raise BatchRefused(problem)
         return headers, None
@@ -177,7 +180,7 @@ def _read(batch, spec):
     limit = current_app.config["BATCH_MAX_LINES"]
     if batch.source == "xlsx":
         read = xlsx.read_upload(batch.content, max_bytes=current_app.config["BATCH_MAX_BYTES"], max_rows=limit,
-                                **TEMPLATE_SHEETS)
+                                **XLSX_OPTIONS)
         if not read.ok:
             return None, read.error
         rows = read.rows

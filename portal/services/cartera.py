@@ -101,21 +101,44 @@ def balance_check(statement, discount=None):
 
 # --- the three files -----------------------------------------------------------------------
 
+# CarteraLine's fields, in its order: a line is built from a row (CarteraLine.from_row).
+_LINE_COLUMNS = (Credit.number.label("credit_number"), Worker.id_number, Worker.first_name, Worker.last_name,
+                 StatementLine.kind, StatementLine.balance, StatementLine.instalment, StatementLine.arrears_days,
+                 StatementLine.arrears, Credit.principal, Credit.granted_on.label("credit_date"),
+                 Worker.retired_on, Worker.id_type)
+
+
+def _lines_query(statement, *extra):
+    return (select(*_LINE_COLUMNS, *extra)
+            .join(Credit, Credit.id == StatementLine.credit_id)
+            .join(Worker, Worker.id == StatementLine.worker_id)
+            .where(StatementLine.statement_id == statement.id))
+
+
+_BY_NAME = (Worker.last_name, Worker.first_name, Credit.number)  # the files' and the browser table's order
+
+
 def cartera_lines(statement, credit_number=None):
     """The statement's lines as the files show them, by worker name (only one credit's
     line when `credit_number` is given). Plain columns, not ORM objects: 10,000 lines
     load in a tenth of the time."""
-    query = (select(Credit.number.label("credit_number"), Worker.id_number, Worker.first_name, Worker.last_name,
-                    StatementLine.kind, StatementLine.balance, StatementLine.instalment, StatementLine.arrears_days,
-                    StatementLine.arrears, Credit.principal, Credit.granted_on.label("credit_date"),
-                    Worker.retired_on, Worker.id_type)
-             .join(Credit, Credit.id == StatementLine.credit_id)
-             .join(Worker, Worker.id == StatementLine.worker_id)
-             .where(StatementLine.statement_id == statement.id)
-             .order_by(Worker.last_name, Worker.first_name, Credit.number))
+    query = _lines_query(statement).order_by(*_BY_NAME)
     if credit_number is not None:
         query = query.where(Credit.number == credit_number)
-    return [layout.CarteraLine(**row._mapping) for row in db.session.execute(query)]
+    return list(map(layout.CarteraLine.from_row, db.session.execute(query).all()))
+
+
+def lines_to_check(statement, by_name=True):
+    """(the statement's lines, their StatementLine ids by credit number): what the job
+    checking an upload needs, in one query, run on the session's connection (the ORM's
+    result machinery costs a third more for 10,000 rows; a job has nothing pending to
+    flush here) and fetched at once (row by row costs a fetchone each). by_name=False: in no particular order (a file's rows carry their own)."""
+    query = _lines_query(statement, StatementLine.id)
+    lines, ids, width = [], {}, len(_LINE_COLUMNS)
+    for row in db.session.connection().execute(query.order_by(*_BY_NAME) if by_name else query).all():
+        lines.append(layout.CarteraLine.from_row(row[:width]))
+        ids[row[0]] = row[width]
+    return lines, ids
 
 
 def statement_file(user, statement, kind):

@@ -3,6 +3,7 @@ worker, «Lotes pendientes», confirm or delete with the password, the detail an
 rejected lines back as a file."""
 import io
 import re
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -222,6 +223,29 @@ def test_a_file_over_the_limit_is_refused(client, jahc, app_config):
     company, product = jahc
     response = send(client, company, product, txt_file([person(n) for n in range(40)]), filename="E.txt")
     assert response.status_code in (413, 422) and db.session.query(Batch).count() == 0
+
+
+def test_a_100000_line_xlsx_is_not_taken_for_a_zip_bomb(client, jahc):
+    """100,000 lines of 13 columns unzip to ~80 MB as openpyxl writes them (inline text):
+    over the 50 MB an xlsx gets by default (a cartera file), within a batch's limit."""
+    company, product = jahc
+    columns = [chr(65 + i) for i in range(13)]
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}" t="inlineStr"><is><t>{v}</t></is></c>'
+                                              for c, v in zip(columns, person(r, c7=f"p{r}@empresa.co"), strict=True))
+                   + "</row>" for r in range(2, 100_002))
+    small = zipfile.ZipFile(io.BytesIO(xlsx_file([])))
+    sheet = small.read("xl/worksheets/sheet1.xml")
+    end = sheet.index(b"</sheetData>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as big:
+        for info in small.infolist():
+            body = sheet[:end] + rows.encode() + sheet[end:] if info.filename.endswith("sheet1.xml") else \
+                small.read(info.filename)
+            big.writestr(info.filename, body)
+    assert zipfile.ZipFile(out).getinfo("xl/worksheets/sheet1.xml").file_size > 70 * 1024 * 1024
+    response = send(client, company, product, out.getvalue())
+    assert "Lote cargado exitosamente" in response.get_data(as_text=True)
+    assert db.session.query(Batch).one().status == "queued"
 
 
 def test_a_header_only_file_is_invalid_with_the_reason(client, jahc):
