@@ -1,0 +1,97 @@
+"""Pooled connections to a database server: one the server ended (a restart does that to
+every connection) is replaced before a request uses it; no ping on a busy pool; a ping
+after an idle spell (portal/db_pool.py)."""
+import socket
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from portal import db_pool
+from portal.extensions import db
+
+
+def test_a_socket_the_peer_closed_reads_as_closed_by_the_server():
+    ours, theirs = socket.socketpair()
+    try:
+        assert not db_pool.closed_by_server(ours)
+        theirs.close()
+        assert db_pool.closed_by_server(ours)
+    finally:
+        ours.close()
+
+
+@pytest.fixture
+def postgresql(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a database server's connections (TEST_DATABASE_URL=postgresql…)")
+
+
+@pytest.fixture
+def pings(monkeypatch):
+    seen = []
+    ping = db.engine.dialect.do_ping
+
+    def counted(dbapi_connection):
+        seen.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(db.engine.dialect, "do_ping", counted, raising=False)
+    return seen
+
+
+def _backend_pid():
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+    db.session.remove()  # the connection back to the pool, as at the end of every request
+    return pid
+
+
+def _end_backend(pid):
+    """What a restart does to each connection: the server ends it and closes its socket."""
+    admin = create_engine(db.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        deadline = time.monotonic() + 5
+        while connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                 {"pid": pid}).scalar():
+            assert time.monotonic() < deadline, "the backend did not end"
+            time.sleep(0.02)
+    admin.dispose()
+
+
+def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_it(postgresql, auth, pings):
+    client = auth.new_client("staff", "revisor", roles="admin")
+    old = _backend_pid()
+    _end_backend(old)
+
+    assert client.get("/personal/solicitudes").status_code == 200
+    assert _backend_pid() != old
+    assert pings == []
+
+
+def test_a_busy_pool_is_not_pinged_but_an_idle_connection_is(postgresql, auth, pings, monkeypatch):
+    client = auth.new_client("staff", "revisor", roles="admin")
+    for _ in range(3):
+        assert client.get("/personal/solicitudes").status_code == 200
+        db.session.remove()
+    assert pings == []
+
+    real = time.monotonic
+    monkeypatch.setattr(db_pool.time, "monotonic", lambda: real() + 3600)  # an hour unused
+    assert client.get("/personal/solicitudes").status_code == 200
+    assert len(pings) == 1
+
+
+def test_a_failed_ping_after_idle_gets_a_new_connection(postgresql, auth, monkeypatch):
+    client = auth.new_client("staff", "revisor", roles="admin")
+    old = _backend_pid()
+
+    def unanswered(dbapi_connection):
+        raise OSError("no answer")
+
+    monkeypatch.setattr(db.engine.dialect, "do_ping", unanswered, raising=False)
+    real = time.monotonic
+    monkeypatch.setattr(db_pool.time, "monotonic", lambda: real() + 3600)
+    assert client.get("/personal/solicitudes").status_code == 200
+    assert _backend_pid() != old
