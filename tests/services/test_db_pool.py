@@ -1,15 +1,17 @@
 """Pooled connections to a database server: one the server ended (a restart does that to
 every connection) is replaced before a request uses it; no ping on a busy pool; a ping
-after an idle spell (portal/db_pool.py)."""
+after an idle spell. A transaction that only read ends with COMMIT, so that psycopg keeps
+its prepared statements; anything else still rolls back (portal/db_pool.py)."""
 import socket
 import time
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, func, select, text, update
 from sqlalchemy.pool import NullPool
 
 from portal import db_pool
 from portal.extensions import db
+from portal.models import Entity
 
 
 def test_a_socket_the_peer_closed_reads_as_closed_by_the_server():
@@ -95,3 +97,59 @@ def test_a_failed_ping_after_idle_gets_a_new_connection(postgresql, auth, monkey
     monkeypatch.setattr(db_pool.time, "monotonic", lambda: real() + 3600)
     assert client.get("/personal/solicitudes").status_code == 200
     assert _backend_pid() != old
+
+
+# --- read-only transactions end with COMMIT ---------------------------------------------------
+
+@pytest.fixture
+def endings(app):
+    """How each transaction on the engine ended."""
+    seen = []
+    listeners = [("commit", lambda connection: seen.append("commit")),
+                 ("rollback", lambda connection: seen.append("rollback"))]
+    for name, listener in listeners:
+        event.listen(db.engine, name, listener)
+    yield seen
+    for name, listener in listeners:
+        event.remove(db.engine, name, listener)
+
+
+def test_a_context_that_only_read_commits(postgresql, app, endings):
+    with app.app_context():  # as each request and job has its own
+        db.session.execute(select(Entity.id)).all()
+    assert endings == ["commit"]
+
+
+def test_writes_never_committed_are_still_rolled_back(postgresql, app, endings):
+    with app.app_context():
+        db.session.add(Entity(nit="800100200", name="SIN CONFIRMAR S.A.S."))
+        db.session.flush()
+    with app.app_context():
+        db.session.add(Entity(nit="800100201", name="PENDIENTE S.A.S."))  # never sent: no commit
+    with app.app_context():
+        db.session.execute(update(Entity).values(name="X"))
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))  # text: no telling what it does
+    assert endings == ["rollback"] * 3
+    assert db.session.scalar(select(func.count()).select_from(Entity)) == 0
+
+
+def test_a_context_that_failed_rolls_back(postgresql, app, endings):
+    with pytest.raises(RuntimeError), app.app_context():
+        db.session.execute(select(Entity.id)).all()
+        raise RuntimeError("the request failed")
+    assert endings == ["rollback"]
+
+
+def test_statements_stay_prepared_from_one_request_to_the_next(postgresql, app, auth):
+    """psycopg prepares a statement run five times on a connection, and forgets them all on
+    ROLLBACK: a signed-in page's statements are planned once, not on every request."""
+    client = auth.new_client("staff", "revisor", roles="admin")
+    for _ in range(11):
+        with app.app_context():
+            assert client.get("/personal/solicitudes").status_code == 200
+    with app.app_context():
+        assert client.get("/personal/solicitudes").status_code == 200
+        prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert any("FROM user_sessions" in statement for statement in prepared), prepared
+    assert any("FROM application_requests" in statement for statement in prepared), prepared
