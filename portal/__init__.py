@@ -13,7 +13,7 @@ def create_app(test_config=None):
     db.init_app(app)
     with app.app_context():
         db_pool.watch(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
-        db_pool.end_read_only_transactions(app, db)
+        db_pool.begin_on_first_write(db.engine)
     compress.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)

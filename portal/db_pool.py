@@ -21,24 +21,27 @@ What is left is SQLAlchemy's optimistic handling: a server that dies while a req
 using a connection fails that request (as it would with pool_pre_ping) and invalidates the
 pool, so the following requests connect afresh.
 
-On PostgreSQL, read-only transactions end with COMMIT (end_read_only_transactions):
-psycopg prepares a statement run five times on a connection, so that the server parses and
-plans it once, but forgets them all on every ROLLBACK, and every request that only read
-ended with one when its session was closed. Planning the staff table's four-table join
-costs ~0.3 ms a time. For a transaction that wrote nothing, COMMIT and ROLLBACK are the
-same; anything but a SELECT (flushes, UPDATE/INSERT/DELETE statements, text()) counts as a
-write, and a write never committed by the request is still rolled back, as is everything
-when it failed. A prepared SELECT reading a column whose type a migration changes fails
-once on each connection ("cached plan must not change result type"); the ROLLBACK that
-follows makes psycopg forget it. Deploys restart the web workers after `flask db upgrade`.
+On PostgreSQL, a transaction begins at its first write, not at its first read
+(begin_on_first_write): a connection leaves the pool in autocommit mode, and the first
+statement that is not a plain SELECT (an INSERT, UPDATE or DELETE, a flush, SELECT … FOR
+UPDATE/SHARE, a SAVEPOINT, text(), DDL) switches it back, so psycopg sends BEGIN just before
+it; from there on the transaction is the usual one, committed or rolled back by the session.
+It is what SQLite's driver does by itself. A page that only reads thus sends no BEGIN and no
+ROLLBACK (two round trips of five on the staff table), and keeps psycopg's prepared
+statements: psycopg prepares a statement run five times on a connection, so that the
+server parses and plans it once (the staff table's four-table join: ~0.3 ms), but forgets
+them all on every ROLLBACK, which ended every read-only request. What it does not change:
+PostgreSQL's READ COMMITTED gives every statement its own snapshot inside a transaction
+too, so reads before the first write see what they saw; no lock is taken by a plain SELECT.
+A prepared SELECT reading a column whose type a migration changes fails once on each
+connection ("cached plan must not change result type") and is then forgotten; deploys
+restart the web workers after `flask db upgrade`.
 """
-import logging
+import re
 import select
 import time
 
 from sqlalchemy import event, exc
-
-log = logging.getLogger(__name__)
 
 
 def watch(engine, ping_after_idle):
@@ -71,32 +74,28 @@ def closed_by_server(dbapi_connection):
     return bool(poller.poll(0))
 
 
-def end_read_only_transactions(app, db):
-    """At the end of each app context (a request, a job): commit the session's transaction
-    when it wrote nothing and nothing failed; the session's close rolls back the rest. Only
-    for PostgreSQL: SQLite's driver keeps its statements either way."""
-    engine = db.engine
+def begin_on_first_write(engine):
+    """Reads in autocommit mode until the first write (see above); PostgreSQL only."""
     if engine.dialect.name != "postgresql":
         return
+    from psycopg.pq import TransactionStatus
 
-    @event.listens_for(engine, "begin")
-    def _began(connection):
-        connection.info["wrote"] = False
+    @event.listens_for(engine, "checkout")
+    def _reads_without_a_transaction(dbapi_connection, record, proxy):
+        if dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
+            dbapi_connection.autocommit = True
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _executing(connection, cursor, statement, parameters, context, executemany):
-        if context.compiled is None or not context.compiled.statement.is_select:
-            connection.info["wrote"] = True
+    def _begin_before_a_write(connection, cursor, statement, parameters, context, executemany):
+        if cursor.connection.autocommit and not is_plain_select(context, statement):
+            cursor.connection.autocommit = False  # psycopg sends BEGIN before this statement
 
-    @app.teardown_appcontext  # runs before Flask-SQLAlchemy's, registered earlier
-    def _commit_if_read_only(error):
-        if error is not None or not db.session.registry.has():  # failed, or no database used
-            return
-        session = db.session()
-        if not session.in_transaction() or session.new or session.dirty or session.deleted \
-                or session.connection().info.get("wrote", True):
-            return
-        try:
-            session.commit()
-        except exc.SQLAlchemyError:  # the response is sent: the close that follows cleans up
-            log.warning("COMMIT of a read-only transaction failed", exc_info=True)
+
+LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+def is_plain_select(context, statement):
+    """A compiled SELECT that locks no row (a stray "FOR UPDATE" in a literal only costs a
+    BEGIN)."""
+    compiled = context.compiled
+    return compiled is not None and compiled.statement.is_select and not LOCKING.search(statement)

@@ -1,12 +1,12 @@
 """Pooled connections to a database server: one the server ended (a restart does that to
 every connection) is replaced before a request uses it; no ping on a busy pool; a ping
-after an idle spell. A transaction that only read ends with COMMIT, so that psycopg keeps
-its prepared statements; anything else still rolls back (portal/db_pool.py)."""
+after an idle spell. A transaction begins at the first write, so a page that only reads
+sends no BEGIN nor ROLLBACK and psycopg keeps its prepared statements (portal/db_pool.py)."""
 import socket
 import time
 
 import pytest
-from sqlalchemy import create_engine, event, func, select, text, update
+from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.pool import NullPool
 
 from portal import db_pool
@@ -99,46 +99,51 @@ def test_a_failed_ping_after_idle_gets_a_new_connection(postgresql, auth, monkey
     assert _backend_pid() != old
 
 
-# --- read-only transactions end with COMMIT ---------------------------------------------------
+# --- a transaction begins at its first write -----------------------------------------------
 
-@pytest.fixture
-def endings(app):
-    """How each transaction on the engine ended."""
-    seen = []
-    listeners = [("commit", lambda connection: seen.append("commit")),
-                 ("rollback", lambda connection: seen.append("rollback"))]
-    for name, listener in listeners:
-        event.listen(db.engine, name, listener)
-    yield seen
-    for name, listener in listeners:
-        event.remove(db.engine, name, listener)
+def _in_transaction():
+    """Whether the session's PostgreSQL connection has a transaction open."""
+    from psycopg.pq import TransactionStatus
+
+    status = db.session.connection().connection.dbapi_connection.info.transaction_status
+    return status != TransactionStatus.IDLE
 
 
-def test_a_context_that_only_read_commits(postgresql, app, endings):
+def test_reads_open_no_transaction_and_the_first_write_does(postgresql, app):
     with app.app_context():  # as each request and job has its own
         db.session.execute(select(Entity.id)).all()
-    assert endings == ["commit"]
+        assert not _in_transaction()
+        db.session.add(Entity(nit="800100200", name="NUEVA S.A.S."))
+        db.session.flush()
+        assert _in_transaction()
+        db.session.execute(select(Entity.id)).all()  # reads after a write: in its transaction
+        assert _in_transaction()
+        db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Entity)) == 1
 
 
-def test_writes_never_committed_are_still_rolled_back(postgresql, app, endings):
+@pytest.mark.parametrize("statement", [
+    lambda: update(Entity).values(name="X"),
+    lambda: select(Entity.id).with_for_update(),
+    lambda: text("SELECT 1"),  # text: no telling what it does
+])
+def test_locking_selects_and_any_other_statement_begin_a_transaction(postgresql, app, statement):
+    with app.app_context():
+        db.session.execute(statement())
+        assert _in_transaction()
+
+
+def test_writes_never_committed_are_still_rolled_back(postgresql, app):
     with app.app_context():
         db.session.add(Entity(nit="800100200", name="SIN CONFIRMAR S.A.S."))
         db.session.flush()
-    with app.app_context():
-        db.session.add(Entity(nit="800100201", name="PENDIENTE S.A.S."))  # never sent: no commit
-    with app.app_context():
-        db.session.execute(update(Entity).values(name="X"))
-    with app.app_context():
-        db.session.execute(text("SELECT 1"))  # text: no telling what it does
-    assert endings == ["rollback"] * 3
-    assert db.session.scalar(select(func.count()).select_from(Entity)) == 0
-
-
-def test_a_context_that_failed_rolls_back(postgresql, app, endings):
     with pytest.raises(RuntimeError), app.app_context():
-        db.session.execute(select(Entity.id)).all()
+        db.session.add(Entity(nit="800100201", name="FALLIDA S.A.S."))
+        db.session.flush()
         raise RuntimeError("the request failed")
-    assert endings == ["rollback"]
+    with app.app_context(), db.session.begin_nested():  # a savepoint begins one too
+        db.session.add(Entity(nit="800100202", name="ANIDADA S.A.S."))
+    assert db.session.scalar(select(func.count()).select_from(Entity)) == 0
 
 
 def test_statements_stay_prepared_from_one_request_to_the_next(postgresql, app, auth):
