@@ -54,6 +54,7 @@ def running_portal(workers=2, database_url=None):
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0 else ""
             port = free_port()
             web = gunicorn("wsgi:app", port, workers, cwd=ROOT, env=env)
+            env["PORTAL_WEB_PID"] = str(web.pid)  # for bench/throughput's CPU figures
             yield f"http://127.0.0.1:{port}", env
         finally:
             if web is not None:
@@ -61,6 +62,26 @@ def running_portal(workers=2, database_url=None):
                 web.wait(30)
             redis.terminate()
             redis.wait(10)
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds used so far by these processes and their live children
+    (gunicorn's master and its workers; a database server's backends)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, seen, todo = 0, set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            todo += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def gunicorn(app, port, workers=2, **popen):

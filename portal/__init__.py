@@ -1,6 +1,7 @@
 """Portal: the self-service web portal of the fund and its prepaid-card program."""
 from flask import Flask
 
+from portal import db_pool
 from portal.config import BASE_DIR, load_config
 from portal.extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -10,6 +11,9 @@ def create_app(test_config=None):
     load_config(app, test_config)
 
     db.init_app(app)
+    with app.app_context():
+        db_pool.watch(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
+        db_pool.begin_on_first_write(db.engine)
     compress.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)

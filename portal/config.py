@@ -50,7 +50,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {}
+    # A database server's connections: replaced when older than this (a proxy or firewall may
+    # drop long-lived ones), pinged when taken from the pool after this long unused; no ping
+    # on every request (portal/db_pool.py explains).
+    DATABASE_POOL_RECYCLE_SECONDS = int(os.environ.get("DATABASE_POOL_RECYCLE_SECONDS", 1800))
+    DATABASE_PING_AFTER_IDLE_SECONDS = int(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", 30))
     REDIS_URL = os.environ.get("REDIS_URL", f"unix://{VAR_DIR / 'redis.sock'}")
     # Workers take jobs in this order: payments (gateway events, reconciliation) first.
     RQ_QUEUES = ["payments", "default"]
@@ -147,10 +152,10 @@ def load_config(app, overrides=None):
     app.config.from_object(Config)
     if overrides:
         app.config.update(overrides)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A local file has no server to reconnect to: no "SELECT 1" before every request.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-                                                   "pool_pre_ping": False}
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # a file needs none
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_recycle": app.config["DATABASE_POOL_RECYCLE_SECONDS"],
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = limits_uri(app.config["REDIS_URL"])
     if not app.config.get("SECRET_KEY"):

@@ -1,7 +1,8 @@
 """The staff's work queue of application requests and the audit log (read side)."""
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from portal.domain import applications as apps
 from portal.domain import paging
@@ -45,39 +46,94 @@ def pending_counts(staff_user):
     return counts
 
 
+# The table's rows are plain rows of the columns it shows (no ORM objects to load), and its
+# statements are built once per shape (searching or not; pending, one other status or all):
+# building a select costs about as much as running it. The applications shown, the search
+# text, the status and the page are bound parameters.
+Reviewer = aliased(User)
+ROW = (ApplicationRequest.id, ApplicationRequest.created_at, ApplicationRequest.application,
+       ApplicationRequest.status, ApplicationRequest.note, ApplicationRequest.reviewed_at,
+       ApplicationRequest.review_note, Entity.name.label("entity_name"),
+       Entity.nit.label("entity_nit"), User.full_name.label("user_name"),
+       User.email.label("user_email"), Reviewer.username.label("reviewer"))
+_statements = {}
+
+
 def _joined(*columns):
     return (select(*columns)
             .join(Entity, ApplicationRequest.entity_id == Entity.id)
             .join(User, ApplicationRequest.user_id == User.id))
 
 
+def _filters(searching):
+    """Where clauses: the applications shown and, when searching, NIT, name or e-mail."""
+    where = [ApplicationRequest.application.in_(bindparam("applications", expanding=True))]
+    if searching:
+        q = bindparam("q")
+        where.append(or_(Entity.nit.icontains(q, escape="/"), Entity.name.icontains(q, escape="/"),
+                         User.email.icontains(q, escape="/")))
+    return where
+
+
+def _counts_statement(searching):
+    key = ("counts", searching)
+    if key not in _statements:
+        _statements[key] = (_joined(ApplicationRequest.status, func.count())
+                            .where(*_filters(searching)).group_by(ApplicationRequest.status))
+    return _statements[key]
+
+
+def _rows_statement(searching, status):
+    """`status` is "pending" (oldest first), "all" or another one (both newest first)."""
+    shape = status if status in ("pending", "all") else "other"
+    key = ("rows", searching, shape)
+    if key not in _statements:
+        where = _filters(searching)
+        if shape != "all":
+            where.append(ApplicationRequest.status == bindparam("status"))
+        order = (ApplicationRequest.created_at.asc() if shape == "pending"
+                 else ApplicationRequest.created_at.desc())
+        _statements[key] = (
+            _joined(*ROW).outerjoin(Reviewer, ApplicationRequest.reviewed_by_id == Reviewer.id)
+            .where(*where).order_by(order, ApplicationRequest.id)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+    return _statements[key]
+
+
+def _like_escaped(text):
+    """The search text matched literally: LIKE's wildcards escaped with "/"."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 def list_requests(staff_user, status="pending", application="", q="", number=1,
                   per_page=paging.DEFAULT_PER_PAGE):
-    """Requests of the applications this staff user reviews, filtered and paginated."""
+    """Requests of the applications this staff user reviews, filtered and paginated: rows
+    with the columns of ROW."""
     visible = apps.reviewable_by(staff_user)
     if application in visible:
         visible = (application,)
-    filters = [ApplicationRequest.application.in_(visible)]
     q = (q or "").strip()[:100]
-    if q:
-        filters.append(or_(Entity.nit.icontains(q, autoescape=True),
-                           Entity.name.icontains(q, autoescape=True),
-                           User.email.icontains(q, autoescape=True)))
+    params = {"applications": list(visible), "q": _like_escaped(q)}
     counts = dict.fromkeys(STATUS_FILTERS, 0)
-    counts.update(db.session.execute(
-        _joined(ApplicationRequest.status, func.count()).where(*filters)
-        .group_by(ApplicationRequest.status)).all())
+    counts.update(db.session.execute(_counts_statement(bool(q)), params).all())
     counts["all"] = sum(counts[s] for s in apps.STATUS_LABELS)
-    if status in apps.STATUS_LABELS:
-        filters.append(ApplicationRequest.status == status)
-    else:
+    if status not in apps.STATUS_LABELS:
         status = "all"
-    # The pending queue is served oldest first; decided requests newest first.
-    order = (ApplicationRequest.created_at.asc() if status == "pending"
-             else ApplicationRequest.created_at.desc())
-    query = _joined(ApplicationRequest, Entity, User).where(*filters).order_by(order, ApplicationRequest.id)
-    rows, page = paginate(query, number, per_page, total=counts[status])
+    page = paging.page_of(counts[status], number, per_page)
+    rows = db.session.execute(_rows_statement(bool(q), status),
+                              {**params, "status": status, "limit": page.per_page,
+                               "offset": page.offset}).all()
     return Listing(rows=rows, page=page, counts=counts)
+
+
+def request_row(request_id):
+    """One request as list_requests shows it (the row a decision swaps in)."""
+    key = ("row",)
+    if key not in _statements:
+        _statements[key] = (
+            _joined(*ROW).outerjoin(Reviewer, ApplicationRequest.reviewed_by_id == Reviewer.id)
+            .where(ApplicationRequest.id == bindparam("id")))
+    return db.session.execute(_statements[key], {"id": request_id}).one()
 
 
 def get_request(staff_user, request_id):

@@ -45,8 +45,9 @@ def decide(request_id):
     if result.status in ("not_found", "forbidden"):
         abort(404 if result.status == "not_found" else 403)
     if request.htmx:
-        return render_template("staff/_request_row.html", req=result.request, result=result,
-                               form=form, back=form.back.data or "", labels=apps.STATUS_LABELS), \
+        return render_template("staff/_request_row.html", req=staff_queue.request_row(request_id),
+                               result=result, form=form, back=form.back.data or "",
+                               labels=apps.STATUS_LABELS), \
             200 if result.ok else 422
     flash(result.message, "success" if result.ok else "error")
     return redirect_htmx_aware(safe_next(form.back.data) or url_for("staff.requests"))
