@@ -2,6 +2,8 @@
 import codecs
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portal.domain import text_files
 
@@ -50,3 +52,11 @@ def test_rows_as_excel_writes_them():
     text = 'TIPO;NUMERO;DESCRIPCION\r\nCC;1045678434;"Bono; marzo"\r\n\r\n;;\r\n'
     assert text_files.rows(text, ";") == [["TIPO", "NUMERO", "DESCRIPCION"], ["CC", "1045678434", "Bono; marzo"]]
     assert text_files.first_line(text) == "TIPO;NUMERO;DESCRIPCION"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(text=st.text(alphabet='ab;, \t"\r\n\u2028x', max_size=40), sep=st.sampled_from([";", ",", "\t"]))
+def test_rows_one_at_a_time_are_the_rows_and_their_count_is_known_first(text, sep):
+    rows = text_files.Rows(text, sep)
+    want = text_files.rows(text, sep)
+    assert rows.count == len(want) and list(rows) == want
