@@ -2,7 +2,7 @@
 runs (WCAG 2 A and AA, plus the best-practice rules Lighthouse turns on: heading order,
 target size, skip link, …) on every page each kind of user reaches — the pages
 bench/lighthouse scores — on a 412 px phone, Lighthouse's mobile preset; and no page
-wider than the phone (reflow, WCAG 1.4.10, which axe leaves out).
+wider than the phone (reflow, WCAG 1.4.10) nor any id repeated, which axe leaves out.
 
 The demo data (portal.demo.load_demo) on one live server for the module; one browser
 context per kind of user, its pages visited in sequence. A failure lists every rule
@@ -93,6 +93,12 @@ class Auditor:
         results = AXE.run(self.page, options=AXE_OPTIONS).response
         where = name or self.page.url.removeprefix(self.server.url)
         where = where if len(where) < 90 else where[:60] + "…" + where[-25:]
+        # Lighthouse checks only ids that ARIA refers to; no id should repeat.
+        repeated = self.page.evaluate("""() => { const seen = {};
+            document.querySelectorAll('[id]').forEach(e => { seen[e.id] = (seen[e.id] || 0) + 1; });
+            return Object.keys(seen).filter(id => seen[id] > 1); }""")
+        if repeated:
+            self.found.append(f"{where}: repeated ids {repeated}")
         # WCAG 1.4.10 (reflow), which axe does not check: nothing scrolls the page sideways.
         width = self.page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["viewport"]["width"]:
