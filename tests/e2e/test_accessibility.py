@@ -2,7 +2,7 @@
 runs (WCAG 2 A and AA, plus the best-practice rules Lighthouse turns on: heading order,
 target size, skip link, …) on every page each kind of user reaches — the pages
 bench/lighthouse scores — on a 412 px phone, Lighthouse's mobile preset; and no page
-wider than the phone (reflow, WCAG 1.4.10, which axe leaves out).
+wider than the phone (reflow, WCAG 1.4.10) nor any id repeated, which axe leaves out.
 
 The demo data (portal.demo.load_demo) on one live server for the module; one browser
 context per kind of user, its pages visited in sequence. A failure lists every rule
@@ -88,15 +88,22 @@ class Auditor:
         if path:
             self.go(path)
         self.page.wait_for_load_state("load")
-        self.page.evaluate("document.querySelectorAll('main details').forEach(d => d.open = true)")
         self.seen += 1
+        # Besides axe: no id repeated (Lighthouse looks only at the ids ARIA refers to), and
+        # nothing that scrolls the page sideways (reflow, WCAG 1.4.10).
+        repeated, width = self.page.evaluate("""() => {
+            document.querySelectorAll('main details').forEach(d => d.open = true);
+            const seen = {};
+            document.querySelectorAll('[id]').forEach(e => { seen[e.id] = (seen[e.id] || 0) + 1; });
+            const repeated = Object.keys(seen).filter(id => seen[id] > 1);
+            return [repeated, document.documentElement.scrollWidth]; }""")
         results = AXE.run(self.page, options=AXE_OPTIONS).response
         where = name or self.page.url.removeprefix(self.server.url)
         where = where if len(where) < 90 else where[:60] + "…" + where[-25:]
-        # WCAG 1.4.10 (reflow), which axe does not check: nothing scrolls the page sideways.
-        width = self.page.evaluate("document.documentElement.scrollWidth")
-        if width > PHONE["viewport"]["width"]:
-            self.found.append(f"{where}: the page is {width} px wide on a {PHONE['viewport']['width']} px phone")
+        if repeated:
+            self.found.append(f"{where}: repeated ids {repeated}")
+        if width > (screen := PHONE["viewport"]["width"]):
+            self.found.append(f"{where}: the page is {width} px wide on a {screen} px screen")
         for violation in results["violations"]:
             nodes = "\n".join(f"      {' '.join(map(str, n['target']))}: {n['html'][:160]}"
                               for n in violation["nodes"][:6])
