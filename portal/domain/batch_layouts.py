@@ -120,34 +120,43 @@ def parse_amount(value):
     if isinstance(value, (int, Decimal)):
         return Decimal(value), None
     if isinstance(value, float):
-        return (Decimal(repr(value)), None) if value == value and abs(value) != float("inf") else (
-            None, "no es un monto")
+        finite = value == value and abs(value) != float("inf")
+        return (Decimal(repr(value)), None) if finite else (None, "no es un monto")
     text = str(value).strip().replace("$", "").replace(" ", "").replace("\u00a0", "")
-    if "," in text and "." in text:
+    plain, reason = _plain_number(text, value)
+    if reason:
+        return None, reason
+    if not re.fullmatch(r"\d+(\.\d+)?", plain):
+        return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
+    try:
+        return Decimal(plain), None
+    except InvalidOperation:  # pragma: no cover - the pattern already filtered
+        return None, f"«{value}» no es un monto válido"
+
+
+def _plain_number(text, value):
+    """The amount's text with «.» as its only decimal mark and no grouping, or (None, reason)."""
+    invalid = f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
+    if "," in text and "." in text:  # both: the last one marks the cents
         decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
         group = "." if decimal_mark == "," else ","
         whole, _, cents = text.rpartition(decimal_mark)
         if not re.fullmatch(r"\d{1,3}(" + re.escape(group) + r"\d{3})*", whole):
-            return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
-        text = whole.replace(group, "") + "." + cents
-    elif text.count(",") + text.count(".") > 1:
-        mark = "," if "," in text else "."
+            return None, invalid
+        return whole.replace(group, "") + "." + cents, None
+    marks = text.count(",") + text.count(".")
+    mark = "," if "," in text else "."
+    if marks > 1:  # one kind, several times: they group thousands
         if not re.fullmatch(r"\d{1,3}(" + re.escape(mark) + r"\d{3})+", text):
-            return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
-        text = text.replace(mark, "")
-    elif "," in text or "." in text:
-        mark = "," if "," in text else "."
+            return None, invalid
+        return text.replace(mark, ""), None
+    if marks == 1:
         whole, _, cents = text.partition(mark)
         if len(cents) == 3 and (whole + cents).isdigit():
             return None, (f"«{value}» es ambiguo (¿{whole}{cents} o {whole},{cents}?); escriba "
                           f"{whole}{cents} o {whole}{cents},00")
-        text = whole + "." + cents
-    if not re.fullmatch(r"\d+(\.\d+)?", text):
-        return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
-    try:
-        return Decimal(text), None
-    except InvalidOperation:  # pragma: no cover - the pattern already filtered
-        return None, f"«{value}» no es un monto válido"
+        return whole + "." + cents, None
+    return text, None
 
 
 def parse_date(value):
@@ -296,31 +305,51 @@ def headers_problem(spec, headers):
     """Why this title row is not the layout's (in Spanish, naming the column), or None.
     A trailing «Errores» column (a file given back, fixed) is ignored; the title row of
     another batch type is recognised and named."""
+    got = _titles(headers)
+    want = [_norm(h) for h in spec.headers]
+    if got == want:
+        return None
+    if not got:
+        return f"la primera fila debe tener los títulos de las columnas, empezando por «{spec.headers[0]}»"
+    return (_other_type(spec, got) or _missing(spec, got, want) or _added(spec, headers, got, want)
+            or _moved(spec, got, want) or "las columnas no son las de la plantilla")
+
+
+def _titles(headers):
     got = [_norm(h) for h in headers]
     while got and not got[-1]:
         got.pop()
     if got and got[-1] == _norm(ERRORS_HEADER):
         got.pop()
-    want = [_norm(h) for h in spec.headers]
-    if got == want:
-        return None
+    return got
+
+
+def _other_type(spec, got):
     for other in LAYOUTS.values():
         if other.kind != spec.kind and got == [_norm(h) for h in other.headers]:
             return f"este archivo es un lote de {other.label}; en «Tipo de lote» escogió {spec.label}"
-    if not got:
-        return f"la primera fila debe tener los títulos de las columnas, empezando por «{spec.headers[0]}»"
-    for i, name in enumerate(want):
-        if name not in got:
-            return f"falta la columna «{spec.headers[i]}» (columna {i + 1})"
-    for i, name in enumerate(got):
-        if name not in want:
-            title = as_text(headers[i]) or "sin título"
-            return f"se agregó la columna «{title}» (columna {i + 1}); el lote de {spec.label} no la tiene"
-    for i, name in enumerate(want):
-        if got[i] != name:
-            return (f"la columna «{spec.headers[i]}» debe ser la columna {i + 1} y está en la columna "
-                    f"{got.index(name) + 1}")
-    return "las columnas no son las de la plantilla"  # pragma: no cover - a repeated column
+    return None
+
+
+def _missing(spec, got, want):
+    missing = next((i for i, name in enumerate(want) if name not in got), None)
+    return None if missing is None else f"falta la columna «{spec.headers[missing]}» (columna {missing + 1})"
+
+
+def _added(spec, headers, got, want):
+    added = next((i for i, name in enumerate(got) if name not in want), None)
+    if added is None:
+        return None
+    title = as_text(headers[added]) or "sin título"
+    return f"se agregó la columna «{title}» (columna {added + 1}); el lote de {spec.label} no la tiene"
+
+
+def _moved(spec, got, want):
+    moved = next((i for i, name in enumerate(want) if got[i] != name), None)
+    if moved is None:  # pragma: no cover - a repeated column
+        return None
+    return (f"la columna «{spec.headers[moved]}» debe ser la columna {moved + 1} y está en la columna "
+            f"{got.index(want[moved]) + 1}")
 
 
 def has_errors_column(spec, headers):
