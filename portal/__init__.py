@@ -21,8 +21,11 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from portal import models  # noqa: F401  (register the tables)
-    from portal import static_files, web
+    from portal import (
+        models,  # noqa: F401  (register the tables)
+        static_files,
+        web,
+    )
     from portal.services import sessions
 
     login_manager.user_loader(sessions.load_principal)

@@ -4,7 +4,15 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
-    current_app, flash, g, redirect, render_template, request, send_file, session, url_for,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
 )
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError

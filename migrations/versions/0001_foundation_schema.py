@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-22 21:33:45.877470
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '25e76085cbec'

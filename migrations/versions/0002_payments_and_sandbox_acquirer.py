@@ -5,9 +5,8 @@ Revises: 25e76085cbec
 Create Date: 2026-11-22 21:42:37.049562
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '67098f290e66'

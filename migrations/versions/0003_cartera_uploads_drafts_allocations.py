@@ -5,9 +5,8 @@ Revises: 67098f290e66
 Create Date: 2026-11-22 22:47:36.132173
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'daa1ead5ab17'

@@ -5,9 +5,8 @@ Revises: daa1ead5ab17
 Create Date: 2026-11-22 23:50:12.306083
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a8f717991995'

@@ -5,8 +5,8 @@ Revises: a8f717991995
 Create Date: 2026-11-29 23:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '5b0c2e7d9a41'
 down_revision = 'a8f717991995'

@@ -5,9 +5,8 @@ Revises: 5b0c2e7d9a41
 Create Date: 2026-11-29 23:28:59.511928
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ca97bd37c4f3'

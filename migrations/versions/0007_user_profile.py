@@ -5,8 +5,8 @@ Revises: ca97bd37c4f3
 Create Date: 2026-11-30 10:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '5f727450cc05'
 down_revision = 'ca97bd37c4f3'

@@ -21,6 +21,7 @@ mistake, and anyone can remove it. That is why its password is a plain, non-secr
 parameter (default "cartera"), and why every uploaded cell is checked again on the
 server (portal.domain.cartera_rows.check_rows).
 """
+import functools
 import html
 import io
 import re
@@ -534,21 +535,30 @@ class _SheetScanner:
         self.last_row, self.last_col = max(self.last_row, row), max(self.last_col, col)
 
     def _scan(self, limit):
-        buf, done = self.buf, self.done
+        found = functools.partial(self._found, limit)
+        self._scan_suspects(found(self.suspect))
+        self._scan_prefixed(found(self.PREFIXED))
+        self._scan_formulas(found(self.FORMULA))
+        keep = max(0, limit - self.OVERLAP)
+        self.buf, self.done = self.buf[keep:], limit - keep
 
-        def found(pattern):
-            for m in pattern.finditer(buf, done):
-                if m.start() >= limit:
-                    return
-                yield m
+    def _found(self, limit, pattern):
+        for m in pattern.finditer(self.buf, self.done):
+            if m.start() >= limit:
+                return
+            yield m
 
-        for m in found(self.suspect):
-            tag = self.CANONICAL.match(buf, m.start())
+    def _scan_suspects(self, matches):
+        for m in matches:
+            tag = self.CANONICAL.match(self.buf, m.start())
             if tag is None:
                 self.problem = "cell without reference"
                 break
             self._place(tag.group(1), tag.group(2))
-        for m in found(self.PREFIXED):
+
+    def _scan_prefixed(self, matches):
+        buf = self.buf
+        for m in matches:
             lo = max(0, m.start() - 64)
             if self.PREFIX_BEFORE.search(buf, lo, m.start()):
                 tag = self.PREFIXED_TAG.match(buf, buf.rindex(b"<", lo, m.start()))
@@ -556,7 +566,10 @@ class _SheetScanner:
                     self.problem = "cell without reference"
                 else:
                     self._place(tag.group(1), tag.group(2))
-        for m in found(self.FORMULA):
+
+    def _scan_formulas(self, matches):
+        buf = self.buf
+        for m in matches:
             lo = max(0, m.start() - 64)
             if not self.TAG_BEFORE.search(buf, lo, m.start()):
                 continue  # text such as "Jef>" or an attribute, not an <f> element
@@ -566,8 +579,6 @@ class _SheetScanner:
                 self.formulas.append((int(last.group(2)), cl.column_index(last.group(1).decode())))
             else:
                 self.problem = "formula outside a cell"
-        keep = max(0, limit - self.OVERLAP)
-        self.buf, self.done = buf[keep:], limit - keep
 
 
 _BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, ValueError, KeyError,
@@ -624,17 +635,9 @@ def _container(data, max_bytes, max_members, max_uncompressed, max_ratio):
         return _no(DAMAGED)
     if len(infos) > max_members:
         return _no(BOMB)
-    declared = 0
-    for info in infos:
-        if info.flag_bits & 0x1:
-            return _no(f"{NOT_XLSX}: tiene partes cifradas. Guárdelo sin contraseña.")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            return _no(f"{NOT_XLSX}: usa una compresión no soportada.")
-        declared += info.file_size
-        if declared > max_uncompressed:
-            return _no(BOMB)
-        if info.file_size > RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
-            return _no(BOMB)
+    problem = _members_problem(infos, max_uncompressed, max_ratio)
+    if problem:
+        return _no(problem)
     names = {i.filename for i in infos}
     if "mimetype" in names and b"opendocument" in zf.open("mimetype").read(100):
         return _no(f"{NOT_XLSX}: es una hoja de cálculo OpenDocument (.ods). "
@@ -642,6 +645,23 @@ def _container(data, max_bytes, max_members, max_uncompressed, max_ratio):
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         return _no(f"{NOT_XLSX}: es un archivo comprimido (.zip) u otro documento de Office.")
     return None, zf, infos, names
+
+
+def _members_problem(infos, max_uncompressed, max_ratio):
+    """What the zip directory alone gives away: encryption, an odd compression, and more
+    (or more compressed) content than a spreadsheet of the limits could have."""
+    declared = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            return f"{NOT_XLSX}: tiene partes cifradas. Guárdelo sin contraseña."
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return f"{NOT_XLSX}: usa una compresión no soportada."
+        declared += info.file_size
+        if declared > max_uncompressed:
+            return BOMB
+        if info.file_size > RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
+            return BOMB
+    return None
 
 
 def _no(message):
@@ -657,24 +677,11 @@ def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncomp
     if problem:
         return _refuse(problem)
     sheet_path, sheet_name = found
-    bomb = BOMB
     scanner = _SheetScanner(max_rows, max_columns)
-    budget = max_uncompressed
-    for info in infos:
-        sink = scanner.feed if info.filename == sheet_path else None
-        size = _member_bytes(data, info, min(info.file_size, budget), sink)
-        if size is None or size != info.file_size:
-            return _refuse(bomb if size is None and info.file_size >= budget else TAMPERED)
-        budget -= size
-    scanner.close()
-    if scanner.problem:
-        return _refuse(f"{NOT_XLSX}: su hoja no tiene la forma que escriben Excel o LibreOffice "
-                       "(celdas sin referencia). Descargue el archivo de nuevo del portal.")
-    if scanner.last_row > max_rows + 1:
-        return _refuse(_too_many_rows(scanner.last_row - 1, max_rows))
-    if scanner.last_col > max_columns:
-        return _refuse(f"El archivo tiene {scanner.last_col} columnas; el máximo es {max_columns}.")
-
+    problem = _inflate_all(data, infos, sheet_path, scanner, max_uncompressed) or _scanned_problem(
+        scanner, max_rows, max_columns)
+    if problem:
+        return _refuse(problem)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_name(sheet_name)
@@ -689,6 +696,29 @@ def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncomp
     if len(rows) > max_rows + 1:
         return _refuse(_too_many_rows(len(rows) - 1, max_rows))
     return ReadResult(rows=rows, formula_cells=sorted(set(scanner.formulas)), sheet_name=name)
+
+
+def _inflate_all(data, infos, sheet_path, scanner, budget):
+    """Every member decompressed with a cap (the sheet fed to the scanner): a refusal or None."""
+    for info in infos:
+        sink = scanner.feed if info.filename == sheet_path else None
+        size = _member_bytes(data, info, min(info.file_size, budget), sink)
+        if size is None or size != info.file_size:
+            return BOMB if size is None and info.file_size >= budget else TAMPERED
+        budget -= size
+    scanner.close()
+    return None
+
+
+def _scanned_problem(scanner, max_rows, max_columns):
+    if scanner.problem:
+        return (f"{NOT_XLSX}: su hoja no tiene la forma que escriben Excel o LibreOffice "
+                "(celdas sin referencia). Descargue el archivo de nuevo del portal.")
+    if scanner.last_row > max_rows + 1:
+        return _too_many_rows(scanner.last_row - 1, max_rows)
+    if scanner.last_col > max_columns:
+        return f"El archivo tiene {scanner.last_col} columnas; el máximo es {max_columns}."
+    return None
 
 
 # --- errors back -----------------------------------------------------------------------

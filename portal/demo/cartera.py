@@ -108,6 +108,7 @@ def plan(today, daily_rate=DEFAULT_DAILY_RATE, grace_days=mora.DEFAULT_GRACE_BUS
 
 
 def load(stats, entities, today):
+    """Workers, credits, statements and their lines, each created once (one step each)."""
     config = current_app.config
     workers, periods = plan(today, Decimal(str(config["CARTERA_ARREARS_DAILY_RATE"])),
                             int(config["CARTERA_GRACE_BUSINESS_DAYS"]))
@@ -117,6 +118,14 @@ def load(stats, entities, today):
         entity_id = entities[w.entity_nit].id
         return entity_id, branch_ids[(entity_id, w.branch_code)]
 
+    worker_ids = _load_workers(stats, workers, place)
+    credit_ids = _load_credits(stats, workers, place, worker_ids)
+    statement_ids = _load_statements(stats, entities, branch_ids, periods)
+    _load_lines(stats, workers, place, periods, worker_ids, credit_ids, statement_ids)
+    db.session.commit()
+
+
+def _load_workers(stats, workers, place):
     existing = {(row.entity_id, row.id_number): row.id
                 for row in db.session.query(Worker.id, Worker.entity_id, Worker.id_number)}
     new_workers = {}
@@ -131,7 +140,10 @@ def load(stats, entities, today):
     db.session.flush()
     existing.update({key: row.id for key, row in new_workers.items()})
     stats.created("workers", len(new_workers))
+    return existing
 
+
+def _load_credits(stats, workers, place, worker_ids):
     credit_ids = dict(db.session.query(Credit.number, Credit.id))
     new_credits = {}
     for w in workers:
@@ -139,7 +151,7 @@ def load(stats, entities, today):
         for c in w.credits:
             if c.number not in credit_ids:
                 new_credits[c.number] = Credit(
-                    number=c.number, worker_id=existing[(entity_id, w.id_number)],
+                    number=c.number, worker_id=worker_ids[(entity_id, w.id_number)],
                     entity_id=entity_id, branch_id=branch_id, concept=c.concept,
                     principal=c.principal, balance=c.balances[-1], instalment=c.instalment,
                     instalments_total=c.instalments_total, granted_on=c.granted_on,
@@ -148,22 +160,26 @@ def load(stats, entities, today):
     db.session.flush()
     credit_ids.update({number: row.id for number, row in new_credits.items()})
     stats.created("credits", len(new_credits))
+    return credit_ids
 
+
+def _load_statements(stats, entities, branch_ids, periods):
     statement_ids = {(s.entity_id, s.branch_id, s.period): s.id for s in db.session.query(Statement)}
     new_statements = {}
-    for spec in EMPLOYERS:
-        entity_id = entities[spec.nit].id
-        for code, _, _ in spec.branches:
-            for period in periods:
-                key = (entity_id, branch_ids[(entity_id, code)], period)
-                if key not in statement_ids:
-                    new_statements[key] = Statement(entity_id=key[0], branch_id=key[1], period=period,
-                                                    due_date=due_date(period))
+    keys = [(entities[spec.nit].id, branch_ids[(entities[spec.nit].id, code)], period)
+            for spec in EMPLOYERS for code, _, _ in spec.branches for period in periods]
+    for key in keys:
+        if key not in statement_ids:
+            new_statements[key] = Statement(entity_id=key[0], branch_id=key[1], period=key[2],
+                                            due_date=due_date(key[2]))
     db.session.add_all(new_statements.values())
     db.session.flush()
     statement_ids.update({key: row.id for key, row in new_statements.items()})
     stats.created("statements", len(new_statements))
+    return statement_ids
 
+
+def _load_lines(stats, workers, place, periods, worker_ids, credit_ids, statement_ids):
     lines_done = set(db.session.query(StatementLine.statement_id, StatementLine.credit_id))
     new_lines = []
     for w in workers:
@@ -175,9 +191,8 @@ def load(stats, entities, today):
                     continue
                 new_lines.append(StatementLine(
                     statement_id=statement_id, credit_id=credit_ids[c.number],
-                    worker_id=existing[(entity_id, w.id_number)], kind=w.status,
+                    worker_id=worker_ids[(entity_id, w.id_number)], kind=w.status,
                     instalment=c.instalment, balance=c.balances[i], arrears_days=c.arrears_days[i],
                     arrears=c.arrears[i], paid=c.paid[i]))
     db.session.add_all(new_lines)
     stats.created("statement_lines", len(new_lines))
-    db.session.commit()

@@ -7,9 +7,9 @@ another company) is checked by the service with the values parsed here."""
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from portal.domain.formatting import CENT
 
@@ -131,34 +131,39 @@ def parse_amount(value):
     if isinstance(value, (int, Decimal)):
         return Decimal(value), None
     if isinstance(value, float):
-        return (Decimal(repr(value)), None) if value == value and abs(value) != float("inf") else (
-            None, "no es un monto")
+        finite = value == value and abs(value) != float("inf")
+        return (Decimal(repr(value)), None) if finite else (None, "no es un monto")
     text = str(value).strip().replace("$", "").replace(" ", "").replace("\u00a0", "")
-    if "," in text and "." in text:
+    plain, reason = _plain_number(text, value)
+    if reason:
+        return None, reason
+    if not _PLAIN_AMOUNT.fullmatch(plain):
+        return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
+    try:
+        return Decimal(plain), None
+    except InvalidOperation:  # pragma: no cover - the pattern already filtered
+        return None, f"«{value}» no es un monto válido"
+
+
+def _plain_number(text, value):
+    """The amount's text with «.» as its only decimal mark and no grouping, or (None, reason)."""
+    invalid = f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
+    if "," in text and "." in text:  # both: the last one marks the cents
         decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
         group = "." if decimal_mark == "," else ","
         whole, _, cents = text.rpartition(decimal_mark)
-        if not _GROUPS[group, "*"].fullmatch(whole):
-            return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
-        text = whole.replace(group, "") + "." + cents
-    elif text.count(",") + text.count(".") > 1:
-        mark = "," if "," in text else "."
-        if not _GROUPS[mark, "+"].fullmatch(text):
-            return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
-        text = text.replace(mark, "")
-    elif "," in text or "." in text:
-        mark = "," if "," in text else "."
+        return (whole.replace(group, "") + "." + cents, None) if _GROUPS[group, "*"].fullmatch(whole) \
+            else (None, invalid)
+    marks, mark = text.count(",") + text.count("."), "," if "," in text else "."
+    if marks > 1:  # one kind, several times: they group thousands
+        return (text.replace(mark, ""), None) if _GROUPS[mark, "+"].fullmatch(text) else (None, invalid)
+    if marks == 1:
         whole, _, cents = text.partition(mark)
         if len(cents) == 3 and (whole + cents).isdigit():
             return None, (f"«{value}» es ambiguo (¿{whole}{cents} o {whole},{cents}?); escriba "
                           f"{whole}{cents} o {whole}{cents},00")
-        text = whole + "." + cents
-    if not _PLAIN_AMOUNT.fullmatch(text):
-        return None, f"«{value}» no es un monto válido; formatos aceptados: {AMOUNT_FORMATS}"
-    try:
-        return Decimal(text), None
-    except InvalidOperation:  # pragma: no cover - the pattern already filtered
-        return None, f"«{value}» no es un monto válido"
+        return whole + "." + cents, None
+    return text, None
 
 
 # What datetime.strptime accepts for "%d/%m/%Y" and "%Y-%m-%d" (its own patterns, matched
@@ -259,46 +264,52 @@ _AMOUNT_GROUPED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]{1,2}")
 def _short_way(field, rule, check):
     """`check` with the field's short way first (one function: a second call per cell
     costs as much as the test)."""
-    limit, required = field.max_length, field.required
-    text_ways = {_name_text: (_NAME_WORDS, str.upper), _upper_text: (_WORDS, str.upper), _kept_text: (_WORDS, str),
-                 _email: (_EMAIL_WHOLE, str.lower)}
-    if rule is _mobile and limit >= 10:
-        text_ways[_mobile] = (_MOBILE_ASCII, str)
-    if rule is _masked_card and limit >= 16:
-        text_ways[_masked_card] = (_MASKED_ASCII, str)
-    if rule in text_ways:
-        fullmatch, make = text_ways[rule][0].fullmatch, text_ways[rule][1]
+    build = _SHORT_WAYS.get(rule)
+    return build(field, check) if build else check
+
+
+def _text_short_way(pattern, make, min_limit=0):
+    """A string the pattern takes whole (and within the field's length) is the value."""
+    def build(field, check):
+        limit, fullmatch = field.max_length, pattern.fullmatch
+        if limit < min_limit:
+            return check
 
         def text_checked(raw, today):
             if type(raw) is str and len(raw) <= limit and fullmatch(raw):
                 return make(raw), None
             return check(raw, today)
         return text_checked
-    if rule is _digits:
-        def digits_checked(raw, today):
-            if type(raw) is str and raw.isdigit() and len(raw) <= limit:
-                return raw, None
-            return check(raw, today)
-        return digits_checked
-    if rule is _id_number:
-        low, high = ID_LENGTH[0], min(ID_LENGTH[1], limit)
+    return build
 
-        def id_checked(raw, today):
-            if type(raw) is str and raw.isdigit() and raw.isascii() and low <= len(raw) <= high:
-                return raw, None
-            return check(raw, today)
-        return id_checked
-    if rule is _code:
-        allowed = frozenset(v for v in field.allowed if len(v) <= limit and v == v.upper() and _WORDS.fullmatch(v))
 
-        def code_checked(raw, today):
-            return (raw, None) if type(raw) is str and raw in allowed else check(raw, today)
-        return code_checked
-    if rule is _date:
-        return _date_short_way(field, check)
-    if rule is _amount:
-        return _amount_short_way(required, check)
-    return check
+def _digits_short_way(field, check):
+    limit = field.max_length
+
+    def digits_checked(raw, today):
+        if type(raw) is str and raw.isdigit() and len(raw) <= limit:
+            return raw, None
+        return check(raw, today)
+    return digits_checked
+
+
+def _id_short_way(field, check):
+    low, high = ID_LENGTH[0], min(ID_LENGTH[1], field.max_length)
+
+    def id_checked(raw, today):
+        if type(raw) is str and raw.isdigit() and raw.isascii() and low <= len(raw) <= high:
+            return raw, None
+        return check(raw, today)
+    return id_checked
+
+
+def _code_short_way(field, check):
+    allowed = frozenset(v for v in field.allowed
+                        if len(v) <= field.max_length and v == v.upper() and _WORDS.fullmatch(v))
+
+    def code_checked(raw, today):
+        return (raw, None) if type(raw) is str and raw in allowed else check(raw, today)
+    return code_checked
 
 
 def _date_short_way(field, check):
@@ -425,6 +436,16 @@ _CHECKS = {TEXT: _upper_text, DIGITS: _digits, CODE: _code, ID_NUMBER: _id_numbe
 _PLANS = {}  # id(layout) → (layout, plan): hashing a Layout (its 13 Fields) costs more than a line's check
 
 
+_SHORT_WAYS = {
+    _name_text: _text_short_way(_NAME_WORDS, str.upper), _upper_text: _text_short_way(_WORDS, str.upper),
+    _kept_text: _text_short_way(_WORDS, str), _email: _text_short_way(_EMAIL_WHOLE, str.lower),
+    _mobile: _text_short_way(_MOBILE_ASCII, str, min_limit=10),
+    _masked_card: _text_short_way(_MASKED_ASCII, str, min_limit=16),
+    _digits: _digits_short_way, _id_number: _id_short_way, _code: _code_short_way,
+    _date: _date_short_way, _amount: lambda field, check: _amount_short_way(field.required, check),
+}
+
+
 def _plan(spec):
     """((key, header, checker), …) of a layout's fields, in order."""
     found = _PLANS.get(id(spec))
@@ -473,31 +494,51 @@ def headers_problem(spec, headers):
     """Why this title row is not the layout's (in Spanish, naming the column), or None.
     A trailing «Errores» column (a file given back, fixed) is ignored; the title row of
     another batch type is recognised and named."""
+    got = _titles(headers)
+    want = [_norm(h) for h in spec.headers]
+    if got == want:
+        return None
+    if not got:
+        return f"la primera fila debe tener los títulos de las columnas, empezando por «{spec.headers[0]}»"
+    return (_other_type(spec, got) or _missing(spec, got, want) or _added(spec, headers, got, want)
+            or _moved(spec, got, want) or "las columnas no son las de la plantilla")
+
+
+def _titles(headers):
     got = [_norm(h) for h in headers]
     while got and not got[-1]:
         got.pop()
     if got and got[-1] == _norm(ERRORS_HEADER):
         got.pop()
-    want = [_norm(h) for h in spec.headers]
-    if got == want:
-        return None
+    return got
+
+
+def _other_type(spec, got):
     for other in LAYOUTS.values():
         if other.kind != spec.kind and got == [_norm(h) for h in other.headers]:
             return f"este archivo es un lote de {other.label}; en «Tipo de lote» escogió {spec.label}"
-    if not got:
-        return f"la primera fila debe tener los títulos de las columnas, empezando por «{spec.headers[0]}»"
-    for i, name in enumerate(want):
-        if name not in got:
-            return f"falta la columna «{spec.headers[i]}» (columna {i + 1})"
-    for i, name in enumerate(got):
-        if name not in want:
-            title = as_text(headers[i]) or "sin título"
-            return f"se agregó la columna «{title}» (columna {i + 1}); el lote de {spec.label} no la tiene"
-    for i, name in enumerate(want):
-        if got[i] != name:
-            return (f"la columna «{spec.headers[i]}» debe ser la columna {i + 1} y está en la columna "
-                    f"{got.index(name) + 1}")
-    return "las columnas no son las de la plantilla"  # pragma: no cover - a repeated column
+    return None
+
+
+def _missing(spec, got, want):
+    missing = next((i for i, name in enumerate(want) if name not in got), None)
+    return None if missing is None else f"falta la columna «{spec.headers[missing]}» (columna {missing + 1})"
+
+
+def _added(spec, headers, got, want):
+    added = next((i for i, name in enumerate(got) if name not in want), None)
+    if added is None:
+        return None
+    title = as_text(headers[added]) or "sin título"
+    return f"se agregó la columna «{title}» (columna {added + 1}); el lote de {spec.label} no la tiene"
+
+
+def _moved(spec, got, want):
+    moved = next((i for i, name in enumerate(want) if got[i] != name), None)
+    if moved is None:  # pragma: no cover - a repeated column
+        return None
+    return (f"la columna «{spec.headers[moved]}» debe ser la columna {moved + 1} y está en la columna "
+            f"{got.index(want[moved]) + 1}")
 
 
 def has_errors_column(spec, headers):

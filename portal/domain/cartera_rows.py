@@ -18,10 +18,26 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from portal.domain.cartera_layout import (ACTIVOS, APLICA_MORA, DATE, FIRST_DATA_ROW, INTEGER, KIND_LABEL,
-                                          MONEY, RETIRADOS, TEXT, VALOR_A_PAGAR, column_letter, layout)
-from portal.domain.cartera_structure import (StructureProblem, check_structure, has_errors_column,
-                                             no_rows_problem)
+from portal.domain.cartera_layout import (
+    ACTIVOS,
+    APLICA_MORA,
+    DATE,
+    FIRST_DATA_ROW,
+    INTEGER,
+    KIND_LABEL,
+    MONEY,
+    RETIRADOS,
+    TEXT,
+    VALOR_A_PAGAR,
+    column_letter,
+    layout,
+)
+from portal.domain.cartera_structure import (
+    StructureProblem,
+    check_structure,
+    has_errors_column,
+    no_rows_problem,
+)
 from portal.domain.cells import NO, YES, as_date, as_text, blank, parse_amount, parse_flag
 from portal.domain.formatting import CENT, money, to_money
 

@@ -1,5 +1,5 @@
 """One clock for the whole portal, so tests can freeze and move it."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _frozen: datetime | None = None
 
@@ -8,7 +8,7 @@ def utcnow() -> datetime:
     """Naive UTC, the form every timestamp is stored in."""
     if _frozen is not None:
         return _frozen
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def freeze(at: datetime) -> None:

@@ -1,5 +1,5 @@
 """es-CO formatting of money and dates, shown in America/Bogota."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -52,7 +52,7 @@ def today_bogota() -> date:
 def local(dt: datetime) -> datetime:
     """A stored naive-UTC time as Bogotá time."""
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(BOGOTA)
 
 

@@ -8,8 +8,8 @@ Separators: «;» (Excel in Spanish), «,» or a tab, chosen by the header row."
 import codecs
 import csv
 import re
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 
 SEPARATORS = (";", ",", "\t")
 SEPARATOR_NAMES = {";": "punto y coma", ",": "coma", "\t": "tabulador"}

@@ -1,8 +1,16 @@
 """SQLAlchemy tables, one module per aggregate. Import them all so Alembic sees them."""
 from portal.models.audit import AuditEvent, OutboxAttachment, OutboxMessage
 from portal.models.batches import Batch, BatchDay, BatchLine, CompanyContact
-from portal.models.cartera import (CarteraDraftLine, CarteraUpload, CarteraUploadLine, Credit,
-                                   SlipAllocation, Statement, StatementLine, Worker)
+from portal.models.cartera import (
+                                   CarteraDraftLine,
+                                   CarteraUpload,
+                                   CarteraUploadLine,
+                                   Credit,
+                                   SlipAllocation,
+                                   Statement,
+                                   StatementLine,
+                                   Worker,
+)
 from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
 from portal.models.entities import ApplicationRequest, Branch, Entity
 from portal.models.gateway import GatewayEvent, GatewayTransaction
@@ -10,13 +18,13 @@ from portal.models.pagos import AffiliateCredit, KindergartenSlip
 from portal.models.payments import Payment, PaymentReview, PaymentSlip
 from portal.models.suppliers import SubsidyOrder
 from portal.models.users import (
-    Affiliate,
-    LoginGuard,
-    OtpChallenge,
-    PasswordHistory,
-    PendingForm,
-    User,
-    UserSession,
+                                   Affiliate,
+                                   LoginGuard,
+                                   OtpChallenge,
+                                   PasswordHistory,
+                                   PendingForm,
+                                   User,
+                                   UserSession,
 )
 
 __all__ = [

@@ -1,6 +1,5 @@
 """Libranza credits of employers' workers and the monthly statements (Estado de Cartera)."""
-from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db

@@ -4,7 +4,7 @@ portal.adapters.gateway, so a real gateway can replace it."""
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import update
@@ -69,8 +69,8 @@ def _parse_expiration(value):
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def checkout_problem(checkout):
@@ -125,7 +125,7 @@ def _new_transaction(checkout, method, ip, **fields):
     )
     db.session.add(tx)
     db.session.flush()
-    epoch = int(clock.utcnow().replace(tzinfo=timezone.utc).timestamp())
+    epoch = int(clock.utcnow().replace(tzinfo=UTC).timestamp())
     tx.public_id = f"{_config('GATEWAY_MERCHANT_CODE')}-{epoch}-{tx.id:05d}"
     db.session.commit()  # every transaction exists as PENDING before it is decided
     return tx
@@ -205,7 +205,7 @@ class DeliveryFailed(Exception):
 
 
 def signed_envelope(event, now=None):
-    now = (now or clock.utcnow()).replace(tzinfo=timezone.utc)
+    now = (now or clock.utcnow()).replace(tzinfo=UTC)
     return contract.build_event(json.loads(event.body), int(now.timestamp()),
                                 _config("GATEWAY_EVENTS_SECRET"),
                                 now.isoformat().replace("+00:00", "Z"),

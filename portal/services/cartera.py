@@ -9,8 +9,16 @@ from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
 from portal.domain import uploads as u
 from portal.extensions import db
-from portal.models import (AuditEvent, CarteraUpload, Credit, PaymentSlip, SlipAllocation, Statement,
-                           StatementLine, Worker)
+from portal.models import (
+    AuditEvent,
+    CarteraUpload,
+    Credit,
+    PaymentSlip,
+    SlipAllocation,
+    Statement,
+    StatementLine,
+    Worker,
+)
 from portal.services import audit
 
 KIND_LABELS = {"active": "Activo", "retired": "Retirado"}

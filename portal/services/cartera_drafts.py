@@ -9,8 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.domain import cartera_layout as layout
-from portal.domain import cartera_rows
-from portal.domain import clock, paging
+from portal.domain import cartera_rows, clock, paging
 from portal.domain.cells import YES
 from portal.extensions import db
 from portal.models import CarteraDraftLine, Credit, StatementLine

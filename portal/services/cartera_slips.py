@@ -21,11 +21,18 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.domain import allocation as alloc
 from portal.domain import clock
-from portal.domain.formatting import money
 from portal.domain import uploads as u
+from portal.domain.formatting import money
 from portal.extensions import db
-from portal.models import (CarteraUpload, CarteraUploadLine, Credit, PaymentSlip, SlipAllocation,
-                           StatementLine, Worker)
+from portal.models import (
+    CarteraUpload,
+    CarteraUploadLine,
+    Credit,
+    PaymentSlip,
+    SlipAllocation,
+    StatementLine,
+    Worker,
+)
 from portal.services import audit
 from portal.services.cartera import paid_upload_ids
 from portal.services.cartera_uploads import UploadRefused, refuse_while_paying

@@ -19,13 +19,11 @@ from sqlalchemy import select, update
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
-from portal.domain import cartera_rows
-from portal.domain import clock
+from portal.domain import cartera_rows, clock
 from portal.domain import payments as payment_rules
 from portal.domain import uploads as u
 from portal.extensions import db
-from portal.models import (CarteraUpload, CarteraUploadLine, Payment,
-                           PaymentSlip)
+from portal.models import CarteraUpload, CarteraUploadLine, Payment, PaymentSlip
 from portal.services import audit, cartera_drafts, upload_jobs
 from portal.services.cartera import lines_to_check, paid_upload_ids
 

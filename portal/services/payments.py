@@ -4,7 +4,7 @@ the payer's return, the signed event, or the reconciliation job."""
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from urllib.parse import urlencode
 
 from flask import current_app, url_for
@@ -68,7 +68,7 @@ def checkout_url(payment, expires_at=None):
     """Where the payer goes to pay; refuses while an attempt is pending or once paid."""
     rules.can_start_attempt(payment.status)
     expires_at = expires_at or clock.utcnow() + timedelta(minutes=CHECKOUT_MINUTES)
-    expiration = expires_at.replace(tzinfo=timezone.utc).isoformat(timespec="milliseconds")
+    expiration = expires_at.replace(tzinfo=UTC).isoformat(timespec="milliseconds")
     payment.attempts += 1
     db.session.commit()
     gw = gateway(for_checkout=True)
@@ -199,7 +199,7 @@ def confirm_return(payment, transaction_id):
 
 def handle_event(body):
     """A `transaction.updated` event: checked, then confirmed with the acquirer."""
-    now = int(clock.utcnow().replace(tzinfo=timezone.utc).timestamp())
+    now = int(clock.utcnow().replace(tzinfo=UTC).timestamp())
     check = contract.verify_event(body, current_app.config["GATEWAY_EVENTS_SECRET"], now,
                                   current_app.config["GATEWAY_EVENT_MAX_AGE"])
     if not check.ok:

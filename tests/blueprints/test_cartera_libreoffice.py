@@ -4,8 +4,8 @@ processes it with the right total, and the same content saved again by LibreOffi
 bytes) is recognised as already processed and waits for the employer's confirmation.
 
 LibreOffice runs headless, as in tests/adapters/test_xlsx.py (same skip policy)."""
-import json
 import io
+import json
 import shutil
 import subprocess
 import zipfile

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from portal.extensions import db
-from portal.models import (ApplicationRequest, Branch, Credit, Statement, StatementLine, Worker)
+from portal.models import ApplicationRequest, Branch, Credit, Statement, StatementLine, Worker
 from tests import factories
 
 

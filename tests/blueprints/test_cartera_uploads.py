@@ -1,7 +1,7 @@
 """Documentos Subidos: upload → RQ job → processed, every refusal named, nothing written
 by a bad file; the volante; the allocation of a paid volante to "Saldo" 0."""
-import json
 import io
+import json
 import re
 import zipfile
 from decimal import Decimal
@@ -10,8 +10,15 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.extensions import db
-from portal.models import (AuditEvent, CarteraUpload, CarteraUploadLine, Credit, PaymentSlip, SlipAllocation,
-                           StatementLine)
+from portal.models import (
+    AuditEvent,
+    CarteraUpload,
+    CarteraUploadLine,
+    Credit,
+    PaymentSlip,
+    SlipAllocation,
+    StatementLine,
+)
 from tests import cartera_helpers as ch
 from tests import payment_helpers as h
 from tests.conftest import post

@@ -199,7 +199,7 @@ def test_the_rejected_file_loads_again_once_fixed(client, jahc):
     (b"", "EMISION.xlsx", "emission", "vacío"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "EMISION.xlsx", "emission", "Excel 97-2003"),
     (b"%PDF-1.4 hola", "EMISION.xlsx", "emission", "es un PDF"),
-    ("TIPO ID;ID PERSONA\nCC;1\n".encode(), "EMISION.txt", "emission", "debe tener 13 columnas"),
+    (b"TIPO ID;ID PERSONA\nCC;1\n", "EMISION.txt", "emission", "debe tener 13 columnas"),
     (b"TIPO ID;\x81\x8d", "EMISION.txt", "emission", "ni en Windows-1252"),
     (xlsx_file([PERSON], headers=bl.layout("emission").headers[:-1]), "EMISION.xlsx", "emission",
      "falta la columna «MONTO INICIAL»"),

@@ -9,7 +9,13 @@ from sqlalchemy import text
 
 from portal.extensions import db
 from portal.models import (
-    ApplicationRequest, AuditEvent, Branch, Entity, OutboxMessage, SubsidyOrder, User,
+    ApplicationRequest,
+    AuditEvent,
+    Branch,
+    Entity,
+    OutboxMessage,
+    SubsidyOrder,
+    User,
 )
 from portal.services import passwords
 from tests import factories

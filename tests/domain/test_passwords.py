@@ -5,6 +5,7 @@ import pytest
 
 from portal.domain import passwords as policy
 
+
 def failing(password):
     return [rule.code for rule in policy.check(password) if not rule.ok]
 

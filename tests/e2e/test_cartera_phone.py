@@ -14,8 +14,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.test_payments_phone import (APPROVED, assert_fits_a_phone, back_to_merchant, checkout_with,
-                                           pay_by_card, register_payer)
+from tests.e2e.test_payments_phone import (
+    APPROVED,
+    assert_fits_a_phone,
+    back_to_merchant,
+    checkout_with,
+    pay_by_card,
+    register_payer,
+)
 
 pytestmark = pytest.mark.e2e
 

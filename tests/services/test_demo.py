@@ -10,13 +10,28 @@ from sqlalchemy import Numeric, func, select
 
 from portal.demo import DEMO_PASSWORD, LOGINS, cartera, conexion, load_demo, suppliers
 from portal.demo.common import last_periods
-from portal.domain.formatting import today_bogota
 from portal.domain import passwords as policy
+from portal.domain.formatting import today_bogota
 from portal.extensions import db
 from portal.models import (
-    Affiliate, AffiliateCredit, ApplicationRequest, Card, Company, Credit, Entity,
-    KindergartenSlip, LedgerAccount, LedgerEntry, Membership, OutboxMessage, Product, Statement,
-    StatementLine, SubsidyOrder, User, Worker,
+    Affiliate,
+    AffiliateCredit,
+    ApplicationRequest,
+    Card,
+    Company,
+    Credit,
+    Entity,
+    KindergartenSlip,
+    LedgerAccount,
+    LedgerEntry,
+    Membership,
+    OutboxMessage,
+    Product,
+    Statement,
+    StatementLine,
+    SubsidyOrder,
+    User,
+    Worker,
 )
 from portal.services import passwords
 from tests.conftest import post

@@ -13,14 +13,12 @@ from rq import SimpleWorker
 from rq.cron import CronJob
 
 from portal import jobs, queue
-from portal.adapters import mail
+from portal.adapters import mail, xlsx
 from portal.domain import arrears as mora
 from portal.domain import cartera_layout as layout
 from portal.domain.formatting import today_bogota
-from portal.adapters import xlsx
 from portal.extensions import db
-from portal.models import (ApplicationRequest, AuditEvent, OutboxMessage, Statement,
-                           StatementLine, User)
+from portal.models import ApplicationRequest, AuditEvent, OutboxMessage, Statement, StatementLine, User
 from portal.services import messaging, statements
 from tests import factories
 from tests.statement_helpers import branch_of, credit, earlier_statement, employer

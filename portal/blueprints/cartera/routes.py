@@ -2,8 +2,7 @@
 import json
 from types import SimpleNamespace
 
-from flask import (abort, current_app, flash, g, make_response, redirect, render_template, request,
-                   url_for)
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.authz import with_branch
@@ -11,16 +10,14 @@ from portal.blueprints.cartera import bp
 from portal.domain import cartera_steps as steps
 from portal.domain import clock, paging
 from portal.domain import uploads as upload_states
-from portal.extensions import limiter
 from portal.domain.cartera_layout import KINDS as FILE_KINDS
 from portal.domain.cartera_layout import UPLOADABLE
-from portal.services import cartera
+from portal.extensions import limiter
+from portal.services import cartera, upload_jobs
 from portal.services import cartera_drafts as drafts
 from portal.services import cartera_slips as slips
 from portal.services import cartera_uploads as uploads
-from portal.services import upload_jobs
 from portal.web import redirect_htmx_aware, render, send_xlsx
-
 
 
 @bp.get("/")

@@ -2,7 +2,18 @@
 (ch. 4.2): load, watch the check, confirm or delete with the password."""
 import io
 
-from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from portal.blueprints.conexion import bp

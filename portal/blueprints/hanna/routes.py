@@ -7,7 +7,10 @@ from portal.authz import BRANCH_KEY, require, requires_application
 from portal.blueprints.auth.limits import login_limits
 from portal.blueprints.hanna import bp
 from portal.blueprints.hanna.forms import (
-    ApplicationRequestForm, BranchForm, OrderLookupForm, RegistrationForm,
+    ApplicationRequestForm,
+    BranchForm,
+    OrderLookupForm,
+    RegistrationForm,
 )
 from portal.domain import applications as apps
 from portal.domain import passwords as policy

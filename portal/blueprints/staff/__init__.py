@@ -2,5 +2,8 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from portal.blueprints.staff import routes, routes_payments  # noqa: E402,F401
-from portal.blueprints.staff import routes_cartera  # noqa: E402,F401
+from portal.blueprints.staff import (  # noqa: E402,F401
+    routes,
+    routes_cartera,  # noqa: E402,F401
+    routes_payments,
+)
