@@ -190,7 +190,7 @@ def test_hanna_employer_supplier_and_applicant(auditor, demo):
     b.check()
     b.check("/hanna/proveedores/")
     b.page.get_by_role("button", name=re.compile("Consultar", re.I)).click()  # errors shown
-    b.page.wait_for_load_state("load")
+    expect(b.page.locator("main [aria-invalid=true]").first).to_be_attached()
     b.check(name="/hanna/proveedores/, empty form sent")
 
     applicant = _login("hanna", 2)
@@ -222,17 +222,17 @@ def test_affiliate_pays_a_credit(auditor, demo):
     a.check(f"/pagos-express/jardin?child_id={child}")
     a.page.get_by_label("Número de Identificación del Alumno").fill("12")  # too short: an error
     a.page.get_by_role("button", name=re.compile("Consultar|Buscar", re.I)).click()
-    a.page.wait_for_load_state("load")
+    expect(a.page.locator("#kindergarten-results").get_by_role("alert")).to_be_visible()
     a.check(name="/pagos-express/jardin, refused search")
 
     a.go("/pagos-express/creditos").go(a.href(r"/pagos-express/creditos/\d+/pagar$"))
     a.page.get_by_role("button", name="PAGAR POR PSE").click()
     expect(a.page).to_have_url(re.compile(r"/pasarela/checkout\?"))
     a.check()
-    a.page.get_by_role("link", name="Pago con tarjeta de crédito").click()
-    a.check()
-    a.page.get_by_role("link", name="Pago con cuenta bancaria").click()
-    a.check()
+    for method, medio in (("Pago con tarjeta de crédito", "tarjeta"), ("Pago con cuenta bancaria", "pse")):
+        a.page.get_by_role("link", name=method).click()
+        expect(a.page).to_have_url(re.compile(f"medio={medio}$"))
+        a.check()
     a.page.get_by_label("Número de documento").fill(login.username)
     a.page.get_by_label("Banco").select_option(label="Banco que aprueba")
     a.page.get_by_role("button", name="Pagar con PSE").click()
