@@ -136,26 +136,12 @@ def _next_number():
 
 def process(batch_id):
     """Check every line of a batch; safe to run twice (the claim lets one run in)."""
-    run = upload_jobs.Run(BATCHES, batch_id)
-    if not run.claim():
-        return None
-    batch = db.session.get(Batch, batch_id)
-    try:
-        return _process(run, batch)
-    except upload_jobs.Abandoned:
-        db.session.rollback()
-        current_app.logger.warning("batch %s was given up for dead and rerun; this run stops", batch_id)
-        return None
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("batch %s failed", batch_id)
-        return run.fail()
+    return upload_jobs.run(BATCHES, batch_id, _process)
 
 
 def recover_stuck():
-    config = current_app.config
-    return upload_jobs.recover(BATCHES, timedelta(seconds=config["UPLOAD_HEARTBEAT_TIMEOUT_SECONDS"]),
-                               timedelta(seconds=config["UPLOAD_QUEUED_TIMEOUT_SECONDS"]))
+    """Left behind by a dead worker (no heartbeat for a minute) or a lost job: run again from 0."""
+    return upload_jobs.recover_every(BATCHES)
 
 
 def _process(run, batch):

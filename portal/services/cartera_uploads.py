@@ -126,28 +126,12 @@ def latest_upload(statement, archivo):
 def process(upload_id):
     """Check an upload whole and record its lines; safe to run twice (the claim lets one
     run in). Returns the final status, or None when another run had it."""
-    run = upload_jobs.Run(UPLOADS, upload_id)
-    if not run.claim():
-        return None
-    upload = db.session.get(CarteraUpload, upload_id)
-    try:
-        return _process(run, upload)
-    except upload_jobs.Abandoned:
-        db.session.rollback()
-        current_app.logger.warning("cartera upload %s was given up for dead and rerun; this run stops", upload_id)
-        return None
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("cartera upload %s failed", upload_id)
-        return run.fail()
+    return upload_jobs.run(UPLOADS, upload_id, _process)
 
 
 def recover_stuck():
-    """Uploads whose worker died (no heartbeat for a minute) or whose job was lost run
-    again from 0: see upload_jobs.recover."""
-    config = current_app.config
-    return upload_jobs.recover(UPLOADS, timedelta(seconds=config["UPLOAD_HEARTBEAT_TIMEOUT_SECONDS"]),
-                               timedelta(seconds=config["UPLOAD_QUEUED_TIMEOUT_SECONDS"]))
+    """Left behind by a dead worker (no heartbeat for a minute) or a lost job: run again from 0."""
+    return upload_jobs.recover_every(UPLOADS)
 
 
 def _process(run, upload):

@@ -23,7 +23,9 @@ recover() (worker.py's cron, every 30 s):
 Both are conditional UPDATEs: when two recoveries run at once, one wins.
 """
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from portal.domain import clock
@@ -79,6 +81,33 @@ def progress(upload):
 def error_file_name(filename, default="archivo"):
     """«Activos marzo.xlsx» → «Activos marzo_con_errores.xlsx»."""
     return f"{(filename or default).rsplit('.', 1)[0]}_con_errores.xlsx"
+
+
+def run(kind, upload_id, work):
+    """The job of one upload: claimed (else None: another run has it), then
+    `work(run, upload)`; a run given up for dead stops quietly (None), anything
+    unexpected makes the upload 'failed' with its partial lines dropped."""
+    this_run = Run(kind, upload_id)
+    if not this_run.claim():
+        return None
+    upload = db.session.get(kind.model, upload_id)
+    try:
+        return work(this_run, upload)
+    except Abandoned:
+        db.session.rollback()
+        current_app.logger.warning("%s %s was given up for dead and rerun; this run stops", kind.subject, upload_id)
+        return None
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("%s %s failed", kind.subject, upload_id)
+        return this_run.fail()
+
+
+def recover_every(kind):
+    """recover() with the configured timeouts (worker.py's cron calls it every 30 s)."""
+    config = current_app.config
+    return recover(kind, timedelta(seconds=config["UPLOAD_HEARTBEAT_TIMEOUT_SECONDS"]),
+                   timedelta(seconds=config["UPLOAD_QUEUED_TIMEOUT_SECONDS"]))
 
 
 class Abandoned(Exception):
