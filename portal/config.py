@@ -133,6 +133,10 @@ class Config:
     # Conexión Empresas' batch files: the largest accepted, and the most lines in one.
     BATCH_MAX_BYTES = int(os.environ.get("BATCH_MAX_MB", 25)) * 1024 * 1024
     BATCH_MAX_LINES = int(os.environ.get("BATCH_MAX_LINES", 100_000))
+    # Autorización with two signatures: a first signature left waiting this long lapses and
+    # its batches go back to «Confirmado» (worker.py's cron checks every minute).
+    SIGNATURE_LAPSE_HOURS = float(os.environ.get("SIGNATURE_LAPSE_HOURS", 24))
+    GMF_RATE = os.environ.get("GMF_RATE", "0.004")  # 4×1000, where a company's configuration applies it
 
     TIMEZONE = "America/Bogota"
     FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"

@@ -5,6 +5,8 @@
     valid | invalid → confirmed                          «Confirmar» with the password
                                                          (of an invalid one, only its valid lines)
     queued … confirmed → deleted                         «Eliminar», before authorization
+    confirmed → signed → authorized                      two signatures: the first one waits
+    signed → confirmed                                   (lapsed after the configured time)
     confirmed → authorized → in_process → processed      signatures, order paid, the processor
     authorized → annulled                                its service order annulled
 
@@ -16,7 +18,7 @@ from portal.domain.states import Machine
 
 QUEUED, PROCESSING, FAILED = u.QUEUED, u.PROCESSING, u.FAILED
 VALID, INVALID, CONFIRMED, DELETED = "valid", "invalid", "confirmed", "deleted"
-AUTHORIZED, IN_PROCESS, PROCESSED, ANNULLED = "authorized", "in_process", "processed", "annulled"
+SIGNED, AUTHORIZED, IN_PROCESS, PROCESSED, ANNULLED = "signed", "authorized", "in_process", "processed", "annulled"
 
 BATCH = Machine("batch", {
     QUEUED: (PROCESSING, DELETED),
@@ -24,18 +26,25 @@ BATCH = Machine("batch", {
     VALID: (CONFIRMED, DELETED),
     INVALID: (CONFIRMED, DELETED),
     FAILED: (DELETED,),
-    CONFIRMED: (AUTHORIZED, DELETED),
+    CONFIRMED: (SIGNED, AUTHORIZED, DELETED),
+    SIGNED: (AUTHORIZED, CONFIRMED),
     AUTHORIZED: (IN_PROCESS, ANNULLED),
     IN_PROCESS: (PROCESSED,),
     PROCESSED: (), DELETED: (), ANNULLED: (),
 }, labels={  # as «Lotes pendientes» and the manual show them
     QUEUED: "EN VALIDACIÓN", PROCESSING: "EN VALIDACIÓN", VALID: "VALIDO", INVALID: "CON ERRORES",
-    FAILED: "FALLÓ LA VALIDACIÓN", CONFIRMED: "CONFIRMADO", DELETED: "ELIMINADO", AUTHORIZED: "Autorizado",
+    FAILED: "FALLÓ LA VALIDACIÓN", CONFIRMED: "CONFIRMADO", DELETED: "ELIMINADO",
+    SIGNED: "Firmado (falta una firma)", AUTHORIZED: "Autorizado",
     IN_PROCESS: "En Proceso", PROCESSED: "Procesado", ANNULLED: "Anulado",
 })
 
 PENDING = (QUEUED, PROCESSING, VALID, INVALID, FAILED)  # «Lotes pendientes»: not yet confirmed
 WORKING = u.WORKING
+AWAITING_SIGNATURE = (CONFIRMED, SIGNED)  # «Autorización» lists these
+
+# A line once its order's batch is processed (manual 003 §4.2 «Registros del lote»).
+LINE_PROCESSED, LINE_REJECTED = "processed", "rejected"
+LINE_OUTCOMES = {LINE_PROCESSED: "Procesado", LINE_REJECTED: "Rechazado"}
 
 
 def number(day: date, sequence: int) -> str:

@@ -14,6 +14,18 @@ from portal.models.cartera import (
 from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
 from portal.models.entities import ApplicationRequest, Branch, Entity
 from portal.models.gateway import GatewayEvent, GatewayTransaction
+from portal.models.orders import (
+                                   BatchSignature,
+                                   Counter,
+                                   DistributionTariff,
+                                   EmailCode,
+                                   OrderDistribution,
+                                   OrderPayment,
+                                   SandboxBankAccount,
+                                   SandboxBankDebit,
+                                   ServiceOrder,
+                                   Tariff,
+)
 from portal.models.pagos import AffiliateCredit, KindergartenSlip
 from portal.models.payments import Payment, PaymentReview, PaymentSlip
 from portal.models.suppliers import SubsidyOrder
@@ -34,5 +46,6 @@ __all__ = [
     "PaymentReview", "PaymentSlip", "KindergartenSlip", "LedgerAccount", "LedgerEntry",
     "LoginGuard", "Membership", "OtpChallenge", "OutboxAttachment", "OutboxMessage", "PasswordHistory",
     "PendingForm", "Product", "Statement", "StatementLine", "SubsidyOrder", "User",
-    "UserSession", "Worker",
+    "UserSession", "Worker", "BatchSignature", "Counter", "DistributionTariff", "EmailCode",
+    "OrderDistribution", "OrderPayment", "SandboxBankAccount", "SandboxBankDebit", "ServiceOrder", "Tariff",
 ]

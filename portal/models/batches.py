@@ -6,7 +6,8 @@ from portal.extensions import db
 from portal.models.base import Money, UtcDateTime, utcnow
 
 BATCH_STATUSES = ("queued", "processing", "valid", "invalid", "failed", "confirmed", "deleted",
-                  "authorized", "in_process", "processed", "annulled")
+                  "signed", "authorized", "in_process", "processed", "annulled")
+BATCH_KINDS = ("emission", "topup", "affiliation", "unnamed_emission")
 
 
 class Batch(db.Model):
@@ -15,7 +16,7 @@ class Batch(db.Model):
 
     __tablename__ = "batches"
     __table_args__ = (
-        CheckConstraint("kind in ('emission', 'topup', 'affiliation')", name="ck_batches_kind"),
+        CheckConstraint("kind in (" + ", ".join(f"'{k}'" for k in BATCH_KINDS) + ")", name="ck_batches_kind"),
         CheckConstraint("status in (" + ", ".join(f"'{s}'" for s in BATCH_STATUSES) + ")",
                         name="ck_batches_status"),
         CheckConstraint("total_amount >= 0", name="ck_batches_amount"),
@@ -49,6 +50,18 @@ class Batch(db.Model):
     confirmed_at: Mapped[object | None] = mapped_column(UtcDateTime)
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deleted_at: Mapped[object | None] = mapped_column(UtcDateTime)
+    # «Tarjetas innominadas › Solicitud» (3.4): no file, these instead (rows_total = cards)
+    emboss_line1: Mapped[str | None] = mapped_column(String(26))
+    emboss_line2: Mapped[str | None] = mapped_column(String(26))
+    card_expiry: Mapped[str | None] = mapped_column(String(7))  # MM/YYYY
+    branch_name: Mapped[str | None] = mapped_column(String(80))
+    # Autorización and its service order (3.3, ch. 4)
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("batch_signatures.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("service_orders.id"), index=True)
+    commission = mapped_column(Money, nullable=False, default=0, server_default="0")  # its SubTotal line
+    gmf = mapped_column(Money, nullable=False, default=0, server_default="0")
+    deposited = mapped_column(Money, nullable=False, default=0, server_default="0")  # loaded on cards
+    processed_at: Mapped[object | None] = mapped_column(UtcDateTime)
 
     company = relationship("Company")
     product = relationship("Product")
@@ -73,6 +86,13 @@ class BatchLine(db.Model):
     amount = mapped_column(Money, nullable=True)
     values_json: Mapped[str] = mapped_column(Text)  # as typed when invalid, as parsed when valid
     errors: Mapped[str | None] = mapped_column(Text)
+    # Once its paid order is processed (the card processor): processed | rejected, why,
+    # the card it made or reached, and the ledger transaction that moved its money (one
+    # id per line, unique: a rerun cannot load it twice).
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    outcome_reason: Mapped[str | None] = mapped_column(String(200))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
+    ledger_txn: Mapped[str | None] = mapped_column(String(36), unique=True)
 
 
 class BatchDay(db.Model):

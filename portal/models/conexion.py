@@ -1,7 +1,7 @@
 """Conexión Empresas: companies, their card products, users' permissions, cards, ledger."""
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -22,7 +22,10 @@ class Company(db.Model):
     phone2: Mapped[str | None] = mapped_column(String(20))
     phone3: Mapped[str | None] = mapped_column(String(20))
     signature_scheme: Mapped[int] = mapped_column(default=1)
-    debit_account: Mapped[str | None] = mapped_column(String(30))
+    # May whoever loaded a batch sign its authorization? (maker-checker, DESIGN §9)
+    uploader_may_sign: Mapped[bool] = mapped_column(default=True, server_default=true())
+    debit_account: Mapped[str | None] = mapped_column(String(30))  # debited to pay service orders
+    gmf_applies: Mapped[bool] = mapped_column(default=False, server_default=false())  # 4×1000
 
     products = relationship("Product", back_populates="company", order_by="Product.id")
     contacts = relationship("CompanyContact", order_by="CompanyContact.id", cascade="all, delete-orphan")
@@ -39,8 +42,10 @@ class Product(db.Model):
     brand: Mapped[str] = mapped_column(String(20), default="Visa")
     bin: Mapped[str] = mapped_column(String(6))
     named: Mapped[bool] = mapped_column(default=True)  # nominada / innominada
-    commission_per_record = mapped_column(Money, nullable=False, default=0)
+    commission_per_record = mapped_column(Money, nullable=False, default=0)  # when no Tariff says
     iva_rate = mapped_column(Numeric(5, 4), nullable=False, default=Decimal("0.19"))
+    card_validity_months: Mapped[int] = mapped_column(default=36, server_default="36")
+    distribution_cost = mapped_column(Money, nullable=False, default=0, server_default="0")  # per card
 
     company = relationship("Company", back_populates="products")
 
@@ -98,11 +103,12 @@ class Card(db.Model):
 
 class LedgerAccount(db.Model):
     """An account in the double-entry ledger: a company product's master account,
-    a card, or one of the program's own accounts (funding, commissions)."""
+    a card, one of the program's own accounts (funding, commissions, taxes), or a
+    company product's clearing account (what its paid orders will load on cards)."""
 
     __tablename__ = "ledger_accounts"
     __table_args__ = (
-        CheckConstraint("kind in ('master', 'card', 'funding', 'fees')", name="ck_ledger_kind"),
+        CheckConstraint("kind in ('master', 'card', 'funding', 'fees', 'taxes', 'clearing')", name="ck_ledger_kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
