@@ -1,13 +1,12 @@
 """Portal: the self-service web portal of the fund and its prepaid-card program."""
-from flask import Flask
-
 from portal import db_pool
 from portal.config import BASE_DIR, load_config
 from portal.extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
+from portal.urls import Portal
 
 
 def create_app(test_config=None):
-    app = Flask(__name__)
+    app = Portal(__name__)
     load_config(app, test_config)
 
     db.init_app(app)
