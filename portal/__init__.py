@@ -1,7 +1,9 @@
 """Portal: the self-service web portal of the fund and its prepaid-card program."""
 from portal import db_pool
 from portal.config import BASE_DIR, load_config
-from portal.extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
+from portal.extensions import (
+    compress, csrf, db, drop_idle_rate_limit_check, htmx, limiter, login_manager, migrate,
+)
 from portal.urls import Portal
 
 
@@ -29,6 +31,7 @@ def create_app(test_config=None):
     web.init_app(app)
     static_files.init_app(app)
     _register_blueprints(app)
+    drop_idle_rate_limit_check(app)
 
     from portal import cli
     cli.init_app(app)

@@ -81,3 +81,24 @@ def test_estado_de_cartera_does_not_read_the_statement_or_the_instalments_twice(
     client.get(cartera.BASE)
     statements = _statements(app, client, cartera.BASE)
     assert len(statements) <= 18, "\n".join(s[:90] for s in statements)
+
+
+def test_no_rate_limit_lookup_before_each_request_when_no_limit_covers_every_route(app, monkeypatch):
+    """The portal's limits decorate their views (the decorators check them); Flask-Limiter's
+    before_request check, which looks for limits on every route, goes while there are none."""
+    from portal import create_app
+    from portal.extensions import limiter
+
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+    monkeypatch.setattr(type(limiter.limit_manager), "default_limits",
+                        property(lambda self: ["1 per minute"]))
+    with_defaults = create_app({**app.config, "TESTING": True})
+    assert limiter._check_request_limit in with_defaults.before_request_funcs[None]
+
+
+def test_a_decorated_limit_still_refuses(app, client):
+    from tests.conftest import post
+
+    statuses = [post(client, "/personal/ingresar", {"username": "nadie", "password": "x"},
+                     page="/personal/ingresar").status_code for _ in range(12)]
+    assert statuses[-1] == 429
