@@ -53,6 +53,15 @@ def test_the_staff_requests_table_takes_three_statements(app, auth):
     assert len(statements) == 3, "\n".join(s[:90] for s in statements)
 
 
+def test_the_staff_home_takes_two_statements(app, auth):
+    """The session record with its user, and one row with every queue's figures (six
+    statements before: one per count service, two for payments)."""
+    client = auth.new_client("staff", "admin", roles="admin")
+    client.get("/personal/")
+    statements = _statements(app, client, "/personal/")
+    assert len(statements) == 2, "\n".join(s[:90] for s in statements)
+
+
 def test_decided_requests_show_their_reviewer_without_a_statement_per_row(app, auth):
     """The reviewer's name is joined into the page's rows, not loaded row by row."""
     from tests import factories
