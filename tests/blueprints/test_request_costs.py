@@ -80,16 +80,21 @@ def test_decided_requests_show_their_reviewer_without_a_statement_per_row(app, a
     assert all(f"revisor{n} · " in page for n in range(3))
 
 
-def test_estado_de_cartera_does_not_read_the_statement_or_the_instalments_twice(app, client):
-    """The period's statement comes from the list of periods (20 statements before); the
-    instalments are summed once for «Cuadre Cartera» and «Valor a pagar»."""
+def test_estado_de_cartera_reads_the_period_s_slips_and_processed_uploads_once(app, client):
+    """The period's volantes are read once for every section (which uploads were paid, the
+    open one, the last one; whether one is being paid is asked only while one is open or
+    expired) and its processed uploads once, without their files: 18 statements before, 20
+    before that. The statement comes from the list of periods; the instalments are summed
+    once for «Cuadre Cartera» and «Valor a pagar», the applied amounts once for «Cuadre
+    Cartera» and the differences."""
     from tests import cartera_helpers as cartera
 
     cartera.build(sign_in_client=client)
     cartera.processed(client, "activos", cartera.download(client, "activos"))
     client.get(cartera.BASE)
     statements = _statements(app, client, cartera.BASE)
-    assert len(statements) <= 18, "\n".join(s[:90] for s in statements)
+    assert len(statements) <= 11, "\n".join(s[:90] for s in statements)
+    assert not [s for s in statements if "cartera_uploads.content," in s]  # the files stay put
 
 
 def test_no_rate_limit_lookup_before_each_request_when_no_limit_covers_every_route(app, monkeypatch):
