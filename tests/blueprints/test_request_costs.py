@@ -53,6 +53,24 @@ def test_the_staff_requests_table_takes_three_statements(app, auth):
     assert len(statements) == 3, "\n".join(s[:90] for s in statements)
 
 
+def test_a_request_that_touches_the_session_record_adds_only_its_update(app, auth):
+    """Every 15 s a request writes the record's last_seen_at; the record and the user it
+    has just read are not read again after that commit."""
+    from datetime import timedelta
+
+    from portal.models import UserSession
+
+    client = auth.new_client("staff", "admin", roles="admin")
+    client.get("/personal/solicitudes")
+    for record in db.session.query(UserSession):
+        record.last_seen_at -= timedelta(seconds=20)
+    db.session.commit()
+    db.session.expunge_all()
+    statements = _statements(app, client, "/personal/solicitudes")
+    assert len(statements) == 4, "\n".join(s[:90] for s in statements)
+    assert statements[1].startswith("UPDATE user_sessions SET last_seen_at")
+
+
 def test_the_staff_home_takes_two_statements(app, auth):
     """The session record with its user, and one row with every queue's figures (six
     statements before: one per count service, two for payments)."""
