@@ -2,7 +2,14 @@
 from portal import db_pool
 from portal.config import BASE_DIR, load_config
 from portal.extensions import (
-    compress, csrf, db, drop_idle_rate_limit_check, htmx, limiter, login_manager, migrate,
+    compress,
+    csrf,
+    db,
+    drop_idle_rate_limit_check,
+    htmx,
+    limiter,
+    login_manager,
+    migrate,
 )
 from portal.urls import Portal
 
