@@ -1,13 +1,21 @@
 """Portal: the self-service web portal of the fund and its prepaid-card program."""
-from flask import Flask
-
 from portal import db_pool
 from portal.config import BASE_DIR, load_config
-from portal.extensions import compress, csrf, db, htmx, limiter, login_manager, migrate
+from portal.extensions import (
+    compress,
+    csrf,
+    db,
+    drop_idle_rate_limit_check,
+    htmx,
+    limiter,
+    login_manager,
+    migrate,
+)
+from portal.urls import Portal
 
 
 def create_app(test_config=None):
-    app = Flask(__name__)
+    app = Portal(__name__)
     load_config(app, test_config)
 
     db.init_app(app)
@@ -33,6 +41,7 @@ def create_app(test_config=None):
     web.init_app(app)
     static_files.init_app(app)
     _register_blueprints(app)
+    drop_idle_rate_limit_check(app)
 
     from portal import cli
     cli.init_app(app)

@@ -24,8 +24,9 @@ pool, so the following requests connect afresh.
 On PostgreSQL, a transaction begins at its first write, not at its first read
 (begin_on_first_write): a connection leaves the pool in autocommit mode, and the first
 statement that is not a plain SELECT (an INSERT, UPDATE or DELETE, a flush, SELECT … FOR
-UPDATE/SHARE, a SAVEPOINT, text(), DDL) switches it back, so psycopg sends BEGIN just before
-it; from there on the transaction is the usual one, committed or rolled back by the session.
+UPDATE/SHARE, a streamed SELECT, a SAVEPOINT, text(), DDL) switches it back, so psycopg
+sends BEGIN just before it; from there on the transaction is the usual one, committed or
+rolled back by the session.
 It is what SQLite's driver does by itself. A page that only reads thus sends no BEGIN and no
 ROLLBACK (two round trips of five on the staff table), and keeps psycopg's prepared
 statements: psycopg prepares a statement run five times on a connection, so that the
@@ -96,6 +97,7 @@ LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", 
 
 def is_plain_select(context, statement):
     """A compiled SELECT that locks no row (a stray "FOR UPDATE" in a literal only costs a
-    BEGIN)."""
+    BEGIN) and is not streamed (a server-side cursor lives in a transaction)."""
     compiled = context.compiled
-    return compiled is not None and compiled.statement.is_select and not LOCKING.search(statement)
+    return (compiled is not None and compiled.statement.is_select and not LOCKING.search(statement)
+            and not context.execution_options.get("stream_results"))

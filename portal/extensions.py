@@ -32,3 +32,17 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
 limiter = Limiter(key_func=client_ip, default_limits=[])
+
+
+def drop_idle_rate_limit_check(app):
+    """Flask-Limiter checks, before every request, the limits that apply to every route:
+    default, application, blueprint and meta limits, and the in-memory fallback's. The
+    portal has none (each limit decorates its view, and the decorator's wrapper checks it),
+    so that check looked up the view and found nothing on every request: it goes, unless
+    such a limit appears. Call after the blueprints are registered."""
+    manager = limiter.limit_manager
+    if (manager.default_limits or manager.application_limits or limiter._meta_limits
+            or limiter._in_memory_fallback
+            or any(manager.blueprint_limits(app, name) for name in app.blueprints)):
+        return
+    app.before_request_funcs[None].remove(limiter._check_request_limit)

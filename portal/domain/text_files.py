@@ -88,7 +88,8 @@ def rows(text: str, sep: str):
 
 class Rows:
     """The rows `rows(text, sep)` gives, one at a time (a 100,000-line file as lists of
-    fields takes ~110 MB at once): `count` is known first, then iterating reads them."""
+    fields takes ~110 MB at once): `count` is known first, then iterating reads them,
+    once: each line is let go as it is read."""
 
     def __init__(self, text: str, sep: str):
         self.lines, self.sep = text.splitlines(), sep
@@ -104,7 +105,14 @@ class Rows:
             self.count = count
 
     def __iter__(self):
-        return islice(csv.reader(self.lines, delimiter=self.sep), self.count)
+        return islice(csv.reader(_consumed(self.lines), delimiter=self.sep), self.count)
+
+
+def _consumed(items):
+    """A list's items in order, each let go once taken."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def first_line(text: str):

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
@@ -62,23 +63,39 @@ class Processed:
     paid: bool
 
 
-def paid_upload_ids(statement_id):
-    """The uploads of this period that a paid volante collected."""
-    ids = set()
-    for active, retired in db.session.execute(
-            select(PaymentSlip.active_upload_id, PaymentSlip.retired_upload_id)
-            .where(PaymentSlip.statement_id == statement_id, PaymentSlip.status == "paid")):
-        ids.update(i for i in (active, retired) if i)
-    return ids
+def slips_of(statement):
+    """The period's volantes, newest first: one read for all a page shows of them (which
+    uploads were paid, the open one, the last one, whether one is being paid). Pass it as
+    `slips=` to the functions that take it; without it each reads what it needs."""
+    return db.session.scalars(select(PaymentSlip).where(PaymentSlip.statement_id == statement.id)
+                              .order_by(PaymentSlip.id.desc())).all()
 
 
-def processed(statement):
-    """Uploads processed for this period, and whether a paid volante collected them."""
-    paid_uploads = paid_upload_ids(statement.id)
-    uploads = db.session.scalars(
-        select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
-                                    CarteraUpload.status == u.PROCESSED)
+def processed_uploads(statement):
+    """The period's processed uploads, oldest first, without their file (`content`, read
+    only if asked for): for processed() and cartera_slips.pending_uploads (`uploads=`)."""
+    return db.session.scalars(
+        select(CarteraUpload).options(defer(CarteraUpload.content))
+        .where(CarteraUpload.statement_id == statement.id, CarteraUpload.status == u.PROCESSED)
         .order_by(CarteraUpload.id)).all()
+
+
+def paid_upload_ids(statement_id, slips=None):
+    """The uploads of this period that a paid volante collected (`slips`: slips_of)."""
+    if slips is not None:
+        pairs = [(s.active_upload_id, s.retired_upload_id) for s in slips if s.status == "paid"]
+    else:
+        pairs = db.session.execute(
+            select(PaymentSlip.active_upload_id, PaymentSlip.retired_upload_id)
+            .where(PaymentSlip.statement_id == statement_id, PaymentSlip.status == "paid"))
+    return {i for pair in pairs for i in pair if i}
+
+
+def processed(statement, slips=None, uploads=None):
+    """Uploads processed for this period, and whether a paid volante collected them
+    (`slips`: slips_of; `uploads`: processed_uploads)."""
+    paid_uploads = paid_upload_ids(statement.id, slips)
+    uploads = processed_uploads(statement) if uploads is None else uploads
     return [Processed(u.id, KIND_LABELS[u.kind], u.credits_count, u.total_amount,
                       u.id in paid_uploads) for u in uploads]
 
@@ -93,17 +110,19 @@ class Balance:
         return self.discount - self.applied
 
 
-def balance_check(statement, discount=None):
+def balance_check(statement, discount=None, applied=None):
     """Cuadre Cartera: the period's instalments («Descuento», pass it when already summed,
-    e.g. by to_pay) against what paid volantes applied to them. Arrears and extra principal
+    e.g. by to_pay) against what paid volantes applied to them («applied», pass it when
+    already summed, e.g. from cartera_slips.applied_by_line). Arrears and extra principal
     paid are not instalments: the per-worker differences (cartera_slips.differences) show them."""
     if discount is None:
         discount = db.session.scalar(select(func.coalesce(func.sum(StatementLine.instalment), 0))
                                      .where(StatementLine.statement_id == statement.id))
-    applied = db.session.scalar(
-        select(func.coalesce(func.sum(SlipAllocation.to_instalment), 0))
-        .join(PaymentSlip, PaymentSlip.id == SlipAllocation.slip_id)
-        .where(PaymentSlip.statement_id == statement.id))
+    if applied is None:
+        applied = db.session.scalar(
+            select(func.coalesce(func.sum(SlipAllocation.to_instalment), 0))
+            .join(PaymentSlip, PaymentSlip.id == SlipAllocation.slip_id)
+            .where(PaymentSlip.statement_id == statement.id))
     return Balance(Decimal(discount), Decimal(applied))
 
 

@@ -50,25 +50,34 @@ def expire_stale(statement):
                        .values(status="expired").execution_options(synchronize_session=False))
 
 
-def open_slip(statement):
+def open_slip(statement, slips=None):
+    """The period's slip still open and valid (`slips`: cartera.slips_of, newest first)."""
+    if slips is not None:
+        now = clock.utcnow()
+        return next((s for s in slips if s.status == "open" and s.expires_at > now), None)
     return db.session.scalars(select(PaymentSlip).where(
         PaymentSlip.statement_id == statement.id, PaymentSlip.status == "open",
         PaymentSlip.expires_at > clock.utcnow())).first()
 
 
-def last_slip(statement):
+def last_slip(statement, slips=None):
+    if slips is not None:
+        return slips[0] if slips else None
     return db.session.scalars(select(PaymentSlip).where(PaymentSlip.statement_id == statement.id)
                               .order_by(PaymentSlip.id.desc())).first()
 
 
-def pending_uploads(statement):
-    """kind → the processed upload not yet collected by a paid slip (the newest)."""
-    paid = paid_upload_ids(statement.id)
-    found = {}
-    for upload in db.session.scalars(
+def pending_uploads(statement, slips=None, uploads=None):
+    """kind → the processed upload not yet collected by a paid slip (the newest).
+    `slips`: cartera.slips_of; `uploads`: cartera.processed_uploads, when read already."""
+    paid = paid_upload_ids(statement.id, slips)
+    if uploads is None:
+        uploads = db.session.scalars(
             select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
                                         CarteraUpload.status == u.PROCESSED)
-            .order_by(CarteraUpload.id.desc())):
+            .order_by(CarteraUpload.id)).all()
+    found = {}
+    for upload in reversed(uploads):  # newest first
         if upload.id not in paid and upload.kind not in found:
             found[upload.kind] = upload
     return found
@@ -196,15 +205,22 @@ class Difference:
         return self.discount - self.applied
 
 
-def differences(statement, limit=100):
-    """The credits whose instalment the paid slips did not cover exactly, or where
-    something else happened (arrears, extra principal, money unapplied), with the
-    reason. Returns (first `limit` rows, how many in all)."""
-    applied = {line_id: row for line_id, *row in db.session.execute(
+def applied_by_line(statement):
+    """statement line id → [to instalment, to arrears, to principal, latest allocation id]
+    summed over the period's paid slips (its instalments' total is Cuadre Cartera's
+    «applied»: cartera.balance_check)."""
+    return {line_id: row for line_id, *row in db.session.execute(
         select(SlipAllocation.line_id, func.sum(SlipAllocation.to_instalment), func.sum(SlipAllocation.to_arrears),
                func.sum(SlipAllocation.to_principal), func.max(SlipAllocation.id))
         .join(PaymentSlip, PaymentSlip.id == SlipAllocation.slip_id)
         .where(PaymentSlip.statement_id == statement.id).group_by(SlipAllocation.line_id))}
+
+
+def differences(statement, limit=100, applied=None):
+    """The credits whose instalment the paid slips did not cover exactly, or where
+    something else happened (arrears, extra principal, money unapplied), with the
+    reason. Returns (first `limit` rows, how many in all). `applied`: applied_by_line."""
+    applied = applied_by_line(statement) if applied is None else applied
     if not applied:
         return [], 0
     explanations = dict(db.session.execute(

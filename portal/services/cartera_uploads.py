@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import defer
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
@@ -43,8 +44,11 @@ class UploadRefused(Exception):
 
 # --- sending ---------------------------------------------------------------------------
 
-def payment_in_flight(statement):
-    """The volante of this period whose payment the bank has not answered yet."""
+def payment_in_flight(statement, slips=None):
+    """The volante of this period whose payment the bank has not answered yet (none when
+    `slips`, cartera.slips_of, has no open or expired one: nothing to ask)."""
+    if slips is not None and not any(s.status in ("open", "expired") for s in slips):
+        return None
     return db.session.scalars(
         select(PaymentSlip).join(Payment, (Payment.target_id == PaymentSlip.id)
                                  & (Payment.kind == "payment_slip"))
@@ -115,9 +119,10 @@ def upload_of(statement, upload_id):
 
 
 def latest_upload(statement, archivo):
+    """Without its file (up to MAX_UPLOAD_MB), read only if asked for (has_error_file)."""
     return db.session.scalars(
-        select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
-                                    CarteraUpload.kind == KIND_OF[archivo])
+        select(CarteraUpload).options(defer(CarteraUpload.content))
+        .where(CarteraUpload.statement_id == statement.id, CarteraUpload.kind == KIND_OF[archivo])
         .order_by(CarteraUpload.id.desc())).first()
 
 
@@ -237,8 +242,12 @@ def _void_open_slips(statement):
                        .values(status="void").execution_options(synchronize_session=False))
 
 
-def paid_slip_of(upload):
-    """The paid volante that collected this upload, if any."""
+def paid_slip_of(upload, slips=None):
+    """The paid volante that collected this upload, if any (`slips`: cartera.slips_of of
+    its period: a volante collects uploads of its own period only)."""
+    if slips is not None:
+        return next((s for s in slips if s.status == "paid"
+                     and upload.id in (s.active_upload_id, s.retired_upload_id)), None)
     return db.session.scalars(
         select(PaymentSlip).where(PaymentSlip.status == "paid",
                                   (PaymentSlip.active_upload_id == upload.id)

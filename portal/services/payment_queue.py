@@ -10,10 +10,15 @@ from portal.models import Payment, PaymentReview
 from portal.services import acquirer, audit, payments
 
 
+def counts_select():
+    """One row: reports to review («reviews») and payments waiting for the bank («waiting»)."""
+    return select(
+        select(func.count()).where(PaymentReview.status == "open").scalar_subquery().label("reviews"),
+        select(func.count()).where(Payment.status == "pending").scalar_subquery().label("waiting"))
+
+
 def counts():
-    open_reviews = db.session.scalar(select(func.count()).where(PaymentReview.status == "open"))
-    waiting = db.session.scalar(select(func.count()).where(Payment.status == "pending"))
-    return {"reviews": open_reviews, "waiting": waiting}
+    return dict(db.session.execute(counts_select()).one()._mapping)
 
 
 def _search(query, q, *columns):

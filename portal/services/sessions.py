@@ -89,8 +89,20 @@ def enforce():
         return
     if now - record.last_seen_at >= TOUCH_EVERY and not _is_background_poll():
         record.last_seen_at = now
-        db.session.commit()
+        _commit_keeping_loaded()
     g.user_session = record
+
+
+def _commit_keeping_loaded():
+    """Commit the touch without expiring what the session holds (the record and its user,
+    read a moment ago): a commit expires them, and the page read both again (two more
+    statements on every request that touched)."""
+    orm_session = db.session()
+    expire, orm_session.expire_on_commit = orm_session.expire_on_commit, False
+    try:
+        orm_session.commit()
+    finally:
+        orm_session.expire_on_commit = expire
 
 
 def _record_with_principal(token):
@@ -140,7 +152,7 @@ def keep_alive():
     record = current_record()
     if record is not None:
         record.last_seen_at = utcnow()
-        db.session.commit()
+        _commit_keeping_loaded()
     return seconds_left()
 
 

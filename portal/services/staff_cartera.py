@@ -84,12 +84,20 @@ def _query(q):
     return query
 
 
+def _counts_select(query):
+    """One row: the uploads of each filter (a column named after each)."""
+    return query.with_only_columns(*[
+        func.coalesce(func.sum(case((CarteraUpload.status.in_(statuses), 1), else_=0)), 0).label(name)
+        if statuses else func.count(CarteraUpload.id).label(name)
+        for name, statuses in FILTERS.items()]).order_by(None)
+
+
 def _counts(query):
-    columns = [func.count(CarteraUpload.id)] + [
-        func.coalesce(func.sum(case((CarteraUpload.status.in_(statuses), 1), else_=0)), 0)
-        for statuses in FILTERS.values() if statuses]
-    values = db.session.execute(query.with_only_columns(*columns).order_by(None)).one()
-    return dict(zip(FILTERS, (int(v) for v in values), strict=True))
+    return counts_of(db.session.execute(_counts_select(query)).one()._mapping)
+
+
+def counts_of(row):
+    return {name: int(row[name]) for name in FILTERS}
 
 
 def uploads(q="", status="todos", number=1, per_page=paging.DEFAULT_PER_PAGE):
@@ -107,9 +115,9 @@ def uploads(q="", status="todos", number=1, per_page=paging.DEFAULT_PER_PAGE):
     return UploadListing([UploadRow(*row) for row in rows], page, counts)
 
 
-def counts():
-    """For the staff home: uploads per filter."""
-    return _counts(_query(""))
+def counts_select():
+    """For the staff home, one row: uploads per filter."""
+    return _counts_select(_query(""))
 
 
 def upload_row(upload_id):

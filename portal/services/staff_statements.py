@@ -7,7 +7,7 @@ Plain functions, no request context.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import String, and_, bindparam, case, func, or_, select
 
 from portal.domain import paging
 from portal.domain.formatting import today_bogota
@@ -74,11 +74,19 @@ def _listing(q, current):
     return query, and_(cur_total > 0, cur_sent == cur_total), sorts
 
 
+def _counts_select(query, is_sent):
+    return query.with_only_columns(
+        func.count(Entity.id).label("all"),
+        func.coalesce(func.sum(case((is_sent, 1), else_=0)), 0).label("sent")).order_by(None)
+
+
 def _counts(query, is_sent):
-    total, sent = db.session.execute(
-        query.with_only_columns(func.count(Entity.id), func.coalesce(func.sum(case((is_sent, 1), else_=0)), 0))
-        .order_by(None)).one()
-    return {"all": total, "sent": int(sent), "pending": total - int(sent)}
+    return counts_of(db.session.execute(_counts_select(query, is_sent)).one()._mapping)
+
+
+def counts_of(row):
+    """all | sent | pending from a row with «all» and «sent»."""
+    return {"all": row["all"], "sent": int(row["sent"]), "pending": row["all"] - int(row["sent"])}
 
 
 def employers(q="", status="all", sort="nombre", number=1, per_page=paging.DEFAULT_PER_PAGE, today=None):
@@ -102,10 +110,11 @@ def employers(q="", status="all", sort="nombre", number=1, per_page=paging.DEFAU
     return EmployerListing(out, page, counts, current)
 
 
-def counts(today=None):
-    """For the staff home: approved employers; with / without the current files sent."""
-    query, is_sent, _ = _listing("", period_of(today or today_bogota()))
-    return _counts(query, is_sent)
+def counts_select():
+    """For the staff home, one row: approved employers («all») and those with the files of
+    the period bound as «current_period» all sent («sent»)."""
+    query, is_sent, _ = _listing("", bindparam("current_period", type_=String))
+    return _counts_select(query, is_sent)
 
 
 def _periods_of(entity_ids, current):

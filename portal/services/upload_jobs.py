@@ -22,6 +22,8 @@ recover() (worker.py's cron, every 30 s):
   upload). It is queued again; if the first job was merely slow, the claim lets one in.
 Both are conditional UPDATEs: when two recoveries run at once, one wins.
 """
+import contextlib
+import gc
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -83,14 +85,15 @@ def error_file_name(filename, default="archivo"):
     return f"{(filename or default).rsplit('.', 1)[0]}_con_errores.xlsx"
 
 
-def run(kind, upload_id, work):
+def run(kind, upload_id, work, options=()):
     """The job of one upload: claimed (else None: another run has it), then
     `work(run, upload)`; a run given up for dead stops quietly (None), anything
-    unexpected makes the upload 'failed' with its partial lines dropped."""
+    unexpected makes the upload 'failed' with its partial lines dropped. `options`: how the
+    upload is loaded (a job that reads its file once defers it)."""
     this_run = Run(kind, upload_id)
     if not this_run.claim():
         return None
-    upload = db.session.get(kind.model, upload_id)
+    upload = db.session.get(kind.model, upload_id, options=list(options))
     try:
         return work(this_run, upload)
     except Abandoned:
@@ -108,6 +111,21 @@ def recover_every(kind):
     config = current_app.config
     return recover(kind, timedelta(seconds=config["UPLOAD_HEARTBEAT_TIMEOUT_SECONDS"]),
                    timedelta(seconds=config["UPLOAD_QUEUED_TIMEOUT_SECONDS"]))
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off while a job works through its lines: what
+    the lines make (rows, values, JSON) is freed by reference counting, but the
+    collector, set off by those allocations, scans the worker's whole heap (the app's
+    objects too) again and again — ~15 % of a 100,000-line batch here."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Abandoned(Exception):
@@ -132,11 +150,12 @@ class Run:
         self.beat_at = now
         return bool(claimed)
 
-    def beat(self):
-        """The heartbeat, in the job's transaction; Abandoned if the upload is not ours.
-        Before the job sets the upload's status, since ours means still 'processing'."""
+    def beat(self, **values):
+        """The heartbeat (and `values`, e.g. rows_done, in the same UPDATE), in the job's
+        transaction; Abandoned if the upload is not ours. Before the job sets the
+        upload's status, since ours means still 'processing'."""
         now = clock.utcnow()
-        if not db.session.execute(update(self.kind.model).where(*self._ours()).values(heartbeat_at=now)
+        if not db.session.execute(update(self.kind.model).where(*self._ours()).values(heartbeat_at=now, **values)
                                   .execution_options(synchronize_session=False)).rowcount:
             raise Abandoned(f"{self.kind.subject} {self.upload_id}")
         self.beat_at = now

@@ -248,6 +248,74 @@ def test_a_100000_line_xlsx_is_not_taken_for_a_zip_bomb(client, jahc):
     assert db.session.query(Batch).one().status == "queued"
 
 
+def test_the_content_key_hashes_each_lines_json_as_json_dumps_writes_it(client, jahc):
+    """Same lines, same key, whatever the bytes — also across versions: a batch checked
+    before must still be recognised (sha256 of the type, then each line's values as
+    json.dumps(..., default=str, sort_keys=True, ensure_ascii=False) and a newline)."""
+    import hashlib
+    import json
+    from datetime import date
+
+    from portal.services import batches
+
+    values = {"amount": Decimal("150000.00"), "birth_date": date(1985, 3, 15), "email": None,
+              "last_name_1": 'PÉREZ "Ñ"\\', "id_type": "CC"}
+    assert batches.values_json(values) == json.dumps(values, default=str, sort_keys=True, ensure_ascii=False)
+    company, product = jahc
+    batch = loaded(client, company, product, xlsx_file([person(0), person(1, c0="XX")]))
+    digest = hashlib.sha256(b"emission")
+    for (text,) in db.session.query(BatchLine.values_json).filter_by(batch_id=batch.id).order_by(BatchLine.line_no):
+        digest.update(json.dumps(json.loads(text), sort_keys=True, ensure_ascii=False).encode() + b"\n")
+    assert batch.content_key == digest.hexdigest() and batch.valid_count == 1
+
+
+def _card(company, product, n, holder=None, status="affiliated"):
+    db.session.add(Card(company_id=company.id, product_id=product.id, token=f"tok-{product.id}-{n}",
+                        pan_first6="450714", pan_last4=f"{n:04d}", account_mask=f"****{n:04d}",
+                        holder_id_type="CC" if holder else None, holder_id_number=holder, status=status,
+                        expires="12/2030"))
+    db.session.commit()
+
+
+def _line_errors(batch):
+    return {line.line_no: line.errors for line in db.session.query(BatchLine).filter_by(batch_id=batch.id)}
+
+
+def test_the_products_cards_decide_emissions_top_ups_and_affiliations(client, jahc):
+    company, product = jahc
+    holder = {n: person(n)[1] for n in range(6)}
+    _card(company, product, 1, holder[1])
+    _card(company, product, 2, holder[2])
+    _card(company, product, 3, holder[2])  # two cards of one person
+    _card(company, product, 4, holder[4], status="blocked")  # a blocked card is no card
+    emission = loaded(client, company, product, xlsx_file([person(n) for n in (0, 1, 4)]))
+    assert _line_errors(emission) == {2: None, 3: "ID PERSONA: ya tiene una tarjeta activa de este producto", 4: None}
+
+    topups = [["CC", holder[n], "1000", "Bono"] for n in (0, 1, 2, 4)]
+    topup = loaded(client, company, product, txt_file(topups, kind="topup"), filename="R.txt", kind="topup")
+    assert _line_errors(topup) == {2: "ID PERSONA: no tiene tarjeta activa de este producto", 3: None,
+                                   4: "ID PERSONA: tiene varias tarjetas activas de este producto; recárguela desde "
+                                      "Servicios",
+                                   5: "ID PERSONA: no tiene tarjeta activa de este producto"}
+
+    unnamed = Product(company_id=company.id, name="Regalo", brand="Visa", bin="450714", named=False)
+    db.session.add(unnamed)
+    db.session.commit()
+    _card(company, unnamed, 10, status="unaffiliated")
+    _card(company, unnamed, 11, holder[5])  # affiliated already
+    _card(company, unnamed, 12, status="unaffiliated")
+    _card(company, unnamed, 13, holder[3])  # person 3 holds a card of this product
+    affiliations = [["450714******0010", "001", "CC", holder[0], "Pérez", "", "Ana"],
+                    ["450714******0011", "001", "CC", holder[1], "Pérez", "", "Ana"],
+                    ["450714******0099", "001", "CC", holder[2], "Pérez", "", "Ana"],
+                    ["450714******0012", "001", "CC", holder[3], "Pérez", "", "Ana"]]
+    affiliation = loaded(client, company, unnamed, txt_file(affiliations, kind="affiliation"), filename="A.txt",
+                         kind="affiliation")
+    assert _line_errors(affiliation) == {2: None, 3: "No. TARJETA: ya está afiliada a una persona",
+                                         4: "No. TARJETA: no es una tarjeta innominada de esta empresa y producto",
+                                         5: "ID PERSONA: esta persona ya tiene una tarjeta de este producto"}
+
+
 def test_a_header_only_file_is_invalid_with_the_reason(client, jahc):
     company, product = jahc
     batch = loaded(client, company, product, xlsx_file([]))

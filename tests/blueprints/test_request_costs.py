@@ -53,6 +53,33 @@ def test_the_staff_requests_table_takes_three_statements(app, auth):
     assert len(statements) == 3, "\n".join(s[:90] for s in statements)
 
 
+def test_a_request_that_touches_the_session_record_adds_only_its_update(app, auth):
+    """Every 15 s a request writes the record's last_seen_at; the record and the user it
+    has just read are not read again after that commit."""
+    from datetime import timedelta
+
+    from portal.models import UserSession
+
+    client = auth.new_client("staff", "admin", roles="admin")
+    client.get("/personal/solicitudes")
+    for record in db.session.query(UserSession):
+        record.last_seen_at -= timedelta(seconds=20)
+    db.session.commit()
+    db.session.expunge_all()
+    statements = _statements(app, client, "/personal/solicitudes")
+    assert len(statements) == 4, "\n".join(s[:90] for s in statements)
+    assert statements[1].startswith("UPDATE user_sessions SET last_seen_at")
+
+
+def test_the_staff_home_takes_two_statements(app, auth):
+    """The session record with its user, and one row with every queue's figures (six
+    statements before: one per count service, two for payments)."""
+    client = auth.new_client("staff", "admin", roles="admin")
+    client.get("/personal/")
+    statements = _statements(app, client, "/personal/")
+    assert len(statements) == 2, "\n".join(s[:90] for s in statements)
+
+
 def test_decided_requests_show_their_reviewer_without_a_statement_per_row(app, auth):
     """The reviewer's name is joined into the page's rows, not loaded row by row."""
     from tests import factories
@@ -71,14 +98,40 @@ def test_decided_requests_show_their_reviewer_without_a_statement_per_row(app, a
     assert all(f"revisor{n} · " in page for n in range(3))
 
 
-def test_estado_de_cartera_does_not_read_the_statement_or_the_instalments_twice(app, client):
-    """The period's statement comes from the list of periods (20 statements before); the
-    instalments are summed once for «Cuadre Cartera» and «Valor a pagar»."""
+def test_estado_de_cartera_reads_the_period_s_slips_and_processed_uploads_once(app, client):
+    """The period's volantes are read once for every section (which uploads were paid, the
+    open one, the last one; whether one is being paid is asked only while one is open or
+    expired) and its processed uploads once, without their files: 18 statements before, 20
+    before that. The statement comes from the list of periods; the instalments are summed
+    once for «Cuadre Cartera» and «Valor a pagar», the applied amounts once for «Cuadre
+    Cartera» and the differences."""
     from tests import cartera_helpers as cartera
 
     cartera.build(sign_in_client=client)
     cartera.processed(client, "activos", cartera.download(client, "activos"))
     client.get(cartera.BASE)
     statements = _statements(app, client, cartera.BASE)
-    # 18, and 2 to know the step the employer is on (a download, the latest uploads)
-    assert len(statements) <= 20, "\n".join(s[:90] for s in statements)
+    # 11, and 2 to know the step the employer is on (a download, the latest uploads)
+    assert len(statements) <= 13, "\n".join(s[:90] for s in statements)
+    assert not [s for s in statements if "cartera_uploads.content," in s]  # the files stay put
+
+
+def test_no_rate_limit_lookup_before_each_request_when_no_limit_covers_every_route(app, monkeypatch):
+    """The portal's limits decorate their views (the decorators check them); Flask-Limiter's
+    before_request check, which looks for limits on every route, goes while there are none."""
+    from portal import create_app
+    from portal.extensions import limiter
+
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+    monkeypatch.setattr(type(limiter.limit_manager), "default_limits",
+                        property(lambda self: ["1 per minute"]))
+    with_defaults = create_app({**app.config, "TESTING": True})
+    assert limiter._check_request_limit in with_defaults.before_request_funcs[None]
+
+
+def test_a_decorated_limit_still_refuses(app, client):
+    from tests.conftest import post
+
+    statuses = [post(client, "/personal/ingresar", {"username": "nadie", "password": "x"},
+                     page="/personal/ingresar").status_code for _ in range(12)]
+    assert statuses[-1] == 429

@@ -125,6 +125,7 @@ def test_reads_open_no_transaction_and_the_first_write_does(postgresql, app):
 @pytest.mark.parametrize("statement", [
     lambda: update(Entity).values(name="X"),
     lambda: select(Entity.id).with_for_update(),
+    lambda: select(Entity.id).execution_options(yield_per=10),  # a server-side cursor
     lambda: text("SELECT 1"),  # text: no telling what it does
 ])
 def test_locking_selects_and_any_other_statement_begin_a_transaction(postgresql, app, statement):

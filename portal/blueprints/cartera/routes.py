@@ -1,5 +1,6 @@
 """Hanna › EMPRESAS › CRÉDITOS › Estado De Cartera (manual 000)."""
 import json
+from decimal import Decimal
 from types import SimpleNamespace
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
@@ -43,10 +44,13 @@ def _period_page(statements, period):
                    download_available="cartera.download" in current_app.view_functions)
     if statement is not None:
         archivo = request.args.get("archivo") if request.args.get("archivo") in UPLOADABLE else "activos"
+        # The period's volantes and processed uploads, read once for every section.
+        period_slips, processed = cartera.slips_of(statement), cartera.processed_uploads(statement)
         context["to_pay"] = cartera.to_pay(statement)
-        context.update(_summary_context(statement, discount=context["to_pay"].discount))
-        context.update(_panel_context(statement, archivo))
-        context.update(_slip_context(statement))
+        context.update(_summary_context(statement, discount=context["to_pay"].discount,
+                                        period_slips=period_slips, processed=processed))
+        context.update(_panel_context(statement, archivo, period_slips=period_slips))
+        context.update(_slip_context(statement, period_slips=period_slips, processed=processed))
         context.update(step=_step(statement, context), STEPS=steps.STEPS)
     return render("cartera/index.html", partial="cartera/_period.html", **context)
 
@@ -60,9 +64,13 @@ def _step(statement, context):
         paid=bool(last and last.status == "paid")))
 
 
-def _summary_context(statement, discount=None):
-    rows, total = slips.differences(statement)
-    return dict(processed=cartera.processed(statement), balance=cartera.balance_check(statement, discount),
+def _summary_context(statement, discount=None, period_slips=None, processed=None):
+    applied = slips.applied_by_line(statement)
+    rows, total = slips.differences(statement, applied=applied)
+    applied_total = sum((Decimal(by_line[0]) for by_line in applied.values()), Decimal(0))
+    period_slips = cartera.slips_of(statement) if period_slips is None else period_slips
+    return dict(processed=cartera.processed(statement, period_slips, processed),
+                balance=cartera.balance_check(statement, discount, applied=applied_total),
                 differences=rows, differences_total=total)
 
 
@@ -97,10 +105,10 @@ def _uploadable_or_404(period, archivo):
     return _statement_or_404(period)
 
 
-def _panel_context(statement, archivo, upload=None, error=None):
+def _panel_context(statement, archivo, upload=None, error=None, period_slips=None):
     upload = upload or uploads.latest_upload(statement, archivo)
     return dict(statement=statement, archivo=archivo, error=error, upload=upload,
-                upload_view=_upload_view(upload) if upload else None,
+                upload_view=_upload_view(upload, period_slips) if upload else None,
                 drafts=drafts.count(statement, uploads.KIND_OF[archivo]),
                 max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
 
@@ -174,11 +182,12 @@ def _tell_the_page(response, upload):
     response.headers["HX-Trigger"] = json.dumps({"cartera-changed": None, "open-step": opened})
 
 
-def _upload_view(upload):
+def _upload_view(upload, period_slips=None):
     """What _upload.html shows of an upload beyond its columns (read here, not from the
-    template)."""
+    template); `period_slips`: cartera.slips_of its period, when read already."""
     return dict(progress=upload_jobs.progress(upload), errors=uploads.errors_of(upload),
-                paid_by=uploads.paid_slip_of(upload) if upload.status == upload_states.PROCESSED else None,
+                paid_by=uploads.paid_slip_of(upload, period_slips)
+                if upload.status == upload_states.PROCESSED else None,
                 previous=uploads.previous_processed(upload) if upload.status == upload_states.DUPLICATE else None)
 
 
@@ -217,12 +226,14 @@ def upload_errors_file(period, upload_id):
 
 # --- Volante de pago -------------------------------------------------------------------
 
-def _slip_context(statement, error=None):
-    slip = slips.open_slip(statement)
+def _slip_context(statement, error=None, period_slips=None, processed=None):
+    period_slips = cartera.slips_of(statement) if period_slips is None else period_slips
+    slip = slips.open_slip(statement, period_slips)
     left = int((slip.expires_at - clock.utcnow()).total_seconds()) if slip else 0
     return dict(statement=statement, slip=slip, seconds_left=max(left, 0), slip_error=error,
-                last_slip=slips.last_slip(statement), pending=slips.pending_uploads(statement),
-                in_flight=uploads.payment_in_flight(statement))
+                last_slip=slips.last_slip(statement, period_slips),
+                pending=slips.pending_uploads(statement, period_slips, processed),
+                in_flight=uploads.payment_in_flight(statement, period_slips))
 
 
 def _slip_section(statement, error=None, status=200):

@@ -7,7 +7,7 @@ from portal.blueprints.staff import bp
 from portal.blueprints.staff.forms import DecisionForm
 from portal.domain import applications as apps
 from portal.domain import paging
-from portal.services import outbox, payment_queue, staff_cartera, staff_queue, staff_statements
+from portal.services import outbox, staff_home, staff_queue
 from portal.web import redirect_htmx_aware, render, safe_next
 
 REVIEWERS = ("cartera", "pagos")  # plus admin (User.has_role treats admin as every role)
@@ -16,12 +16,9 @@ REVIEWERS = ("cartera", "pagos")  # plus admin (User.has_role treats admin as ev
 @bp.get("/")
 @require("staff")
 def home():
-    payment_counts = payment_queue.counts() if current_user.has_role("pagos") else None
-    cartera_counts = staff_statements.counts() if current_user.has_role("cartera") else None
-    cartera_upload_counts = staff_cartera.counts() if current_user.has_role("cartera") else None
-    return render_template("staff/home.html", pending=staff_queue.pending_counts(current_user),
-                           payment_counts=payment_counts, cartera_counts=cartera_counts,
-                           cartera_upload_counts=cartera_upload_counts)
+    counts = staff_home.counts(current_user)
+    return render_template("staff/home.html", pending=counts.pending, payment_counts=counts.payments,
+                           cartera_counts=counts.cartera, cartera_upload_counts=counts.uploads)
 
 
 @bp.get("/solicitudes")
