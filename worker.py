@@ -63,6 +63,7 @@ def run_cron():
     scheduler.register(jobs.reconcile_payments, "payments",
                        interval=app.config["RECONCILE_EVERY_SECONDS"])
     scheduler.register(jobs.recover_stuck_uploads, "default", interval=app.config["RECOVER_UPLOADS_EVERY_SECONDS"])
+    scheduler.register(jobs.recover_paid_orders, "default", interval=app.config["ORDER_RECOVERY_EVERY_SECONDS"])
     # The month's statements and their e-mailed files (the 1st, 06:00 Bogotá by default).
     # RQ reads cron strings in the process's local time: make it the portal's time zone.
     use_local_time(app.config["TIMEZONE"])

@@ -137,6 +137,13 @@ class Config:
     # its batches go back to «Confirmado» (worker.py's cron checks every minute).
     SIGNATURE_LAPSE_HOURS = float(os.environ.get("SIGNATURE_LAPSE_HOURS", 24))
     GMF_RATE = os.environ.get("GMF_RATE", "0.004")  # 4×1000, where a company's configuration applies it
+    # The card processor (services/card_processor.py): a paid order whose processing has not
+    # progressed this long (its worker died, its job was lost) is queued again by worker.py's
+    # cron every ORDER_RECOVERY_EVERY_SECONDS; one run works at most ORDER_JOB_SLICE_SECONDS,
+    # then queues the rest (RQ's job timeout is 180 s).
+    ORDER_PROCESSING_TIMEOUT_SECONDS = int(os.environ.get("ORDER_PROCESSING_TIMEOUT_SECONDS", 120))
+    ORDER_RECOVERY_EVERY_SECONDS = int(os.environ.get("ORDER_RECOVERY_EVERY_SECONDS", 60))
+    ORDER_JOB_SLICE_SECONDS = int(os.environ.get("ORDER_JOB_SLICE_SECONDS", 120))
 
     TIMEZONE = "America/Bogota"
     FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"

@@ -67,6 +67,22 @@ def process_batch(batch_id):
 
 
 @job
+def process_order(order_id):
+    """Carry out a paid service order's batches, every line once: portal.services.card_processor."""
+    from portal.services import card_processor
+
+    return card_processor.process(order_id)
+
+
+@job
+def recover_paid_orders():
+    """Every minute (worker.py's cron): paid orders whose processing stalled run again."""
+    from portal.services import card_processor
+
+    return card_processor.recover_stalled()
+
+
+@job
 def recover_stuck_uploads():
     """Every 30 s (worker.py's cron): uploads and batches left behind by a dead worker run again."""
     return cartera_uploads.recover_stuck() + batches.recover_stuck()

@@ -141,6 +141,7 @@ def upgrade():
     sa.Column('annulled_at', sa.DateTime(), nullable=True),
     sa.Column('annulled_by_id', sa.Integer(), nullable=True),
     sa.Column('processed_at', sa.DateTime(), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("status in ('pending_payment', 'paying', 'paid', 'processed', 'annulled')", name='ck_service_orders_status'),
     sa.CheckConstraint('to_pay = total + amount + gmf', name='ck_service_orders_to_pay'),
     sa.CheckConstraint('total = commission + iva', name='ck_service_orders_total'),

@@ -101,6 +101,9 @@ class ServiceOrder(db.Model):
     annulled_at: Mapped[object | None] = mapped_column(UtcDateTime)
     annulled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     processed_at: Mapped[object | None] = mapped_column(UtcDateTime)
+    # The card processor's sign of life while the paid order is processed (a commit per step
+    # of lines); silent too long, worker.py's cron queues it again (services/card_processor.py).
+    heartbeat_at: Mapped[object | None] = mapped_column(UtcDateTime)
 
     company = relationship("Company")
     product = relationship("Product")

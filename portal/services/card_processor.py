@@ -1,0 +1,441 @@
+"""The card processor («core digital», manual 003 ch. 4, issue #10): a paid service order's
+batches carried out line by line (its valid lines only), by the RQ job
+portal.jobs.process_order, queued when the order is paid.
+
+    emission           a card per line (PAN of the product's BIN, domain/cards.py), Afiliado,
+                       with its ledger account and its initial load (MONTO INICIAL, may be 0)
+    topup              the amount onto the person's card of the product
+    affiliation        the unnamed card (by its masked number) given its holder: Afiliado
+    unnamed_emission   N cards without holder, No afiliado, expiring as the batch says
+
+Money moves from the company product's clearing account (credited with the order's Monto
+when it was paid) to each card: one balanced ledger transaction per line, its id the
+line's `ledger_txn` («line-<id>»). A rejected line's money stays in clearing (giving it
+back to the company is not part of this issue).
+
+Exactly once per line. Each step of up to STEP_LINES lines is one transaction that
+1. claims its lines: UPDATE … SET ledger_txn = 'line-<id>' WHERE outcome IS NULL AND
+   ledger_txn IS NULL (unique): a line another run has claimed is never taken again;
+2. makes their cards, card accounts, ledger legs, cardholder e-mails and outcomes;
+3. beats the order's heartbeat, and commits.
+A worker killed in a step loses the whole step, claims included; the next run does those
+lines again. On PostgreSQL the step's lines are read FOR UPDATE SKIP LOCKED, so two runs
+at once take different lines instead of waiting on each other. When no line is left the
+batch goes in_process → processed and, its batches done, the order paid → processed:
+conditional UPDATEs, so only one run notifies the signers.
+
+recover_stalled() (worker.py's cron): a paid order silent for ORDER_PROCESSING_TIMEOUT_SECONDS
+(its worker died, its job was lost) is queued again, once per timeout (conditional UPDATE)."""
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import String, cast, func, insert, literal, select, update
+
+from portal.domain import batches as b
+from portal.domain import cards, clock
+from portal.domain import orders as o
+from portal.domain.formatting import money, today_bogota
+from portal.extensions import db
+from portal.models import Batch, BatchLine, Card, LedgerAccount, LedgerEntry, ServiceOrder, User
+from portal.queue import enqueue_after_commit
+from portal.services import audit, ledger, messaging
+
+JOB = "portal.jobs.process_order"
+STEP_LINES = 500  # lines per transaction: a killed worker loses at most these
+CONTINUED = "continued"  # the run's time slice ran out: the rest is queued
+MASK_TRIES = 20  # a new card's masked number avoids the product's others, if it can
+LOADING_KINDS = ("emission", "topup")  # the kinds whose lines carry money
+
+NO_CARD = "La persona no tiene tarjeta de este producto"
+SEVERAL_CARDS = "La persona tiene varias tarjetas activas de este producto"
+HAS_CARD = "La persona ya tiene una tarjeta activa de este producto"
+NOT_FOUND = "No existe una tarjeta innominada con ese número en esta empresa y producto"
+SAME_MASK = "Hay varias tarjetas con ese número enmascarado; comuníquese con la Caja"
+AFFILIATED = "La tarjeta ya está afiliada a una persona"
+BLOCKED = "La tarjeta está bloqueada"
+
+
+@dataclass
+class _Run:
+    """What every step needs of the order, read once."""
+    order_id: int
+    number: int
+    company_id: int
+    company_name: str
+    product_id: int
+    product_label: str
+    bin: str
+    expires: str  # a new named card's MM/YYYY
+    clearing_id: int
+    deadline: float  # time.monotonic() when this run hands the rest to a new job
+    masks: set | None = None  # (first6, last4) of the product's cards, loaded when a card is made
+
+
+@dataclass
+class _Done:
+    line_id: int
+    outcome: str
+    reason: str | None = None
+    card_id: int | None = None
+
+
+@dataclass
+class _Made:
+    """Cards made in a step: their rows, then their ids once inserted."""
+    rows: list = field(default_factory=list)
+    ids: list = field(default_factory=list)
+
+
+# --- the job ---------------------------------------------------------------------------------
+
+def process(order_id):
+    """Process a paid order's lines; safe to run twice or at once. Returns the order's
+    status after it (paid: another run still works on it), CONTINUED, or None."""
+    order = db.session.get(ServiceOrder, order_id)
+    if order is None or order.status != o.PAID:
+        return order and order.status
+    run = _start(order)
+    for batch_id, kind, expiry in db.session.execute(
+            select(Batch.id, Batch.kind, Batch.card_expiry).where(
+                Batch.order_id == order_id, Batch.status == b.IN_PROCESS).order_by(Batch.number)).all():
+        if not _work(run, batch_id, kind, expiry):
+            enqueue_after_commit(JOB, order_id)
+            db.session.commit()
+            return CONTINUED
+        _finish_batch(batch_id, kind)
+    return _finish_order(run)
+
+
+def _start(order):
+    company, product = order.company, order.product
+    clearing = ledger.company_account("clearing", company, product)
+    run = _Run(order.id, order.number, company.id, company.name, product.id, product.label, product.bin,
+               cards.expiry(today_bogota(), product.card_validity_months), clearing.id,
+               time.monotonic() + current_app.config["ORDER_JOB_SLICE_SECONDS"])
+    _beat(order.id)
+    db.session.commit()
+    return run
+
+
+def _beat(order_id):
+    db.session.execute(update(ServiceOrder).where(ServiceOrder.id == order_id)
+                       .values(heartbeat_at=clock.utcnow()).execution_options(synchronize_session=False))
+
+
+def _work(run, batch_id, kind, expiry):
+    """Every line of the batch not yet done, a step at a time; False when the run's
+    time is up (the rest goes to a new job)."""
+    handle, after = HANDLERS[kind], 0
+    while ids := _next_lines(batch_id, after):
+        after = ids[-1]
+        lines = _claim(ids)
+        if lines:
+            _record(handle(run, lines, expiry))
+        _beat(run.order_id)
+        db.session.commit()
+        if time.monotonic() > run.deadline:
+            return False
+    return True
+
+
+def _next_lines(batch_id, after):
+    return db.session.scalars(
+        select(BatchLine.id).where(BatchLine.batch_id == batch_id, BatchLine.id > after, BatchLine.ok.is_(True),
+                                   BatchLine.outcome.is_(None), BatchLine.ledger_txn.is_(None))
+        .order_by(BatchLine.id).limit(STEP_LINES).with_for_update(skip_locked=True)).all()
+
+
+def _claim(ids):
+    """The lines of `ids` this run takes (those no other run took), with what they say."""
+    rows = db.session.execute(
+        update(BatchLine).where(BatchLine.id.in_(ids), BatchLine.outcome.is_(None), BatchLine.ledger_txn.is_(None))
+        .values(ledger_txn=literal("line-") + cast(BatchLine.id, String))
+        .returning(BatchLine.id, BatchLine.ledger_txn, BatchLine.id_type, BatchLine.id_number, BatchLine.amount,
+                   BatchLine.values_json)
+        .execution_options(synchronize_session=False)).all()
+    return sorted(rows, key=lambda row: row.id)
+
+
+def _record(done):
+    if done:
+        db.session.execute(update(BatchLine), [
+            {"id": d.line_id, "outcome": d.outcome, "outcome_reason": d.reason, "card_id": d.card_id} for d in done])
+
+
+# --- one step of each kind -------------------------------------------------------------------
+
+def _emission(run, lines, expiry):
+    held = _held(run, lines)
+    done, made, loads = [], _Made(), []
+    taken = []
+    for line in lines:
+        person = (line.id_type, line.id_number)
+        if person in held:
+            done.append(_Done(line.id, b.LINE_REJECTED, HAS_CARD))
+            continue
+        held.add(person)
+        values = json.loads(line.values_json)
+        made.rows.append(_card_row(run, person, _name(values), "affiliated", run.expires))
+        taken.append((line, values))
+    _insert_cards(made)
+    accounts = _new_accounts(run, made)
+    for (line, values), row, card_id in zip(taken, made.rows, made.ids, strict=True):
+        amount = Decimal(line.amount or 0)
+        loads.append((line.ledger_txn, accounts[card_id], amount, row["account_mask"]))
+        done.append(_Done(line.id, b.LINE_PROCESSED, card_id=card_id))
+        _tell_holder(run, values, row, amount, "emitida")
+    _post_loads(run, loads, "Carga inicial")
+    return done
+
+
+def _topup(run, lines, expiry):
+    found = _cards_of(run, lines)
+    accounts = _accounts_of(run, [card for held in found.values() if len(held) == 1 for card in held])
+    done, loads = [], []
+    for line in lines:
+        held = found.get((line.id_type, line.id_number), [])
+        if len(held) != 1:
+            done.append(_Done(line.id, b.LINE_REJECTED, SEVERAL_CARDS if held else NO_CARD))
+            continue
+        card, amount = held[0], Decimal(line.amount or 0)
+        loads.append((line.ledger_txn, accounts[card.id], amount, card.account_mask))
+        done.append(_Done(line.id, b.LINE_PROCESSED, card_id=card.id))
+        values = json.loads(line.values_json)
+        if values.get("email"):
+            _tell_holder(run, values, {"pan_first6": card.pan_first6, "pan_last4": card.pan_last4}, amount,
+                         "recargada")
+    _post_loads(run, loads, "Recarga")
+    return done
+
+
+def _affiliation(run, lines, expiry):
+    wanted = [(line, json.loads(line.values_json)) for line in lines]
+    by_mask = {}
+    for card in db.session.execute(select(Card.id, Card.pan_first6, Card.pan_last4, Card.status).where(
+            Card.company_id == run.company_id, Card.product_id == run.product_id,
+            Card.pan_last4.in_({values.get("card", "")[-4:] for _, values in wanted}))):
+        by_mask.setdefault(cards.masked(card.pan_first6, card.pan_last4), []).append(card)
+    held = _held(run, lines)
+    return [_affiliate(run, line, values, by_mask.get(values.get("card"), []), held) for line, values in wanted]
+
+
+def _affiliate(run, line, values, found, held):
+    person = (line.id_type, line.id_number)
+    reason = _affiliation_refusal(found, person in held)
+    if reason is None and not db.session.execute(
+            update(Card).where(Card.id == found[0].id, Card.status == "unaffiliated")
+            .values(status="affiliated", holder_id_type=line.id_type, holder_id_number=line.id_number,
+                    holder_name=_name(values)).execution_options(synchronize_session=False)).rowcount:
+        reason = AFFILIATED
+    if reason:
+        return _Done(line.id, b.LINE_REJECTED, reason, found[0].id if len(found) == 1 else None)
+    held.add(person)
+    return _Done(line.id, b.LINE_PROCESSED, card_id=found[0].id)
+
+
+def _affiliation_refusal(found, person_has_card):
+    if not found:
+        return NOT_FOUND
+    if len(found) > 1:
+        return SAME_MASK
+    if found[0].status != "unaffiliated":
+        return AFFILIATED if found[0].status == "affiliated" else BLOCKED
+    return HAS_CARD if person_has_card else None
+
+
+def _unnamed(run, lines, expiry):
+    made = _Made(rows=[_card_row(run, (None, None), None, "unaffiliated", expiry or run.expires) for _ in lines])
+    _insert_cards(made)
+    return [_Done(line.id, b.LINE_PROCESSED, card_id=card_id) for line, card_id in zip(lines, made.ids, strict=True)]
+
+
+HANDLERS = {"emission": _emission, "topup": _topup, "affiliation": _affiliation, "unnamed_emission": _unnamed}
+
+
+# --- cards, accounts, money ------------------------------------------------------------------
+
+def _name(values):
+    get = values.get
+    return " ".join(v for v in (get("first_name_1"), get("first_name_2"), get("last_name_1"), get("last_name_2"))
+                    if v)[:160] or None
+
+
+def _card_row(run, person, name, status, expires):
+    first6, last4 = _new_number(run)
+    return {"company_id": run.company_id, "product_id": run.product_id, "token": secrets.token_hex(16),
+            "pan_first6": first6, "pan_last4": last4, "account_mask": cards.account_mask(first6, last4),
+            "holder_id_type": person[0], "holder_id_number": person[1], "holder_name": name, "status": status,
+            "expires": expires}
+
+
+def _new_number(run):
+    """(first 6, last 4) of a new PAN, whose masked number no other card of the product has
+    when it can be helped (an affiliation file names a card by it). The PAN itself is
+    dropped here: it is never stored, logged or written."""
+    if run.masks is None:
+        run.masks = set(db.session.execute(select(Card.pan_first6, Card.pan_last4)
+                                           .where(Card.product_id == run.product_id)).tuples())
+    for _ in range(MASK_TRIES):
+        number = cards.parts(cards.new_pan(run.bin))
+        if number not in run.masks:
+            break
+    run.masks.add(number)
+    return number
+
+
+def _insert_cards(made):
+    if made.rows:
+        made.ids = list(db.session.scalars(insert(Card).returning(Card.id, sort_by_parameter_order=True),
+                                           made.rows))
+
+
+def _new_accounts(run, made):
+    """{card id: its ledger account id} for new cards (ledger.card_account's, in one INSERT)."""
+    if not made.ids:
+        return {}
+    ids = db.session.scalars(insert(LedgerAccount).returning(LedgerAccount.id, sort_by_parameter_order=True), [
+        {"kind": "card", "name": f"Tarjeta {row['account_mask']}", "company_id": run.company_id,
+         "product_id": run.product_id, "card_id": card_id} for row, card_id in zip(made.rows, made.ids, strict=True)])
+    return dict(zip(made.ids, ids, strict=True))
+
+
+def _accounts_of(run, found):
+    """{card id: ledger account id} of existing cards, the missing accounts made."""
+    accounts = dict(db.session.execute(select(LedgerAccount.card_id, LedgerAccount.id).where(
+        LedgerAccount.card_id.in_([card.id for card in found]))).tuples()) if found else {}
+    missing = [card for card in found if card.id not in accounts]
+    accounts.update(_new_accounts(run, _Made(rows=[{"account_mask": card.account_mask} for card in missing],
+                                             ids=[card.id for card in missing])))
+    return accounts
+
+
+def _cards_of(run, lines):
+    """{(id type, id number): [active cards of the product]} of the step's people."""
+    found = {}
+    for card in db.session.execute(
+            select(Card.id, Card.holder_id_type, Card.holder_id_number, Card.product_id, Card.status,
+                   Card.pan_first6, Card.pan_last4, Card.account_mask)
+            .where(Card.holder_id_number.in_({line.id_number for line in lines}))):
+        if card.product_id == run.product_id and card.status != "blocked":
+            found.setdefault((card.holder_id_type, card.holder_id_number), []).append(card)
+    return found
+
+
+def _held(run, lines):
+    return set(_cards_of(run, lines))
+
+
+def _post_loads(run, loads, what):
+    """One balanced transaction per loaded line, clearing → card (ledger.post's legs, in
+    one INSERT: the line's claim already makes its txn id unique)."""
+    rows, reference = [], f"OS {run.number}"
+    for txn_id, account_id, amount, mask in loads:
+        if amount:
+            rows.append({"txn_id": txn_id, "account_id": run.clearing_id, "amount": -amount,
+                         "description": f"{what} tarjeta {mask}", "reference": reference})
+            rows.append({"txn_id": txn_id, "account_id": account_id, "amount": amount,
+                         "description": f"{what} orden de servicio {run.number}", "reference": reference})
+    if rows:
+        db.session.execute(insert(LedgerEntry), rows)
+
+
+def _tell_holder(run, values, card, amount, what):
+    if not values.get("email"):
+        return
+    masked = cards.masked(card["pan_first6"], card["pan_last4"])
+    messaging.send_email(values["email"], f"Su tarjeta {run.product_label} fue {what}",
+                         f"Su tarjeta {masked} ({run.product_label}) de {run.company_name} fue {what}.\n"
+                         f"Monto cargado: {money(amount)}.\n")
+
+
+# --- the batch and the order done ------------------------------------------------------------
+
+def _finish_batch(batch_id, kind):
+    """in_process → processed with its Monto depositado, once no line is left (another run
+    may still hold some: the last one to commit finishes it)."""
+    left = db.session.scalar(select(func.count()).select_from(BatchLine).where(
+        BatchLine.batch_id == batch_id, BatchLine.ok.is_(True), BatchLine.outcome.is_(None)))
+    if left:
+        return db.session.commit()
+    counts = _outcomes(BatchLine.batch_id == batch_id)
+    deposited = counts.deposited if kind in LOADING_KINDS else Decimal(0)
+    if db.session.execute(update(Batch).where(Batch.id == batch_id, Batch.status.in_(b.BATCH.sources(b.PROCESSED)))
+                          .values(status=b.PROCESSED, processed_at=clock.utcnow(), deposited=deposited)
+                          .execution_options(synchronize_session=False)).rowcount:
+        audit.record("conexion.batch_processed", subject=f"batch:{batch_id}", processed=counts.processed,
+                     rejected=counts.rejected, deposited=str(deposited))
+    return db.session.commit()
+
+
+@dataclass(frozen=True)
+class _Counts:
+    processed: int
+    rejected: int
+    deposited: Decimal
+
+
+def _outcomes(*where):
+    rows = dict(((outcome, (n, total)) for outcome, n, total in db.session.execute(
+        select(BatchLine.outcome, func.count(), func.coalesce(func.sum(BatchLine.amount), 0))
+        .where(BatchLine.ok.is_(True), *where).group_by(BatchLine.outcome))))
+    processed, deposited = rows.get(b.LINE_PROCESSED, (0, 0))
+    return _Counts(processed, rows.get(b.LINE_REJECTED, (0, 0))[0], Decimal(deposited))
+
+
+def _finish_order(run):
+    """paid → processed with its Monto depositado once all its batches are; the signers
+    told once (by the run whose UPDATE moved it)."""
+    left = db.session.scalar(select(func.count()).select_from(Batch).where(
+        Batch.order_id == run.order_id, Batch.status != b.PROCESSED))
+    if left:
+        db.session.commit()
+        return o.PAID
+    deposited = db.session.scalar(select(func.coalesce(func.sum(Batch.deposited), 0))
+                                  .where(Batch.order_id == run.order_id))
+    if db.session.execute(update(ServiceOrder).where(
+            ServiceOrder.id == run.order_id, ServiceOrder.status.in_(o.ORDER.sources(o.PROCESSED)))
+            .values(status=o.PROCESSED, processed_at=clock.utcnow(), deposited=deposited)
+            .execution_options(synchronize_session=False)).rowcount:
+        counts = _outcomes(BatchLine.batch_id.in_(select(Batch.id).where(Batch.order_id == run.order_id)))
+        audit.record("conexion.order_processed", subject=f"order:{run.order_id}", number=run.number,
+                     processed=counts.processed, rejected=counts.rejected, deposited=str(deposited))
+        _tell_signers(run, counts, Decimal(deposited))
+    db.session.commit()
+    return o.PROCESSED
+
+
+def _tell_signers(run, counts, deposited):
+    order = db.session.get(ServiceOrder, run.order_id)
+    body = (f"La orden de servicio Nro. {run.number} de {run.company_name} ({run.product_label}) fue procesada.\n"
+            f"Registros procesados: {counts.processed}\nRegistros rechazados: {counts.rejected}\n"
+            f"Monto depositado: {money(deposited)}\n")
+    for signer_id in {order.first_signer_id, order.second_signer_id} - {None}:
+        user = db.session.get(User, signer_id)
+        if user is not None and user.email:
+            messaging.send_email(user.email, f"Orden de servicio Nro. {run.number} procesada", body)
+
+
+# --- recovery --------------------------------------------------------------------------------
+
+def recover_stalled(now=None):
+    """worker.py's cron: paid orders whose processing has not progressed for
+    ORDER_PROCESSING_TIMEOUT_SECONDS queued again; how many were."""
+    now = now or clock.utcnow()
+    cutoff = now - timedelta(seconds=current_app.config["ORDER_PROCESSING_TIMEOUT_SECONDS"])
+    last = func.coalesce(ServiceOrder.heartbeat_at, ServiceOrder.paid_at, ServiceOrder.created_at)
+    queued = 0
+    for order_id in db.session.scalars(select(ServiceOrder.id).where(ServiceOrder.status == o.PAID,
+                                                                     last < cutoff)).all():
+        if db.session.execute(update(ServiceOrder).where(ServiceOrder.id == order_id, ServiceOrder.status == o.PAID,
+                                                         last < cutoff)
+                              .values(heartbeat_at=now).execution_options(synchronize_session=False)).rowcount:
+            audit.record("conexion.order_requeued", subject=f"order:{order_id}")
+            enqueue_after_commit(JOB, order_id)
+            queued += 1
+    db.session.commit()
+    return queued
