@@ -144,6 +144,7 @@ class Config:
     ORDER_PROCESSING_TIMEOUT_SECONDS = int(os.environ.get("ORDER_PROCESSING_TIMEOUT_SECONDS", 120))
     ORDER_RECOVERY_EVERY_SECONDS = int(os.environ.get("ORDER_RECOVERY_EVERY_SECONDS", 60))
     ORDER_JOB_SLICE_SECONDS = int(os.environ.get("ORDER_JOB_SLICE_SECONDS", 120))
+    ORDER_STEP_LINES = int(os.environ.get("ORDER_STEP_LINES", 500))  # lines per commit: what a killed run loses
 
     TIMEZONE = "America/Bogota"
     FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"

@@ -225,6 +225,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_batches_signature_id'), ['signature_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_batches_order_id_service_orders'), 'service_orders', ['order_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_batches_signature_id_batch_signatures'), 'batch_signatures', ['signature_id'], ['id'])
+        # «unnamed_emission» is 16 characters: the column was 12
+        batch_op.alter_column('kind', existing_type=sa.String(length=12), type_=sa.String(length=20),
+                              existing_nullable=False)
         batch_op.drop_constraint('ck_batches_kind', type_='check')
         batch_op.create_check_constraint('ck_batches_kind', "kind in " + _in(*KINDS_NEW))
         batch_op.drop_constraint('ck_batches_status', type_='check')
@@ -262,6 +265,8 @@ def downgrade():
         batch_op.create_check_constraint('ck_batches_status', "status in " + _in(*BATCH_STATUSES))
         batch_op.drop_constraint('ck_batches_kind', type_='check')
         batch_op.create_check_constraint('ck_batches_kind', "kind in " + _in(*KINDS_OLD))
+        batch_op.alter_column('kind', existing_type=sa.String(length=20), type_=sa.String(length=12),
+                              existing_nullable=False)
         batch_op.drop_constraint(batch_op.f('fk_batches_signature_id_batch_signatures'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_batches_order_id_service_orders'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_batches_signature_id'))

@@ -26,7 +26,7 @@ class Batch(db.Model):
     number: Mapped[str] = mapped_column(String(12), unique=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), default="queued")
     source: Mapped[str] = mapped_column(String(8), default="xlsx")  # xlsx | txt | api
     filename: Mapped[str | None] = mapped_column(String(200))

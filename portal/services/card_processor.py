@@ -13,7 +13,7 @@ when it was paid) to each card: one balanced ledger transaction per line, its id
 line's `ledger_txn` («line-<id>»). A rejected line's money stays in clearing (giving it
 back to the company is not part of this issue).
 
-Exactly once per line. Each step of up to STEP_LINES lines is one transaction that
+Exactly once per line. Each step of up to ORDER_STEP_LINES (500) lines is one transaction that
 1. claims its lines: UPDATE … SET ledger_txn = 'line-<id>' WHERE outcome IS NULL AND
    ledger_txn IS NULL (unique): a line another run has claimed is never taken again;
 2. makes their cards, card accounts, ledger legs, cardholder e-mails and outcomes;
@@ -46,7 +46,6 @@ from portal.queue import enqueue_after_commit
 from portal.services import audit, ledger, messaging
 
 JOB = "portal.jobs.process_order"
-STEP_LINES = 500  # lines per transaction: a killed worker loses at most these
 CONTINUED = "continued"  # the run's time slice ran out: the rest is queued
 MASK_TRIES = 20  # a new card's masked number avoids the product's others, if it can
 LOADING_KINDS = ("emission", "topup")  # the kinds whose lines carry money
@@ -130,8 +129,8 @@ def _beat(order_id):
 def _work(run, batch_id, kind, expiry):
     """Every line of the batch not yet done, a step at a time; False when the run's
     time is up (the rest goes to a new job)."""
-    handle, after = HANDLERS[kind], 0
-    while ids := _next_lines(batch_id, after):
+    handle, after, size = HANDLERS[kind], 0, current_app.config["ORDER_STEP_LINES"]
+    while ids := _next_lines(batch_id, after, size):
         after = ids[-1]
         lines = _claim(ids)
         if lines:
@@ -143,11 +142,11 @@ def _work(run, batch_id, kind, expiry):
     return True
 
 
-def _next_lines(batch_id, after):
+def _next_lines(batch_id, after, size):
     return db.session.scalars(
         select(BatchLine.id).where(BatchLine.batch_id == batch_id, BatchLine.id > after, BatchLine.ok.is_(True),
                                    BatchLine.outcome.is_(None), BatchLine.ledger_txn.is_(None))
-        .order_by(BatchLine.id).limit(STEP_LINES).with_for_update(skip_locked=True)).all()
+        .order_by(BatchLine.id).limit(size).with_for_update(skip_locked=True)).all()
 
 
 def _claim(ids):
@@ -278,8 +277,8 @@ def _new_number(run):
     when it can be helped (an affiliation file names a card by it). The PAN itself is
     dropped here: it is never stored, logged or written."""
     if run.masks is None:
-        run.masks = set(db.session.execute(select(Card.pan_first6, Card.pan_last4)
-                                           .where(Card.product_id == run.product_id)).tuples())
+        run.masks = {tuple(row) for row in db.session.execute(
+            select(Card.pan_first6, Card.pan_last4).where(Card.product_id == run.product_id))}
     for _ in range(MASK_TRIES):
         number = cards.parts(cards.new_pan(run.bin))
         if number not in run.masks:
@@ -307,7 +306,7 @@ def _new_accounts(run, made):
 def _accounts_of(run, found):
     """{card id: ledger account id} of existing cards, the missing accounts made."""
     accounts = dict(db.session.execute(select(LedgerAccount.card_id, LedgerAccount.id).where(
-        LedgerAccount.card_id.in_([card.id for card in found]))).tuples()) if found else {}
+        LedgerAccount.card_id.in_([card.id for card in found]))).all()) if found else {}
     missing = [card for card in found if card.id not in accounts]
     accounts.update(_new_accounts(run, _Made(rows=[{"account_mask": card.account_mask} for card in missing],
                                              ids=[card.id for card in missing])))
