@@ -381,3 +381,82 @@ def test_a_run_out_of_time_queues_the_rest(app, user, company):
 
     assert db.session.scalar(select(func.count()).select_from(Card)) == 2
     assert [job.func_name for job in get_queue().jobs] == ["portal.jobs.process_order"]
+
+
+# --- a real worker killed halfway ------------------------------------------------------------
+
+@pytest.fixture
+def worker_py(app, database_url, redis_url, tmp_path):
+    """`worker.py -n 1 --no-cron` with steps of 4 lines; killed with its tree at the end."""
+    import signal
+    import subprocess
+    import sys
+
+    from portal.config import BASE_DIR
+    from tests.test_worker import alive
+
+    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
+               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path), ORDER_STEP_LINES="4")
+    with open(tmp_path / "worker.log", "w") as out:
+        process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "1", "--no-cron"],
+                                   cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process.tree = []
+    yield process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for pid in process.tree:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def lines_done(order_id):
+    db.session.rollback()  # a fresh snapshot: the worker commits from another process
+    return db.session.scalar(select(func.count()).select_from(BatchLine).join(Batch).where(
+        Batch.order_id == order_id, BatchLine.outcome.is_not(None)))
+
+
+def status_of(order_id):
+    db.session.rollback()
+    return db.session.scalar(select(ServiceOrder.status).where(ServiceOrder.id == order_id))
+
+
+def test_a_worker_killed_halfway_then_the_job_again_loads_every_card_once(worker_py, user, company):
+    import signal
+    from datetime import timedelta
+
+    from tests.test_worker import alive, eventually, worker_and_scheduler
+
+    people = [(f"30{i:08d}", f"{1000 + i}.{i % 100:02d}", "") for i in range(400)]
+    order = oh.paid_order(user, [oh.confirmed_batch(user, company, "emission", emission_rows(people))])
+    order_id, company_id = order.id, company.id
+    worker_pid, _ = worker_and_scheduler(worker_py)
+
+    get_queue().enqueue("portal.jobs.process_order", order_id)
+    done = eventually(lambda: lines_done(order_id) >= 40 and lines_done(order_id), timeout=30,
+                      message="the worker did not start on the order")
+    os.kill(worker_pid, signal.SIGKILL)
+    eventually(lambda: not alive(worker_pid), timeout=10)
+    halfway = lines_done(order_id)
+    assert done <= halfway < 400, "killed too late: the order was done"
+
+    # the cron finds it silent (two minutes later) and queues the job again; the worker
+    # worker.py started in the dead one's place runs it
+    assert card_processor.recover_stalled(clock.utcnow() + timedelta(seconds=121)) == 1
+    eventually(lambda: status_of(order_id) == "processed", timeout=60,
+               message="the job run again did not finish the order")
+
+    company = db.session.get(Company, company_id)
+    assert db.session.scalar(select(func.count()).select_from(Card)) == 400
+    for cedula, amount, _ in people:
+        assert card_balance(card_of(cedula)) == Decimal(amount)
+    assert db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
+        LedgerEntry.txn_id.like("line-%"))) == 800
+    assert clearing(company) == 0
+    assert_every_transaction_balanced()
+    order = db.session.get(ServiceOrder, order_id)
+    assert order.deposited == sum(Decimal(a) for _, a, _ in people) == order.amount
