@@ -52,7 +52,8 @@ def run_worker(burst, rq_name):
 
 def run_cron():
     """Periodic jobs: payment reconciliation every RECONCILE_EVERY_SECONDS (60), uploads
-    left behind by a dead worker every RECOVER_UPLOADS_EVERY_SECONDS, monthly statements."""
+    left behind by a dead worker every RECOVER_UPLOADS_EVERY_SECONDS, paid service orders
+    whose processing stalled every ORDER_RECOVERY_EVERY_SECONDS, monthly statements."""
     become_child()
     from rq.cron import CronScheduler
 

@@ -34,7 +34,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import String, cast, func, insert, literal, select, update
+from sqlalchemy import String, case, cast, func, insert, literal, select, update
 
 from portal.domain import batches as b
 from portal.domain import cards, clock
@@ -161,9 +161,18 @@ def _claim(ids):
 
 
 def _record(done):
-    if done:
-        db.session.execute(update(BatchLine), [
-            {"id": d.line_id, "outcome": d.outcome, "outcome_reason": d.reason, "card_id": d.card_id} for d in done])
+    """The step's outcomes: one UPDATE per outcome and reason, each line's card by a CASE
+    (an UPDATE per line was a third of the job)."""
+    groups = {}
+    for d in done:
+        groups.setdefault((d.outcome, d.reason), []).append(d)
+    for (outcome, reason), lines in groups.items():
+        cards_of = {d.line_id: d.card_id for d in lines if d.card_id is not None}
+        values = {"outcome": outcome, "outcome_reason": reason}
+        if cards_of:
+            values["card_id"] = case(cards_of, value=BatchLine.id, else_=None)
+        db.session.execute(update(BatchLine).where(BatchLine.id.in_([d.line_id for d in lines])).values(**values)
+                           .execution_options(synchronize_session=False))
 
 
 # --- one step of each kind -------------------------------------------------------------------
@@ -360,7 +369,8 @@ def _finish_batch(batch_id, kind):
     left = db.session.scalar(select(func.count()).select_from(BatchLine).where(
         BatchLine.batch_id == batch_id, BatchLine.ok.is_(True), BatchLine.outcome.is_(None)))
     if left:
-        return db.session.commit()
+        db.session.commit()
+        return
     counts = _outcomes(BatchLine.batch_id == batch_id)
     deposited = counts.deposited if kind in LOADING_KINDS else Decimal(0)
     if db.session.execute(update(Batch).where(Batch.id == batch_id, Batch.status.in_(b.BATCH.sources(b.PROCESSED)))
@@ -368,7 +378,7 @@ def _finish_batch(batch_id, kind):
                           .execution_options(synchronize_session=False)).rowcount:
         audit.record("conexion.batch_processed", subject=f"batch:{batch_id}", processed=counts.processed,
                      rejected=counts.rejected, deposited=str(deposited))
-    return db.session.commit()
+    db.session.commit()
 
 
 @dataclass(frozen=True)
