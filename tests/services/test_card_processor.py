@@ -429,15 +429,16 @@ def test_a_worker_killed_halfway_then_the_job_again_loads_every_card_once(worker
     import signal
     from datetime import timedelta
 
-    from tests.test_worker import alive, eventually, worker_and_scheduler
+    from tests.test_worker import alive, eventually, rq_worker_pids
 
     people = [(f"30{i:08d}", f"{1000 + i}.{i % 100:02d}", "") for i in range(400)]
     order = oh.paid_order(user, [oh.confirmed_batch(user, company, "emission", emission_rows(people))])
     order_id, company_id = order.id, company.id
-    worker_pid, _ = worker_and_scheduler(worker_py)
+    (worker_pid,) = eventually(rq_worker_pids, timeout=60, message="worker.py did not start its worker")
+    worker_py.tree.append(worker_pid)
 
     get_queue().enqueue("portal.jobs.process_order", order_id)
-    done = eventually(lambda: lines_done(order_id) >= 40 and lines_done(order_id), timeout=30,
+    done = eventually(lambda: lines_done(order_id) >= 20 and lines_done(order_id), timeout=60,
                       message="the worker did not start on the order")
     os.kill(worker_pid, signal.SIGKILL)
     eventually(lambda: not alive(worker_pid), timeout=10)
