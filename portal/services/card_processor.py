@@ -13,11 +13,13 @@ when it was paid) to each card: one balanced ledger transaction per line, its id
 line's `ledger_txn` («line-<id>»). A rejected line's money stays in clearing (giving it
 back to the company is not part of this issue).
 
-Exactly once per line. Each step of up to ORDER_STEP_LINES (500) lines is one transaction that
-1. claims its lines: UPDATE … SET ledger_txn = 'line-<id>' WHERE outcome IS NULL AND
-   ledger_txn IS NULL (unique): a line another run has claimed is never taken again;
-2. makes their cards, card accounts, ledger legs, cardholder e-mails and outcomes;
-3. beats the order's heartbeat, and commits.
+Exactly once per line. Each step of up to ORDER_STEP_LINES (500) lines is one transaction:
+1. what becomes of each line is decided from reads (its person's card, the masked card);
+2. the lines are claimed with their outcome: UPDATE … SET ledger_txn = 'line-<id>',
+   outcome, … WHERE outcome IS NULL AND ledger_txn IS NULL (unique), the step's first
+   write: a line another run has claimed is never taken again, and is left out here;
+3. the claimed lines' cards, card accounts, ledger legs and cardholder e-mails are made;
+4. the order's heartbeat is beaten, and the step committed.
 A worker killed in a step loses the whole step, claims included; the next run does those
 lines again. On PostgreSQL the step's lines are read FOR UPDATE SKIP LOCKED, so two runs
 at once take different lines instead of waiting on each other. When no line is left the
@@ -76,11 +78,25 @@ class _Run:
 
 
 @dataclass
-class _Done:
-    line_id: int
-    outcome: str
+class _Line:
+    """A line of the step as read, and what becomes of it."""
+    row: object  # id, id_type, id_number, amount, values_json
+    outcome: str = b.LINE_PROCESSED
     reason: str | None = None
     card_id: int | None = None
+    card: object = None  # the card it reaches (top-up, affiliation)
+
+    @property
+    def txn_id(self):
+        return f"line-{self.row.id}"  # what the claim writes in ledger_txn
+
+    @property
+    def values(self):
+        return json.loads(self.row.values_json)
+
+    def reject(self, reason):
+        self.outcome, self.reason = b.LINE_REJECTED, reason
+        return self
 
 
 @dataclass
@@ -102,7 +118,7 @@ def process(order_id):
     for batch_id, kind, expiry in db.session.execute(
             select(Batch.id, Batch.kind, Batch.card_expiry).where(
                 Batch.order_id == order_id, Batch.status == b.IN_PROCESS).order_by(Batch.number)).all():
-        if not _work(run, batch_id, kind, expiry):
+        if not _work(run, batch_id, KINDS[kind], expiry):
             enqueue_after_commit(JOB, order_id)
             db.session.commit()
             return CONTINUED
@@ -127,14 +143,16 @@ def _beat(order_id):
 
 
 def _work(run, batch_id, kind, expiry):
-    """Every line of the batch not yet done, a step at a time; False when the run's
-    time is up (the rest goes to a new job)."""
-    handle, after, size = HANDLERS[kind], 0, current_app.config["ORDER_STEP_LINES"]
-    while ids := _next_lines(batch_id, after, size):
-        after = ids[-1]
-        lines = _claim(ids)
+    """Every line of the batch not yet done, a step at a time: what becomes of each is
+    decided (reads only), the lines are claimed with it, then it is carried out (cards,
+    ledger, e-mails), committed with the heartbeat. False when the run's time is up (the
+    rest goes to a new job)."""
+    after, size = 0, current_app.config["ORDER_STEP_LINES"]
+    while rows := _next_lines(batch_id, after, size):
+        after = rows[-1].id
+        lines = _claim(kind.decide(run, rows))
         if lines:
-            _record(handle(run, lines, expiry))
+            kind.carry_out(run, lines, expiry)
         _beat(run.order_id)
         db.session.commit()
         if time.monotonic() > run.deadline:
@@ -143,107 +161,122 @@ def _work(run, batch_id, kind, expiry):
 
 
 def _next_lines(batch_id, after, size):
-    return db.session.scalars(
-        select(BatchLine.id).where(BatchLine.batch_id == batch_id, BatchLine.id > after, BatchLine.ok.is_(True),
-                                   BatchLine.outcome.is_(None), BatchLine.ledger_txn.is_(None))
+    """The next lines not yet done (on PostgreSQL, none another run is working on)."""
+    return db.session.execute(
+        select(BatchLine.id, BatchLine.id_type, BatchLine.id_number, BatchLine.amount, BatchLine.values_json)
+        .where(BatchLine.batch_id == batch_id, BatchLine.id > after, BatchLine.ok.is_(True),
+               BatchLine.outcome.is_(None), BatchLine.ledger_txn.is_(None))
         .order_by(BatchLine.id).limit(size).with_for_update(skip_locked=True)).all()
 
 
-def _claim(ids):
-    """The lines of `ids` this run takes (those no other run took), with what they say."""
-    rows = db.session.execute(
-        update(BatchLine).where(BatchLine.id.in_(ids), BatchLine.outcome.is_(None), BatchLine.ledger_txn.is_(None))
-        .values(ledger_txn=literal("line-") + cast(BatchLine.id, String))
-        .returning(BatchLine.id, BatchLine.ledger_txn, BatchLine.id_type, BatchLine.id_number, BatchLine.amount,
-                   BatchLine.values_json)
-        .execution_options(synchronize_session=False)).all()
-    return sorted(rows, key=lambda row: row.id)
-
-
-def _record(done):
-    """The step's outcomes: one UPDATE per outcome and reason, each line's card by a CASE
-    (an UPDATE per line was a third of the job)."""
-    groups = {}
-    for d in done:
-        groups.setdefault((d.outcome, d.reason), []).append(d)
-    for (outcome, reason), lines in groups.items():
-        cards_of = {d.line_id: d.card_id for d in lines if d.card_id is not None}
-        values = {"outcome": outcome, "outcome_reason": reason}
+def _claim(lines):
+    """The lines this run takes, their outcome written with the claim: one conditional
+    UPDATE per outcome and reason (each line's card by a CASE), before any card or ledger
+    leg of the step. A line another run claimed first is left out."""
+    groups, taken = {}, set()
+    for line in lines:
+        groups.setdefault((line.outcome, line.reason), []).append(line)
+    for (outcome, reason), group in groups.items():
+        values = {"ledger_txn": literal("line-") + cast(BatchLine.id, String), "outcome": outcome,
+                  "outcome_reason": reason}
+        cards_of = {line.row.id: line.card_id for line in group if line.card_id is not None}
         if cards_of:
             values["card_id"] = case(cards_of, value=BatchLine.id, else_=None)
-        db.session.execute(update(BatchLine).where(BatchLine.id.in_([d.line_id for d in lines])).values(**values)
+        taken.update(db.session.scalars(
+            update(BatchLine).where(BatchLine.id.in_([line.row.id for line in group]), BatchLine.outcome.is_(None),
+                                    BatchLine.ledger_txn.is_(None))
+            .values(**values).returning(BatchLine.id).execution_options(synchronize_session=False)))
+    return [line for line in lines if line.row.id in taken]
+
+
+def _set_cards(lines):
+    """The cards made for claimed lines (an emission's, an unnamed request's)."""
+    cards_of = {line.row.id: line.card_id for line in lines}
+    if cards_of:
+        db.session.execute(update(BatchLine).where(BatchLine.id.in_(cards_of))
+                           .values(card_id=case(cards_of, value=BatchLine.id))
                            .execution_options(synchronize_session=False))
 
 
-# --- one step of each kind -------------------------------------------------------------------
+# --- each kind: what becomes of a step's lines, then doing it --------------------------------
 
-def _emission(run, lines, expiry):
-    held = _held(run, lines)
-    done, made, loads = [], _Made(), []
-    taken = []
-    for line in lines:
-        person = (line.id_type, line.id_number)
-        if person in held:
-            done.append(_Done(line.id, b.LINE_REJECTED, HAS_CARD))
-            continue
+def _emission_decide(run, rows):
+    held, lines = _held(run, rows), []
+    for row in rows:
+        person = (row.id_type, row.id_number)
+        lines.append(_Line(row).reject(HAS_CARD) if person in held else _Line(row))
         held.add(person)
-        values = json.loads(line.values_json)
-        made.rows.append(_card_row(run, person, _name(values), "affiliated", run.expires))
-        taken.append((line, values))
+    return lines
+
+
+def _emission_carry_out(run, lines, expiry):
+    issued = [line for line in lines if line.outcome == b.LINE_PROCESSED]
+    named = [(line, line.values) for line in issued]
+    made = _Made(rows=[_card_row(run, (line.row.id_type, line.row.id_number), _name(values), "affiliated",
+                                 run.expires) for line, values in named])
     _insert_cards(made)
-    accounts = _new_accounts(run, made)
-    for (line, values), row, card_id in zip(taken, made.rows, made.ids, strict=True):
-        amount = Decimal(line.amount or 0)
-        loads.append((line.ledger_txn, accounts[card_id], amount, row["account_mask"]))
-        done.append(_Done(line.id, b.LINE_PROCESSED, card_id=card_id))
+    accounts, loads = _new_accounts(run, made), []
+    for (line, values), row, card_id in zip(named, made.rows, made.ids, strict=True):
+        line.card_id, amount = card_id, Decimal(line.row.amount or 0)
+        loads.append((line.txn_id, accounts[card_id], amount, row["account_mask"]))
         _tell_holder(run, values, row, amount, "emitida")
+    _set_cards(issued)
     _post_loads(run, loads, "Carga inicial")
-    return done
 
 
-def _topup(run, lines, expiry):
-    found = _cards_of(run, lines)
-    accounts = _accounts_of(run, [card for held in found.values() if len(held) == 1 for card in held])
-    done, loads = [], []
-    for line in lines:
-        held = found.get((line.id_type, line.id_number), [])
+def _topup_decide(run, rows):
+    found, lines = _cards_of(run, rows), []
+    for row in rows:
+        held = found.get((row.id_type, row.id_number), [])
         if len(held) != 1:
-            done.append(_Done(line.id, b.LINE_REJECTED, SEVERAL_CARDS if held else NO_CARD))
-            continue
-        card, amount = held[0], Decimal(line.amount or 0)
-        loads.append((line.ledger_txn, accounts[card.id], amount, card.account_mask))
-        done.append(_Done(line.id, b.LINE_PROCESSED, card_id=card.id))
-        values = json.loads(line.values_json)
-        if values.get("email"):
-            _tell_holder(run, values, {"pan_first6": card.pan_first6, "pan_last4": card.pan_last4}, amount,
-                         "recargada")
+            lines.append(_Line(row).reject(SEVERAL_CARDS if held else NO_CARD))
+        else:
+            lines.append(_Line(row, card_id=held[0].id, card=held[0]))
+    return lines
+
+
+def _topup_carry_out(run, lines, expiry):
+    loaded = [line for line in lines if line.outcome == b.LINE_PROCESSED]
+    accounts = _accounts_of(run, list({line.card.id: line.card for line in loaded}.values()))
+    loads = []
+    for line in loaded:
+        amount = Decimal(line.row.amount or 0)
+        loads.append((line.txn_id, accounts[line.card_id], amount, line.card.account_mask))
+        if '"email"' in line.row.values_json:  # a top-up file has none; an API line may
+            _tell_holder(run, line.values, line.card._asdict(), amount, "recargada")
     _post_loads(run, loads, "Recarga")
-    return done
 
 
-def _affiliation(run, lines, expiry):
-    wanted = [(line, json.loads(line.values_json)) for line in lines]
+def _affiliation_decide(run, rows):
+    wanted = [(row, row.values_json and json.loads(row.values_json).get("card", "")) for row in rows]
     by_mask = {}
     for card in db.session.execute(select(Card.id, Card.pan_first6, Card.pan_last4, Card.status).where(
             Card.company_id == run.company_id, Card.product_id == run.product_id,
-            Card.pan_last4.in_({values.get("card", "")[-4:] for _, values in wanted}))):
+            Card.pan_last4.in_({masked[-4:] for _, masked in wanted}))):
         by_mask.setdefault(cards.masked(card.pan_first6, card.pan_last4), []).append(card)
-    held = _held(run, lines)
-    return [_affiliate(run, line, values, by_mask.get(values.get("card"), []), held) for line, values in wanted]
+    held, lines = _held(run, rows), []
+    for row, masked in wanted:
+        found, person = by_mask.get(masked, []), (row.id_type, row.id_number)
+        line = _Line(row, card_id=found[0].id if len(found) == 1 else None)
+        reason = _affiliation_refusal(found, person in held)
+        lines.append(line.reject(reason) if reason else line)
+        held.add(person)
+    return lines
 
 
-def _affiliate(run, line, values, found, held):
-    person = (line.id_type, line.id_number)
-    reason = _affiliation_refusal(found, person in held)
-    if reason is None and not db.session.execute(
-            update(Card).where(Card.id == found[0].id, Card.status == "unaffiliated")
-            .values(status="affiliated", holder_id_type=line.id_type, holder_id_number=line.id_number,
-                    holder_name=_name(values)).execution_options(synchronize_session=False)).rowcount:
-        reason = AFFILIATED
-    if reason:
-        return _Done(line.id, b.LINE_REJECTED, reason, found[0].id if len(found) == 1 else None)
-    held.add(person)
-    return _Done(line.id, b.LINE_PROCESSED, card_id=found[0].id)
+def _affiliation_carry_out(run, lines, expiry):
+    """Each card given its holder if it is still unaffiliated (a conditional UPDATE); one
+    affiliated meanwhile makes its line Rechazado after all."""
+    late = []
+    for line in lines:
+        if line.outcome == b.LINE_PROCESSED and not db.session.execute(
+                update(Card).where(Card.id == line.card_id, Card.status == "unaffiliated")
+                .values(status="affiliated", holder_id_type=line.row.id_type, holder_id_number=line.row.id_number,
+                        holder_name=_name(line.values)).execution_options(synchronize_session=False)).rowcount:
+            late.append(line.row.id)
+    if late:
+        db.session.execute(update(BatchLine).where(BatchLine.id.in_(late)).values(
+            outcome=b.LINE_REJECTED, outcome_reason=AFFILIATED).execution_options(synchronize_session=False))
 
 
 def _affiliation_refusal(found, person_has_card):
@@ -256,13 +289,27 @@ def _affiliation_refusal(found, person_has_card):
     return HAS_CARD if person_has_card else None
 
 
-def _unnamed(run, lines, expiry):
+def _unnamed_decide(run, rows):
+    return [_Line(row) for row in rows]
+
+
+def _unnamed_carry_out(run, lines, expiry):
     made = _Made(rows=[_card_row(run, (None, None), None, "unaffiliated", expiry or run.expires) for _ in lines])
     _insert_cards(made)
-    return [_Done(line.id, b.LINE_PROCESSED, card_id=card_id) for line, card_id in zip(lines, made.ids, strict=True)]
+    for line, card_id in zip(lines, made.ids, strict=True):
+        line.card_id = card_id
+    _set_cards(lines)
 
 
-HANDLERS = {"emission": _emission, "topup": _topup, "affiliation": _affiliation, "unnamed_emission": _unnamed}
+@dataclass(frozen=True)
+class _Kind:
+    decide: object  # (run, rows) → [_Line]: reads only
+    carry_out: object  # (run, claimed lines, the batch's card expiry): the writes
+
+
+KINDS = {"emission": _Kind(_emission_decide, _emission_carry_out), "topup": _Kind(_topup_decide, _topup_carry_out),
+         "affiliation": _Kind(_affiliation_decide, _affiliation_carry_out),
+         "unnamed_emission": _Kind(_unnamed_decide, _unnamed_carry_out)}
 
 
 # --- cards, accounts, money ------------------------------------------------------------------

@@ -287,20 +287,20 @@ def test_a_run_that_dies_in_a_step_loses_that_step_and_the_next_run_does_it_once
     people = [(f"10456784{i:02d}", str(100 + i), "") for i in range(7)]
     order = oh.paid_order(user, [oh.confirmed_batch(user, company, "emission", emission_rows(people))])
     app.config["ORDER_STEP_LINES"] = 3
-    real, calls = card_processor._record, []
+    real, calls = card_processor._post_loads, []
 
-    def dies_in_the_second_step(done):
-        calls.append(len(done))
-        real(done)  # its cards and legs are written, then the worker «dies» before the commit
+    def dies_in_the_second_step(*args):
+        calls.append(args)
+        real(*args)  # its lines claimed, its cards and legs written, then the worker «dies» before the commit
         if len(calls) == 2:
             raise SystemExit("killed")
 
-    monkeypatch.setattr(card_processor, "_record", dies_in_the_second_step)
+    monkeypatch.setattr(card_processor, "_post_loads", dies_in_the_second_step)
     with pytest.raises(SystemExit):
         card_processor.process(order.id)
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Card)) == 3  # the first step's, committed
-    monkeypatch.setattr(card_processor, "_record", real)
+    monkeypatch.setattr(card_processor, "_post_loads", real)
 
     assert card_processor.process(order.id) == "processed"
 
@@ -318,10 +318,10 @@ def test_two_workers_at_once_issue_and_load_every_card_once(app, user, company, 
 
     claim, claimed_by = card_processor._claim, {}
 
-    def claim_noted(ids):  # which worker took which lines
-        lines = claim(ids)
-        claimed_by.setdefault(threading.get_ident(), []).extend(line.id for line in lines)
-        return lines
+    def claim_noted(lines):  # which worker took which lines
+        taken = claim(lines)
+        claimed_by.setdefault(threading.get_ident(), []).extend(line.row.id for line in taken)
+        return taken
 
     monkeypatch.setattr(card_processor, "_claim", claim_noted)
 
@@ -461,3 +461,47 @@ def test_a_worker_killed_halfway_then_the_job_again_loads_every_card_once(worker
     assert_every_transaction_balanced()
     order = db.session.get(ServiceOrder, order_id)
     assert order.deposited == sum(Decimal(a) for _, a, _ in people) == order.amount
+
+
+def test_a_line_another_run_claimed_first_is_left_out(user, company, monkeypatch):
+    people = [(f"10456784{i:02d}", "10", "") for i in range(3)]
+    order = oh.paid_order(user, [oh.confirmed_batch(user, company, "emission", emission_rows(people))])
+    decide = card_processor.KINDS["emission"].decide
+
+    def another_run_claims_the_second(run, rows):
+        lines = decide(run, rows)
+        db.session.execute(update(BatchLine).where(BatchLine.id == rows[1].id)
+                           .values(ledger_txn=f"line-{rows[1].id}"))  # between our reads and our claim
+        return lines
+
+    monkeypatch.setitem(card_processor.KINDS, "emission",
+                        card_processor._Kind(another_run_claims_the_second, card_processor.KINDS["emission"].carry_out))
+    assert card_processor.process(order.id) == "paid"  # its line is not done: the batch waits for it
+
+    assert db.session.scalar(select(func.count()).select_from(Card)) == 2
+    assert [line.outcome for line in lines_of(order)] == ["processed", None, "processed"]
+    assert refresh(order).batches[0].status == "in_process"
+
+
+def test_a_card_affiliated_between_the_decision_and_its_update_is_rejected(user, company, monkeypatch):
+    product = unnamed_product(company)
+    assert card_processor.process(oh.paid_order(user, [unnamed_batch(user, company, product, 1)]).id) == "processed"
+    card = db.session.scalars(select(Card).where(Card.product_id == product.id)).one()
+    affiliation = oh.confirmed_batch(user, company, "affiliation", [
+        [c.masked(card.pan_first6, card.pan_last4), "", "CC", "1045678434", "PÉREZ", "", "ANA"]], product=product)
+    order = oh.paid_order(user, [affiliation])
+    decide = card_processor.KINDS["affiliation"].decide
+
+    def affiliated_meanwhile(run, rows):
+        lines = decide(run, rows)
+        db.session.execute(update(Card).where(Card.id == card.id).values(status="affiliated"))
+        return lines
+
+    monkeypatch.setitem(card_processor.KINDS, "affiliation",
+                        card_processor._Kind(affiliated_meanwhile, card_processor.KINDS["affiliation"].carry_out))
+    assert card_processor.process(order.id) == "processed"
+
+    assert [(line.outcome, line.outcome_reason) for line in lines_of(order)] == [("rejected",
+                                                                                 card_processor.AFFILIATED)]
+    db.session.expire_all()
+    assert card.holder_id_number is None
