@@ -248,7 +248,7 @@ def _topup_carry_out(run, lines, expiry):
 
 
 def _affiliation_decide(run, rows):
-    wanted = [(row, row.values_json and json.loads(row.values_json).get("card", "")) for row in rows]
+    wanted = [(row, json.loads(row.values_json).get("card") or "") for row in rows]
     by_mask = {}
     for card in db.session.execute(select(Card.id, Card.pan_first6, Card.pan_last4, Card.status).where(
             Card.company_id == run.company_id, Card.product_id == run.product_id,
@@ -259,8 +259,11 @@ def _affiliation_decide(run, rows):
         found, person = by_mask.get(masked, []), (row.id_type, row.id_number)
         line = _Line(row, card_id=found[0].id if len(found) == 1 else None)
         reason = _affiliation_refusal(found, person in held)
-        lines.append(line.reject(reason) if reason else line)
-        held.add(person)
+        if reason:
+            line.reject(reason)
+        else:
+            held.add(person)
+        lines.append(line)
     return lines
 
 
