@@ -439,11 +439,12 @@ class _Counts:
 
 
 def _outcomes(*where):
-    rows = dict(((outcome, (n, total)) for outcome, n, total in db.session.execute(
+    """Lines processed and rejected, and what the processed ones carried."""
+    by_outcome = {outcome: (n, total) for outcome, n, total in db.session.execute(
         select(BatchLine.outcome, func.count(), func.coalesce(func.sum(BatchLine.amount), 0))
-        .where(BatchLine.ok.is_(True), *where).group_by(BatchLine.outcome))))
-    processed, deposited = rows.get(b.LINE_PROCESSED, (0, 0))
-    return _Counts(processed, rows.get(b.LINE_REJECTED, (0, 0))[0], Decimal(deposited))
+        .where(BatchLine.ok.is_(True), *where).group_by(BatchLine.outcome))}
+    processed, deposited = by_outcome.get(b.LINE_PROCESSED, (0, 0))
+    return _Counts(processed, by_outcome.get(b.LINE_REJECTED, (0, 0))[0], Decimal(deposited))
 
 
 def _finish_order(run):

@@ -5,6 +5,7 @@ import os
 import re
 import threading
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select, update
@@ -207,7 +208,7 @@ def test_unnamed_cards_then_their_affiliation(user, company):
     made = db.session.scalars(select(Card).where(Card.product_id == product.id).order_by(Card.id)).all()
     assert [(card.status, card.holder_id_number, card.expires) for card in made] == [
         ("unaffiliated", None, "12/2029")] * 3
-    assert len({(card.pan_first6, card.pan_last4) for card in made}) == 3 and {c.pan_first6 for c in made} == {"450715"}
+    assert len({(card.pan_first6, card.pan_last4) for card in made}) == 3 and {card.pan_first6 for card in made} == {"450715"}
     assert [line.card_id for line in lines_of(order)] == [card.id for card in made]
     assert refresh(order).deposited == 0
 
@@ -231,18 +232,14 @@ def test_unnamed_cards_then_their_affiliation(user, company):
 
 @pytest.mark.parametrize(("found", "has_card", "reason"), [
     ([], False, card_processor.NOT_FOUND),
-    ([("x",), ("y",)], False, card_processor.SAME_MASK),
+    (["unaffiliated", "unaffiliated"], False, card_processor.SAME_MASK),
     (["blocked"], False, card_processor.BLOCKED),
     (["affiliated"], False, card_processor.AFFILIATED),
     (["unaffiliated"], True, card_processor.HAS_CARD),
     (["unaffiliated"], False, None),
 ])
 def test_why_an_affiliation_line_is_rejected(found, has_card, reason):
-    class Found:
-        def __init__(self, status):
-            self.status = status
-
-    cards_found = [Found(s) for s in found] if found and isinstance(found[0], str) else found
+    cards_found = [SimpleNamespace(status=status) for status in found]
     assert card_processor._affiliation_refusal(cards_found, has_card) == reason
 
 
