@@ -383,8 +383,9 @@ def test_a_run_out_of_time_queues_the_rest(app, user, company):
 # --- a real worker killed halfway ------------------------------------------------------------
 
 @pytest.fixture
-def worker_py(app, database_url, redis_url, tmp_path):
-    """`worker.py -n 1 --no-cron` with steps of 4 lines; killed with its tree at the end."""
+def start_worker_py(app, database_url, redis_url, tmp_path):
+    """Starts `worker.py -n 1` (`cron`: with its cron) with these settings; killed with its
+    tree at the end."""
     import signal
     import subprocess
     import sys
@@ -392,23 +393,31 @@ def worker_py(app, database_url, redis_url, tmp_path):
     from portal.config import BASE_DIR
     from tests.test_worker import alive
 
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
-               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path), ORDER_STEP_LINES="4")
-    with open(tmp_path / "worker.log", "w") as out:
-        process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "1", "--no-cron"],
-                                   cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
-    process.tree = []
-    yield process
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    for pid in process.tree:
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
+    started = []
+
+    def start(cron=False, **settings):
+        env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
+                   SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path), **settings)
+        with open(tmp_path / "worker.log", "w") as out:
+            process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "1",
+                                        *([] if cron else ["--no-cron"])],
+                                       cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process.tree = []
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for pid in process.tree:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def lines_done(order_id):
@@ -422,7 +431,7 @@ def status_of(order_id):
     return db.session.scalar(select(ServiceOrder.status).where(ServiceOrder.id == order_id))
 
 
-def test_a_worker_killed_halfway_then_the_job_again_loads_every_card_once(worker_py, user, company):
+def test_a_worker_killed_halfway_then_the_job_again_loads_every_card_once(start_worker_py, user, company):
     import signal
     from datetime import timedelta
 
@@ -431,6 +440,7 @@ def test_a_worker_killed_halfway_then_the_job_again_loads_every_card_once(worker
     people = [(f"30{i:08d}", f"{1000 + i}.{i % 100:02d}", "") for i in range(400)]
     order = oh.paid_order(user, [oh.confirmed_batch(user, company, "emission", emission_rows(people))])
     order_id, company_id = order.id, company.id
+    worker_py = start_worker_py(ORDER_STEP_LINES="4")
     (worker_pid,) = eventually(rq_worker_pids, timeout=60, message="worker.py did not start its worker")
     worker_py.tree.append(worker_pid)
 
@@ -502,3 +512,17 @@ def test_a_card_affiliated_between_the_decision_and_its_update_is_rejected(user,
                                                                                  card_processor.AFFILIATED)]
     db.session.expire_all()
     assert card.holder_id_number is None
+
+
+def test_worker_py_cron_queues_a_paid_order_whose_job_was_lost(start_worker_py, user, company):
+    from tests.test_worker import eventually
+
+    order = oh.paid_order(user, [oh.confirmed_batch(user, company, "emission",
+                                                    emission_rows([("1045678434", "1000", "")]))])
+    get_queue().empty()  # its job never reached a worker
+
+    start_worker_py(cron=True, ORDER_RECOVERY_EVERY_SECONDS="1", ORDER_PROCESSING_TIMEOUT_SECONDS="2")
+
+    eventually(lambda: status_of(order.id) == "processed", timeout=60, message="the cron never queued the order")
+    assert card_balance(card_of("1045678434")) == Decimal("1000")
+    assert db.session.query(AuditEvent).filter_by(action="conexion.order_requeued").count() >= 1
