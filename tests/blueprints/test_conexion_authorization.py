@@ -324,3 +324,30 @@ def test_a_post_without_the_csrf_token_is_refused(app, auth, company):
         assert response.status_code == 400, tail
     assert db.session.get(Batch, batch.id).status == "confirmed"
     assert db.session.query(ServiceOrder).count() == 0
+
+
+def test_the_demo_company_coop_signs_twice_jhomez_then_nortega(app):
+    """`flask demo load`: COOP (2 signatures) has a confirmed top-up of jhomez's; he signs
+    first, nortega second, and the order is made."""
+    from portal.demo import DEMO_PASSWORD, load_demo
+    from portal.models import Company
+
+    load_demo()
+    coop = db.session.query(Company).filter_by(nit="901343454").one()
+    assert coop.signature_scheme == 2
+    product = db.session.query(Product).filter_by(company_id=coop.id, name="Clásica").one()
+    batch = db.session.query(Batch).filter_by(product_id=product.id, status="confirmed").one()
+    url = f"/empresas/{coop.id}/productos/{product.id}/lotes/autorizacion"
+    clients = {}
+    for username in ("jhomez", "nortega"):
+        clients[username] = app.test_client()
+        login = post(clients[username], "/empresas/ingresar", {"username": username, "password": DEMO_PASSWORD},
+                     page="/empresas/ingresar")
+        assert login.status_code == 303
+        assert f'id="batch-{batch.id}"' in text(clients[username].get(url))
+    form = {"lote": str(batch.id), "modo": "lote", "password": DEMO_PASSWORD}
+    assert post(clients["jhomez"], url + "/firmar", form, page=url, headers=HTMX).status_code == 204
+    assert [m.recipient for m in emails("esperan su firma")] == ["nortega.demo@example.com"]
+    assert post(clients["nortega"], url + "/firmar", form, page=url, headers=HTMX).status_code == 204
+    order = db.session.query(ServiceOrder).one()
+    assert order.company_id == coop.id and db.session.get(Batch, batch.id).status == "authorized"
