@@ -55,9 +55,11 @@ def calculate(client, company, batch_ids, mode="lote", password=factories.PASSWO
                                                      "password": password}, page=page(company), headers=headers)
 
 
-def sign(client, company, batch_ids, mode="lote", password=factories.PASSWORD, headers=HTMX):
+def sign(client, company, batch_ids, mode="lote", password=factories.PASSWORD, headers=HTMX, seen=None):
+    """The calculation's «Autorizar»: `seen`, the first signature it showed (none: a first signature)."""
     return post(client, page(company, "/firmar"), {"lote": [str(i) for i in batch_ids], "modo": mode,
-                                                   "password": password}, page=page(company), headers=headers)
+                                                   "password": password, "primera_firma": str(seen or "")},
+                page=page(company), headers=headers)
 
 
 def emails(subject_part):
@@ -184,19 +186,35 @@ def test_two_signatures_by_two_people_with_the_emails(app, auth, company, frozen
     assert batch.number in body and "Clásica / Visa" in body and "Ana Ríos" in body
     assert "27/05/2026 3:00:00 p. m." in body and "hora de Bogotá" in body
 
-    again = sign(first, company, [batch.id])  # the same user cannot give the second signature
+    seen = db.session.query(BatchSignature).one().id
+    again = sign(first, company, [batch.id], seen=seen)  # the same user cannot give the second signature
     assert again.status_code == 422 and "Usted ya firmó" in text(again)
     assert db.session.query(ServiceOrder).count() == 0
 
     calc = calculate(second, company, [batch.id])  # beto sees the first signature and its mode
     assert "Segunda firma: Ana Ríos" in text(calc) and 'name="modo" value="tipo"' in text(calc)
-    assert sign(second, company, [batch.id]).status_code == 204
+    assert f'name="primera_firma" value="{seen}"' in text(calc)
+    assert sign(second, company, [batch.id], seen=seen).status_code == 204
     order = db.session.query(ServiceOrder).one()
     assert (order.first_signer_id, order.second_signer_id) == (ana.id, beto.id)
     assert db.session.get(Batch, batch.id).status == "authorized"
     done = emails("lotes autorizados")
     assert sorted(m.recipient for m in done) == ["ana@example.com", "beto@example.com"]
     assert all(f"Orden Nro. {order.number}" in m.body and batch.number in m.body for m in done)
+
+
+def test_a_signer_signs_what_the_calculation_showed(app, auth, company):
+    """Ana and Beto calculate at once; Ana signs first: Beto's «Autorizar» would now be the
+    second signature, so he is shown the calculation again instead of signing blind."""
+    loader, ana, beto = signers(company, scheme=2)
+    batch = confirmed_emission(loader, company)
+    first, second = browser(app, auth, ana), browser(app, auth, beto)
+    assert 'name="primera_firma" value=""' in text(calculate(second, company, [batch.id]))
+    assert sign(first, company, [batch.id], mode="tipo").status_code == 204
+    stale = sign(second, company, [batch.id])
+    assert stale.status_code == 422 and "cambiaron mientras revisaba" in text(stale)
+    assert "Segunda firma" in text(stale) and 'id="firma-password"' in text(stale)
+    assert db.session.get(Batch, batch.id).status == "signed" and db.session.query(ServiceOrder).count() == 0
 
 
 def test_a_wrong_password_at_the_signature_and_the_lock(app, auth, company):
@@ -348,6 +366,8 @@ def test_the_demo_company_coop_signs_twice_jhomez_then_nortega(app):
     form = {"lote": str(batch.id), "modo": "lote", "password": DEMO_PASSWORD}
     assert post(clients["jhomez"], url + "/firmar", form, page=url, headers=HTMX).status_code == 204
     assert [m.recipient for m in emails("esperan su firma")] == ["nortega.demo@example.com"]
-    assert post(clients["nortega"], url + "/firmar", form, page=url, headers=HTMX).status_code == 204
+    seen = db.session.query(BatchSignature).one().id
+    assert post(clients["nortega"], url + "/firmar", dict(form, primera_firma=str(seen)), page=url,
+                headers=HTMX).status_code == 204
     order = db.session.query(ServiceOrder).one()
     assert order.company_id == coop.id and db.session.get(Batch, batch.id).status == "authorized"

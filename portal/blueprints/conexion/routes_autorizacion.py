@@ -9,7 +9,7 @@ from portal.blueprints.conexion.access import not_found, with_product
 from portal.blueprints.conexion.routes_lotes import LOTES
 from portal.domain import orders as o
 from portal.domain.formatting import day_time
-from portal.services import orders
+from portal.services import auth, orders
 from portal.web import redirect_htmx_aware, render
 
 AUTORIZACION = LOTES + "/autorizacion"
@@ -54,13 +54,16 @@ def authorization_calculate(company_id, product_id):
 def authorization_sign(company_id, product_id):
     """The second «Autorizar»: a first signature waits for another one, the last makes the orders."""
     batch_ids, mode, password = _form()
+    changed = _changed_since_calculation(batch_ids, mode)
+    if changed:
+        return changed
     done = orders.sign(current_user, g.access, batch_ids, mode, password)
     if done.locked:
         return _locked()
+    if done.message == auth.WRONG_PASSWORD:
+        return _calculation_again(orders.selection(g.access, batch_ids, mode), done.message)
     if not done.ok:
-        picked = orders.selection(g.access, batch_ids, mode)
-        quotes = orders.calculate(g.access, picked.batches, picked.mode) if not picked.refusal else []
-        return _calculation(picked, quotes, error=done.message, status=422)
+        return _refused(done.message)
     if done.waiting is not None:
         flash(f"{done.message} Si nadie más firma antes del {day_time(done.waiting.lapses_at)} (hora de Bogotá), "
               "la firma vence y los lotes vuelven a «Confirmado».", "success")
@@ -68,6 +71,22 @@ def authorization_sign(company_id, product_id):
     flash(done.message, "success")
     return redirect_htmx_aware(_url(ORDERS_PAGE if ORDERS_PAGE in current_app.view_functions
                                     else "conexion.authorization"))
+
+
+def _changed_since_calculation(batch_ids, mode):
+    """The signer signs what the calculation showed: if another signer was quicker (or the
+    first signature lapsed) meanwhile, the calculation again, as it is now."""
+    picked = orders.selection(g.access, batch_ids, mode)
+    now = str(picked.waiting.id) if picked.waiting else ""
+    if picked.refusal or now == request.form.get("primera_firma", ""):
+        return None
+    return _calculation_again(picked, "Las firmas de estos lotes cambiaron mientras revisaba el cálculo (otro "
+                                      "responsable firmó, o la primera firma venció). Revíselo antes de autorizar.")
+
+
+def _calculation_again(picked, message):
+    quotes = orders.calculate(g.access, picked.batches, picked.mode) if not picked.refusal else []
+    return _calculation(picked, quotes, error=message, status=422)
 
 
 @bp.post(AUTORIZACION + "/eliminar")
