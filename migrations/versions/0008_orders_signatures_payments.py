@@ -214,6 +214,10 @@ def upgrade():
         batch_op.add_column(sa.Column('emboss_line2', sa.String(length=26), nullable=True))
         batch_op.add_column(sa.Column('card_expiry', sa.String(length=7), nullable=True))
         batch_op.add_column(sa.Column('branch_name', sa.String(length=80), nullable=True))
+        batch_op.add_column(sa.Column('request_key', sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_batches_request_key'), ['request_key'])
+        batch_op.alter_column('kind', existing_type=sa.String(length=12), type_=sa.String(length=20),
+                              existing_nullable=False)
         batch_op.add_column(sa.Column('signature_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('order_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('commission', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False))
@@ -277,6 +281,10 @@ def downgrade():
         batch_op.drop_column('commission')
         batch_op.drop_column('order_id')
         batch_op.drop_column('signature_id')
+        batch_op.alter_column('kind', existing_type=sa.String(length=20), type_=sa.String(length=12),
+                              existing_nullable=False)
+        batch_op.drop_constraint(batch_op.f('uq_batches_request_key'), type_='unique')
+        batch_op.drop_column('request_key')
         batch_op.drop_column('branch_name')
         batch_op.drop_column('card_expiry')
         batch_op.drop_column('emboss_line2')
