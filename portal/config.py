@@ -138,6 +138,7 @@ class Config:
     SIGNATURE_LAPSE_HOURS = float(os.environ.get("SIGNATURE_LAPSE_HOURS", 24))
     LAPSE_SIGNATURES_EVERY_SECONDS = int(os.environ.get("LAPSE_SIGNATURES_EVERY_SECONDS", 60))
     GMF_RATE = os.environ.get("GMF_RATE", "0.004")  # 4×1000, where a company's configuration applies it
+    UNNAMED_MAX_CARDS = int(os.environ.get("UNNAMED_MAX_CARDS", 500))  # per «Solicitud de innominadas»
 
     TIMEZONE = "America/Bogota"
     FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"

@@ -6,5 +6,6 @@ from portal.blueprints.conexion import (  # noqa: E402,F401
     routes,
     routes_autorizacion,
     routes_config,
+    routes_innominadas,
     routes_lotes,
 )
