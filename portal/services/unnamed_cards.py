@@ -33,7 +33,6 @@ from portal.services import audit, auth, batches, upload_jobs
 
 KIND = "unnamed_emission"
 SOURCE = "form"
-LABEL = "Emisión Innominada"  # as Autorización shows it (manual 003 §3.4, paso 4)
 SINGLE_BRANCH = "Sucursal única"
 CARD_STATES = {"affiliated": "Afiliado", "unaffiliated": "No afiliado", "blocked": "Bloqueada"}
 FILE_NOTES = (

@@ -388,3 +388,18 @@ def test_a_cell_that_could_run_as_a_formula_is_neutralised(client, coop):
     data = client.get(url(company, product, f"afiliacion/{batch.id}.xlsx")).data
     cell = openpyxl.load_workbook(io.BytesIO(data))[templates_zip.SHEET]["G2"]
     assert cell.value == "=HYPERLINK(\"x\")" and cell.data_type == "s" and cell.quotePrefix
+
+
+def test_a_request_is_an_emision_innominada_and_may_be_deleted_before_authorization(client, coop):
+    company, product, _ = coop
+    batch = requested(client, company, product, "2")
+    lotes = f"/empresas/{company.id}/productos/{product.id}/lotes/{batch.id}"
+    assert "Emisión Innominada" in client.get(lotes + "/").get_data(as_text=True)
+    modal = client.get(lotes + "/eliminar", headers=HTMX).get_data(as_text=True)
+    assert "Eliminar lote" in modal and "Emisión Innominada" in modal and batch.number in modal
+    done = post(client, lotes + "/eliminar", {"password": factories.PASSWORD}, page=lotes + "/eliminar", headers=HTMX)
+    assert done.status_code == 204
+    db.session.expire_all()
+    assert batch.status == "deleted"
+    listed = client.get(url(company, product, "afiliacion"), headers=HTMX).get_data(as_text=True)
+    assert batch.number not in listed and "No se encontraron registros" in listed

@@ -136,12 +136,12 @@ def batch_decision(company_id, product_id, batch_id, action):
 def _decision_form(batch, action, error=None):
     return render("conexion/lotes/decision.html", partial="conexion/lotes/_decision.html", access=g.access,
                   batch=batch, action=action, error=error, earlier=batches.same_content_before(batch),
-                  spec=bl.layout(batch.kind), label=b.BATCH.label)
+                  label=b.BATCH.label)
 
 
 @bp.app_template_global()
 def batch_label(kind):
-    return bl.layout(kind).label
+    return bl.label(kind)
 
 
 @bp.app_template_global()
