@@ -15,7 +15,7 @@ from portal.domain import batch_layouts as bl
 from portal.domain import embossing
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
-from portal.models import AuditEvent, Batch, BatchLine, Card, Product, User
+from portal.models import AuditEvent, Batch, BatchLine, Card, Membership, Product, User
 from portal.services import batches, conexion, unnamed_cards
 from tests import factories
 from tests.conftest import post
@@ -76,7 +76,7 @@ def test_a_request_makes_one_confirmed_batch_of_n_lines(client, coop):
     body = response.get_data(as_text=True)
     assert response.status_code == 200, body
     assert "Tarjetas innominadas" in body and "El lote fue procesado de forma exitosa." in body
-    assert f'href="/empresas/{company.id}/productos/{product.id}/lotes/"' in body  # Autorización is not here yet
+    assert f'href="/empresas/{company.id}/productos/{product.id}/lotes/"' in body  # may not authorize
     assert "Aceptar" in body and 'hx-swap-oob="true"' in body
 
     (batch,) = unnamed_batches()
@@ -106,13 +106,19 @@ def test_without_javascript_the_notice_is_a_page(client, coop):
     assert "Aceptar" in page
 
 
-def test_aceptar_leads_to_autorizacion_once_it_exists(app, client, coop):
-    company, product, _ = coop
-    app.view_functions["conexion.authorization"] = lambda **kw: ""
-    app.url_map.add(app.url_rule_class("/empresas/<int:company_id>/productos/<int:product_id>/lotes/autorizacion",
-                                       endpoint="conexion.authorization"))
+def test_aceptar_leads_to_autorizacion_where_the_batch_waits(client, coop):
+    company, product, user = coop
+    membership = db.session.query(Membership).filter_by(user_id=user.id).one()
+    membership.can_authorize = True
+    db.session.commit()
     body = send(client, company, product, form(client, company, product)).get_data(as_text=True)
-    assert f'href="/empresas/{company.id}/productos/{product.id}/lotes/autorizacion"' in body
+    autorizacion = f"/empresas/{company.id}/productos/{product.id}/lotes/autorizacion"
+    assert f'href="{autorizacion}"' in body
+    (batch,) = unnamed_batches()
+    listed = client.get(autorizacion).get_data(as_text=True)
+    row = listed[listed.index(f'id="batch-{batch.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert batch.number in row and "Emisión Innominada" in row and ">10<" in row
 
 
 @pytest.mark.parametrize("changes, messages", [
