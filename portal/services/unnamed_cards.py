@@ -145,7 +145,8 @@ def _make(user, access, values, key):
     line = batches.values_json({"emboss_line1": batch.emboss_line1, "emboss_line2": batch.emboss_line2,
                                 "branch": branch.code})
     db.session.execute(insert(BatchLine.__table__), [
-        {"batch_id": batch.id, "line_no": n, "ok": True, "values_json": line} for n in range(1, count + 1)])
+        {"batch_id": batch.id, "line_no": n, "ok": True, "id_type": "", "id_number": "", "values_json": line}
+        for n in range(1, count + 1)])  # no holder yet: empty, as a file's lines without one
     if not upload_jobs.move(batches.BATCHES, batch.id, b.CONFIRMED, confirmed_by_id=user.id, confirmed_at=now):
         raise RuntimeError(f"batch {batch.id} was not valid right after it was made")
     audit.record("conexion.unnamed_requested", user, subject=f"batch:{batch.id}", number=batch.number,

@@ -400,7 +400,11 @@ def test_a_request_is_an_emision_innominada_and_may_be_deleted_before_authorizat
     company, product, _ = coop
     batch = requested(client, company, product, "2")
     lotes = f"/empresas/{company.id}/productos/{product.id}/lotes/{batch.id}"
-    assert "Emisión Innominada" in client.get(lotes + "/").get_data(as_text=True)
+    detail = client.get(lotes + "/").get_data(as_text=True)
+    for text in ("Emisión Innominada", "Línea de embozo 1", "EMPRESA COOP", "9013434540", batch.card_expiry,
+                 "Sucursal única - Calle 72 #54-35, Barranquilla"):
+        assert text in detail, text
+    assert "None" not in detail
     modal = client.get(lotes + "/eliminar", headers=HTMX).get_data(as_text=True)
     assert "Eliminar lote" in modal and "Emisión Innominada" in modal and batch.number in modal
     done = post(client, lotes + "/eliminar", {"password": factories.PASSWORD}, page=lotes + "/eliminar", headers=HTMX)
