@@ -6,6 +6,7 @@ import io
 import json
 import re
 import secrets
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -16,7 +17,7 @@ from portal.domain import embossing
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
 from portal.models import AuditEvent, Batch, BatchLine, Card, Membership, Product, User
-from portal.services import batches, conexion, unnamed_cards
+from portal.services import batches, conexion, orders, unnamed_cards
 from tests import factories
 from tests.conftest import post
 from tests.services.test_batch_concurrency import race
@@ -119,6 +120,24 @@ def test_aceptar_leads_to_autorizacion_where_the_batch_waits(client, coop):
     row = listed[listed.index(f'id="batch-{batch.id}"'):]
     row = row[:row.index("</tr>")]
     assert batch.number in row and "Emisión Innominada" in row and ">10<" in row
+
+
+def test_a_signed_request_makes_its_service_order(client, coop):
+    """Autorización's one signature: the order charges the product's commission per card
+    requested; no money to load (Monto 0); the cards go to the branch."""
+    company, product, user = coop
+    db.session.query(Membership).filter_by(user_id=user.id).one().can_authorize = True
+    product.commission_per_record = Decimal("8.50")
+    db.session.commit()
+    assert send(client, company, product, form(client, company, product, quantity="4")).status_code == 200
+    (batch,) = unnamed_batches()
+    signed = orders.sign(user, conexion.access(user, company.id, product.id), [batch.id], "lote",
+                         factories.PASSWORD)
+    assert signed.ok and len(signed.orders) == 1
+    order = signed.orders[0]
+    assert order.total_price == Decimal("34.00") and order.amount == 0
+    db.session.expire_all()
+    assert batch.status == "authorized" and batch.order_id == order.id
 
 
 @pytest.mark.parametrize("changes, messages", [
