@@ -55,6 +55,27 @@ def test_the_list_has_the_manuals_search_and_columns(client, jahc):
     assert url(company, f"{order.id}/") in row and url(company, f"{order.id}.pdf") in row
     assert url(company, f"{order.id}/anular") in row and "Pagar" not in row  # no «Pagar» before its page exists
     assert "Consultas › Órdenes de servicio" in body  # the menu
+    order.created_at = datetime(2026, 5, 26, 4, 30, 5)  # UTC: still the 25th in Bogotá
+    db.session.commit()
+    assert "25/05/2026 23:30:05" in client.get(url(company)).get_data(as_text=True)
+
+
+@pytest.fixture
+def pay_page(app):
+    """«Pagar» as another module will add it (before the first request: Flask's setup)."""
+    app.add_url_rule("/empresas/<int:company_id>/productos/<int:product_id>/ordenes/<int:order_id>/pagar",
+                     "conexion.order_pay", lambda **values: "")
+
+
+def test_pagar_shows_for_an_order_pending_payment_once_its_page_exists(pay_page, client, jahc):
+    company, order = jahc
+    other = make_order(company, *_people(company), people=(("1045678442", "0", "CALI"),))
+    db.session.execute(update(ServiceOrder).where(ServiceOrder.id == other.id).values(status="paid"))
+    db.session.commit()
+    body = client.get(url(company)).get_data(as_text=True)
+    rows = {o.id: body[body.index(f'id="order-{o.id}"'):][:2000].split("</tr>")[0] for o in (order, other)}
+    assert f'hx-get="{url(company, f"{order.id}/pagar")}"' in rows[order.id] and ">Pagar<" in rows[order.id]
+    assert "pagar" not in rows[other.id] and "anular" not in rows[other.id]
 
 
 def test_quick_ranges_and_states_filter_and_bad_dates_are_named(client, jahc):

@@ -94,8 +94,8 @@ def _annul_form(order, error=None):
                   order=order, error=error, pending=order.status == o.PENDING_PAYMENT)
 
 
-@bp.app_template_filter("stamp")
-def stamp(moment):
+@bp.app_template_filter("order_time")
+def order_time(moment):
     """DD/MM/AAAA HH:MM:SS in Bogotá, as the orders' «Fecha» column."""
     return f"{local(moment):%d/%m/%Y %H:%M:%S}" if moment else ""
 
