@@ -70,3 +70,25 @@ def test_search_detail_and_annul(desk, live_server, js_errors, shots):
     with live_server.db() as session:
         assert session.query(ServiceOrder).one().status == "annulled"
     assert js_errors.errors == []
+
+
+def test_the_orders_pages_are_accessible_on_a_phone(live_server, new_context, js_errors):
+    """axe's Lighthouse rules, no sideways scroll at 412 px (tests/e2e/test_accessibility.py)."""
+    from tests.e2e.test_accessibility import PHONE, Auditor, assert_clean
+
+    with live_server.db():
+        company, loader, ana, beto = manual_company(scheme=2)
+        order = make_order(company, loader, ana, beto)
+        base = f"/empresas/{company.id}/productos/{company.products[0].id}/ordenes/"
+        order_id, batch_id = order.id, order.batches[0].id
+    a = Auditor(live_server, new_context(**PHONE), js_errors)
+    a.sign_in("/empresas/ingresar", "ana", factories.PASSWORD)
+    a.check(base)
+    a.check(base + "?fecha_inicial=31/02/2026", name="the list with a bad date")
+    a.go(base).page.locator(f'a[href="{base}{order_id}/anular"]').click()
+    expect(a.page.locator("dialog[open]")).to_be_visible()
+    a.check(name="the list with the «Anular» modal")
+    for path in (f"{order_id}/", f"{order_id}/lotes/{batch_id}", f"{order_id}/anular"):
+        a.check(base + path)
+    assert_clean((a, 6))
+    assert js_errors.errors == []
