@@ -74,8 +74,11 @@ def test_pagar_shows_for_an_order_pending_payment_once_its_page_exists(pay_page,
     db.session.commit()
     body = client.get(url(company)).get_data(as_text=True)
     rows = {o.id: body[body.index(f'id="order-{o.id}"'):][:2000].split("</tr>")[0] for o in (order, other)}
-    assert f'hx-get="{url(company, f"{order.id}/pagar")}"' in rows[order.id] and ">Pagar<" in rows[order.id]
+    # «volver»: the list, where its modal's Cancelar goes back to
+    assert f'hx-get="{url(company, f"{order.id}/pagar")}?volver={url(company)}' in rows[order.id]
+    assert ">Pagar<" in rows[order.id]
     assert "pagar" not in rows[other.id] and "anular" not in rows[other.id]
+    assert 'hx-trigger="ordenes-changed from:body"' in body  # the list refreshes when a payment is decided
 
 
 def test_quick_ranges_and_states_filter_and_bad_dates_are_named(client, jahc):
