@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.services import audit, service_orders
 
 # The manual's «Tipo de Lote» reads «Emisión nominada»: the layout's label without its key.
-KIND_LABELS = {"unnamed_emission": "Emisión innominada"}
+KIND_LABELS = {"unnamed_emission": "Emisión Innominada"}  # as manual 3.4 writes it
 
 
 def kind_label(kind):

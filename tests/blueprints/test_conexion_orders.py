@@ -243,3 +243,26 @@ def test_five_wrong_passwords_lock_and_go_to_the_corporate_login(client, jahc):
     locked = post(client, target, {"password": "otra"}, page=url(company))
     assert locked.status_code == 303 and locked.headers["Location"].endswith("/empresas/ingresar")
     assert db.session.get(ServiceOrder, order.id).status == "pending_payment"
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils (pdfinfo) is not installed")
+def test_an_order_of_five_batches_and_four_destinations_is_one_page(client, jahc, tmp_path):
+    from portal.services import orders
+    from tests.order_helpers import access_of, confirmed_emission
+
+    company, _ = jahc
+    loader, ana, beto = _people(company)
+    cities = ("BARRANQUILLA", "BOGOTA", "CALI", "MEDELLIN")
+    made = [confirmed_emission(loader, company, [(str(1045679000 + 10 * n + i), "50000", cities[(n + i) % 4])
+                                                 for i in range(3)]) for n in range(5)]
+    ids = [batch.id for batch in made]
+    orders.sign(ana, access_of(ana, company), ids, "tipo", factories.PASSWORD)
+    order = orders.sign(beto, access_of(beto, company), ids, "tipo", factories.PASSWORD).orders[0]
+    path = tmp_path / "orden.pdf"
+    path.write_bytes(client.get(url(company, f"{order.id}.pdf")).data)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True, timeout=60).stdout
+    assert int(info.split("Pages:")[1].split()[0]) == 1
+    text = " ".join(subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
+                                   text=True, timeout=60).stdout.split())
+    assert all(batch.number in text for batch in made) and "4 BARRANQUILLA" in text and "3 MEDELLIN" in text
+    assert "Total Precio $ 150,00 +" in text and "Monto a cargar en tarjetas $ 750.000,00 +" in text
