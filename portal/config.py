@@ -136,6 +136,7 @@ class Config:
     # Autorización with two signatures: a first signature left waiting this long lapses and
     # its batches go back to «Confirmado» (worker.py's cron checks every minute).
     SIGNATURE_LAPSE_HOURS = float(os.environ.get("SIGNATURE_LAPSE_HOURS", 24))
+    LAPSE_SIGNATURES_EVERY_SECONDS = int(os.environ.get("LAPSE_SIGNATURES_EVERY_SECONDS", 60))
     GMF_RATE = os.environ.get("GMF_RATE", "0.004")  # 4×1000, where a company's configuration applies it
 
     TIMEZONE = "America/Bogota"

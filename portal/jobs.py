@@ -73,6 +73,15 @@ def recover_stuck_uploads():
 
 
 @job
+def lapse_signatures():
+    """Every LAPSE_SIGNATURES_EVERY_SECONDS (worker.py's cron): first signatures waiting
+    past their time lapse, their batches back to «Confirmado», their signers told."""
+    from portal.services import orders
+
+    return orders.lapse_waiting()
+
+
+@job
 def build_monthly_statements(period=None):
     """The 1st of each month (worker.py's cron, Bogotá time): every approved employer's
     statements of the month (or of `period`, 'YYYY-MM'), their three files e-mailed once.

@@ -232,6 +232,11 @@ def upgrade():
     with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
         batch_op.drop_constraint('ck_ledger_kind', type_='check')
         batch_op.create_check_constraint('ck_ledger_kind', "kind in " + _in(*LEDGER_NEW))
+        batch_op.add_column(sa.Column('balance', sa.Numeric(precision=14, scale=2), server_default='0',
+                                      nullable=False))
+    # Running balances: what the entries written so far sum to.
+    op.execute("UPDATE ledger_accounts SET balance = (SELECT COALESCE(SUM(amount), 0) FROM ledger_entries "
+               "WHERE ledger_entries.account_id = ledger_accounts.id)")
 
     with op.batch_alter_table('companies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('uploader_may_sign', sa.Boolean(), server_default=sa.true(), nullable=False))
@@ -253,6 +258,7 @@ def downgrade():
         batch_op.drop_column('uploader_may_sign')
 
     with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
+        batch_op.drop_column('balance')
         batch_op.drop_constraint('ck_ledger_kind', type_='check')
         batch_op.create_check_constraint('ck_ledger_kind', "kind in " + _in(*LEDGER_OLD))
 

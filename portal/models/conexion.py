@@ -116,6 +116,10 @@ class LedgerAccount(db.Model):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), unique=True)
+    # The sum of its entries, kept in the same transaction as they are written
+    # (services/ledger.post), so a balance is one row away; never below zero for a
+    # company's or a card's account (the program's funding is the outside world's side).
+    balance = mapped_column(Money, nullable=False, default=0, server_default="0")
 
 
 class LedgerEntry(db.Model):

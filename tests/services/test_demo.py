@@ -203,6 +203,7 @@ def test_companies_cards_and_a_balanced_funded_ledger(app):
         assert funded == 1 and Decimal(0) < Decimal(balance(master)) <= Decimal("1000000.00")
     assert sum(Decimal(balance(c)) > 0 for c in kinds["card"]) >= 4
     assert Decimal(balance(kinds["fees"][0])) > 0
+    assert all(account.balance == balance(account) for account in accounts)  # running balances
 
 
 def test_every_money_column_holds_two_place_decimals(app):

@@ -91,9 +91,10 @@ def batch_row(company_id, product_id, batch_id):
 
 
 @bp.get(LOTES + "/<int:batch_id>/")
-@with_product("upload")
+@with_product(("upload", "authorize"))
 def batch_detail(company_id, product_id, batch_id):
-    """4.2 «Detalle de lote»: its lines with their state and errors, paged and searchable."""
+    """4.2 «Detalle de lote»: its lines with their state and errors, paged and searchable
+    (also for whoever authorizes it: «Autorización» links here)."""
     batch = batches.batch_of(g.access, batch_id) or not_found()
     f = paging.Filters(request.args, estado=("", "errores"))
     lines, page = batches.lines(batch, f["q"], f["estado"] == "errores", f["pagina"], f["por_pagina"])
