@@ -266,3 +266,13 @@ def test_an_order_of_five_batches_and_four_destinations_is_one_page(client, jahc
                                    text=True, timeout=60).stdout.split())
     assert all(batch.number in text for batch in made) and "4 BARRANQUILLA" in text and "3 MEDELLIN" in text
     assert "Total Precio $ 150,00 +" in text and "Monto a cargar en tarjetas $ 750.000,00 +" in text
+
+
+def test_anular_without_javascript_is_a_page_and_a_redirect(client, jahc):
+    company, order = jahc
+    target = url(company, f"{order.id}/anular")
+    page = client.get(target).get_data(as_text=True)
+    assert "data-modal" not in page and "Por favor ingresa la contraseña" in page and "Órdenes de servicio" in page
+    done = post(client, target, {"password": factories.PASSWORD}, page=target)
+    assert done.status_code == 303 and done.headers["Location"].endswith(url(company))
+    assert "fue anulada exitosamente" in client.get(url(company)).get_data(as_text=True)
