@@ -9,7 +9,7 @@ import time
 import click
 from flask.cli import AppGroup
 
-from portal.demo import accounts, batches, cartera, conexion, entities, pagos, slips, suppliers
+from portal.demo import accounts, batches, cartera, conexion, entities, orders, pagos, slips, suppliers
 from portal.demo.accounts import DEMO_PASSWORD, KIND_LABELS, LOGINS
 from portal.demo.common import Stats
 from portal.domain.formatting import today_bogota
@@ -32,6 +32,7 @@ def load_demo(today=None):
     suppliers.load(stats, parties, issuer=users["pagos"])
     conexion.load_cards_and_ledger(stats, companies, today)
     batches.load(stats, companies)
+    orders.load(stats, companies)
     return stats
 
 
