@@ -160,14 +160,21 @@ def test_one_signature_makes_the_order_end_to_end(app, auth, company):
                                                                          Decimal("11.20"))
     assert order.first_signer_id == ana.id and order.second_signer_id is None
     assert db.session.get(Batch, batch.id).status == "authorized"
-    target = "conexion.orders_page" if "conexion.orders_page" in app.view_functions else "conexion.authorization"
-    with app.test_request_context():
-        from flask import url_for
-
-        expected = url_for(target, company_id=company.id, product_id=company.products[0].id)
-    assert response.headers["HX-Redirect"] == expected
-    assert "Orden de servicio Nro. 12397" in text(client.get(page(company)))  # the flash, on the list
+    product_id = company.products[0].id
+    assert response.headers["HX-Redirect"] == f"/empresas/{company.id}/productos/{product_id}/ordenes/"
+    assert "Orden de servicio Nro. 12397" in text(client.get(response.headers["HX-Redirect"]))  # the flash
     assert f'id="batch-{batch.id}"' not in text(client.get(page(company)))
+
+
+def test_a_signer_who_may_not_consult_stays_on_autorizacion(app, auth, company):
+    loader, ana, _ = signers(company, scheme=1)
+    db.session.query(factories.Membership).filter_by(user_id=ana.id).update({"can_consult": False})
+    db.session.commit()
+    batch = confirmed_emission(loader, company)
+    client = browser(app, auth, ana)
+    response = sign(client, company, [batch.id])
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == page(company)
+    assert "Orden de servicio Nro. 12397" in text(client.get(page(company)))
 
 
 def test_two_signatures_by_two_people_with_the_emails(app, auth, company, frozen_clock):

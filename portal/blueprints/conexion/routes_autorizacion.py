@@ -14,7 +14,6 @@ from portal.web import redirect_htmx_aware, render
 
 AUTORIZACION = LOTES + "/autorizacion"
 MODES = {o.PER_BATCH: "Procesar por lote", o.PER_KIND: "Procesar por tipo de lote"}
-ORDERS_PAGE = "conexion.orders_page"  # Consultas › Órdenes de servicio, when it exists
 
 
 def _url(endpoint):
@@ -69,8 +68,8 @@ def authorization_sign(company_id, product_id):
               "la firma vence y los lotes vuelven a «Confirmado».", "success")
         return redirect_htmx_aware(_url("conexion.authorization"))
     flash(done.message, "success")
-    return redirect_htmx_aware(_url(ORDERS_PAGE if ORDERS_PAGE in current_app.view_functions
-                                    else "conexion.authorization"))
+    # The orders list needs «consult»: a signer without it stays on Autorización
+    return redirect_htmx_aware(_url("conexion.orders_page" if g.access.may("consult") else "conexion.authorization"))
 
 
 def _changed_since_calculation(batch_ids, mode):
