@@ -99,8 +99,8 @@ def _minutes():
 
 
 def _sent_message(user):
-    return (f"Ingrese el código de verificación enviado a tu correo {masking.email(user.email)}. "
-            f"Vence en {_minutes()} minutos.")
+    return (f"Le enviamos un código de 6 dígitos a su correo {masking.email(user.email)}; vence "
+            f"{_minutes()} minutos después de enviado.")
 
 
 def _blocked(found, now):

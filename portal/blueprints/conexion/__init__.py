@@ -8,4 +8,5 @@ from portal.blueprints.conexion import (  # noqa: E402,F401
     routes_config,
     routes_innominadas,
     routes_lotes,
+    routes_pagar,
 )
