@@ -255,9 +255,13 @@ def apply(payment_id, answer):
     payment = db.session.get(OrderPayment, payment_id)
     order = db.session.get(ServiceOrder, payment.order_id)
     if answer.status == banks.PENDING:
-        _move_payment(payment, ("sent",), banks.PENDING, None)
-        audit.record("conexion.order_payment_pending", None, subject=f"order:{order.id}", reference=payment.reference)
+        if _move_payment(payment, ("sent",), banks.PENDING, None):
+            audit.record("conexion.order_payment_pending", None, subject=f"order:{order.id}",
+                         reference=payment.reference)
         db.session.commit()
+        db.session.refresh(order)
+        if order.status != o.PAYING:  # the cron decided it in the meantime
+            return Outcome(order.status == o.PAID, "taken", refusal(order) or "El banco rechazó el débito.")
         return Outcome(False, "pending", "El banco está procesando el débito; le avisaremos por correo.")
     if not _move_payment(payment, ("sent", "pending"), answer.status, answer.reason):
         db.session.rollback()
