@@ -260,3 +260,34 @@ def test_other_users_of_the_company_get_their_own_code(app):
     beto_access = access_of(beto, access.company)
     assert op.pay(beto, beto_access, order, last_code(ana)).status == "expired"  # no code of his
     assert reload(order).status == "pending_payment"
+
+
+def test_worker_py_cron_settles_a_pending_debit(app, database_url, redis_url, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from portal.config import BASE_DIR
+
+    order, ana, access = signed_order(behaviour="pending")
+    assert pay(order, ana, access).status == "pending"
+    db.session.commit()
+    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
+               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path),
+               SETTLE_BANK_EVERY_SECONDS="1")
+    process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "1"], cwd=BASE_DIR, env=env)
+    try:
+        deadline = time.monotonic() + 40
+        while reload(order).status != "paid":
+            db.session.commit()
+            assert time.monotonic() < deadline, "the cron never settled the debit"
+            time.sleep(0.2)
+        assert db.session.query(OrderPayment).one().status == "approved" and bank_balance() == D("3984.80")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
