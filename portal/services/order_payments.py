@@ -94,6 +94,15 @@ def open_code(user, order):
         EmailCode.consumed_at.is_(None)).order_by(EmailCode.id.desc())).first()
 
 
+def _locked_code(user, order):
+    """open_code, read with the order's row locked: a double click on «Pagar» waits for the
+    first request and finds its code instead of e-mailing a second one. The lock is a write
+    that changes nothing (SQLite has no SELECT … FOR UPDATE; there it locks the database)."""
+    db.session.execute(update(ServiceOrder).where(ServiceOrder.id == order.id).values(status=ServiceOrder.status)
+                       .execution_options(synchronize_session=False))
+    return open_code(user, order)
+
+
 def _minutes():
     return current_app.config["ORDER_CODE_MINUTES"]
 
@@ -115,12 +124,12 @@ def request_code(user, access, order):
     why = refusal(order, access.company)
     if why:
         return Outcome(False, "refused", why)
-    found, now = open_code(user, order), clock.utcnow()
+    found, now = _locked_code(user, order), clock.utcnow()
     state = ec.state(None, found.tries, found.expires_at, now) if found else None
     if state == ec.OPEN:
-        return Outcome(True, "sent", _sent_message(user), found)
+        return _unlocked(Outcome(True, "sent", _sent_message(user), found))
     if state == ec.BLOCKED and ec.still_blocked(found.tries, found.expires_at, now):
-        return _blocked(found, now)
+        return _unlocked(_blocked(found, now))
     return _send(user, access, order, found if state == ec.EXPIRED else None, now)
 
 
@@ -130,16 +139,23 @@ def resend(user, access, order):
     why = refusal(order, access.company)
     if why:
         return Outcome(False, "refused", why)
-    found, now = open_code(user, order), clock.utcnow()
+    found, now = _locked_code(user, order), clock.utcnow()
     if found and found.tries >= ec.MAX_TRIES:
         if ec.still_blocked(found.tries, found.expires_at, now):
-            return _blocked(found, now)
+            return _unlocked(_blocked(found, now))
         found = None
     if found:
         wait = ec.resend_wait(found.sent_at, now, current_app.config["ORDER_CODE_RESEND_SECONDS"])
         if wait:
-            return Outcome(False, "wait", f"Ya le enviamos un código. Podrá pedir otro en {wait} segundos.", found)
+            return _unlocked(Outcome(False, "wait", f"Ya le enviamos un código. Podrá pedir otro en {wait} segundos.",
+                                     found))
     return _send(user, access, order, found, now)
+
+
+def _unlocked(outcome):
+    """Nothing was written: the order's row is let go at once."""
+    db.session.commit()
+    return outcome
 
 
 def _send(user, access, order, found, now):

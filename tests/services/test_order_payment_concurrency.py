@@ -6,8 +6,10 @@ from portal.extensions import db
 from portal.models import (
     AuditEvent,
     Company,
+    EmailCode,
     LedgerEntry,
     OrderPayment,
+    OutboxMessage,
     SandboxBankAccount,
     SandboxBankDebit,
     ServiceOrder,
@@ -40,3 +42,21 @@ def test_twenty_payments_with_the_same_code_at_once_debit_once(app):
     txns = {txn for (txn,) in db.session.query(LedgerEntry.txn_id).distinct()}
     assert txns == {f"order-paid-{order.number}"}
     assert db.session.query(AuditEvent).filter_by(action="conexion.order_paid").count() == 1
+
+
+def test_a_double_click_on_pagar_emails_one_code(app):
+    order, ana, access = signed_order("5000.00")
+    ids = (order.id, ana.id, access.company.id)
+    db.session.remove()
+
+    def open_modal():
+        order_id, user_id, company_id = ids
+        user = db.session.get(User, user_id)
+        access = access_of(user, db.session.get(Company, company_id))
+        return op.request_code(user, access, db.session.get(ServiceOrder, order_id)).status
+
+    assert race(app, open_modal, 4) == ["sent"] * 4
+    user = db.session.get(User, ids[1])
+    assert db.session.query(OutboxMessage).filter(OutboxMessage.recipient == user.email,
+                                                  OutboxMessage.subject.like("Código para pagar%")).count() == 1
+    assert db.session.query(EmailCode).count() == 1
