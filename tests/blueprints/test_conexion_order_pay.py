@@ -38,7 +38,9 @@ def test_opening_it_emails_the_code_and_shows_what_will_be_debited(client, payin
     mails = db.session.query(OutboxMessage).filter(OutboxMessage.recipient == ana.email,
                                                    OutboxMessage.subject.like("Código para pagar%")).all()
     assert len(mails) == 1 and str(order.number) in mails[0].subject
-    full = client.get(url).get_data(as_text=True)  # without JavaScript: the same form as a page
+    assert f'hx-post="{url}"' in body  # the modal's form swaps the modal
+    full = client.get(url).get_data(as_text=True)  # a page (no JavaScript, a reload): a plain form
+    assert f'action="{url}"' in full and f'hx-post="{url}"' not in full
     assert "<html" in full and "Pagar Orden de Servicio" in full and "<dialog open aria-labelledby=\"pay-title\"" not in full
 
 
