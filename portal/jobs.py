@@ -82,6 +82,24 @@ def lapse_signatures():
 
 
 @job
+def settle_bank_debits():
+    """Every SETTLE_BANK_EVERY_SECONDS (worker.py's cron): the bank's pending debits of
+    «Pagar orden» settled and applied to their orders (portal.services.order_payments)."""
+    from portal.services import order_payments
+
+    return order_payments.settle()
+
+
+@job
+def process_order(order_id):
+    """A paid service order's batches, line by line: the card processor
+    (portal.services.card_processor), queued when the order is paid."""
+    from portal.services import card_processor
+
+    return card_processor.process(order_id)
+
+
+@job
 def build_monthly_statements(period=None):
     """The 1st of each month (worker.py's cron, Bogotá time): every approved employer's
     statements of the month (or of `period`, 'YYYY-MM'), their three files e-mailed once.

@@ -9,4 +9,5 @@ from portal.blueprints.conexion import (  # noqa: E402,F401
     routes_innominadas,
     routes_lotes,
     routes_ordenes,
+    routes_pagar,
 )
