@@ -238,6 +238,12 @@ def upgrade():
         batch_op.create_check_constraint('ck_ledger_kind', "kind in " + _in(*LEDGER_NEW))
         batch_op.add_column(sa.Column('balance', sa.Numeric(precision=14, scale=2), server_default='0',
                                       nullable=False))
+        batch_op.create_index('ux_ledger_program', ['kind'], unique=True,
+                              sqlite_where=sa.text("company_id IS NULL AND card_id IS NULL"),
+                              postgresql_where=sa.text("company_id IS NULL AND card_id IS NULL"))
+        batch_op.create_index('ux_ledger_company', ['kind', 'company_id', 'product_id'], unique=True,
+                              sqlite_where=sa.text("company_id IS NOT NULL AND card_id IS NULL"),
+                              postgresql_where=sa.text("company_id IS NOT NULL AND card_id IS NULL"))
     # Running balances: what the entries written so far sum to.
     op.execute("UPDATE ledger_accounts SET balance = (SELECT COALESCE(SUM(amount), 0) FROM ledger_entries "
                "WHERE ledger_entries.account_id = ledger_accounts.id)")
@@ -262,6 +268,8 @@ def downgrade():
         batch_op.drop_column('uploader_may_sign')
 
     with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
+        batch_op.drop_index('ux_ledger_company')
+        batch_op.drop_index('ux_ledger_program')
         batch_op.drop_column('balance')
         batch_op.drop_constraint('ck_ledger_kind', type_='check')
         batch_op.create_check_constraint('ck_ledger_kind', "kind in " + _in(*LEDGER_OLD))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import LedgerAccount, LedgerEntry
@@ -44,26 +45,32 @@ class Leg:
 
 def program_account(kind):
     """The program's own account of `kind` (funding, fees, taxes), made on first use."""
-    found = db.session.scalars(select(LedgerAccount).where(LedgerAccount.kind == kind,
-                                                           LedgerAccount.company_id.is_(None))).first()
-    if found is None:
-        found = LedgerAccount(kind=kind, name=PROGRAM_NAMES[kind])
-        db.session.add(found)
-        db.session.flush()
-    return found
+    return _found_or_made(select(LedgerAccount).where(LedgerAccount.kind == kind, LedgerAccount.company_id.is_(None),
+                                                      LedgerAccount.card_id.is_(None)),
+                          lambda: LedgerAccount(kind=kind, name=PROGRAM_NAMES[kind]))
 
 
 def company_account(kind, company, product):
     """A company product's clearing or master account, made on first use."""
-    found = db.session.scalars(select(LedgerAccount).where(
-        LedgerAccount.kind == kind, LedgerAccount.company_id == company.id,
-        LedgerAccount.product_id == product.id)).first()
-    if found is None:
-        label = "Por cargar a tarjetas" if kind == "clearing" else "Cuenta maestra"
-        found = LedgerAccount(kind=kind, name=f"{label} {company.name} - {product.label}", company_id=company.id,
-                              product_id=product.id)
-        db.session.add(found)
-        db.session.flush()
+    label = "Por cargar a tarjetas" if kind == "clearing" else "Cuenta maestra"
+    return _found_or_made(
+        select(LedgerAccount).where(LedgerAccount.kind == kind, LedgerAccount.company_id == company.id,
+                                    LedgerAccount.product_id == product.id, LedgerAccount.card_id.is_(None)),
+        lambda: LedgerAccount(kind=kind, name=f"{label} {company.name} - {product.label}", company_id=company.id,
+                              product_id=product.id))
+
+
+def _found_or_made(query, make):
+    """Two first uses at once: the unique index lets one insert; the other reads it."""
+    found = db.session.scalars(query).first()
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            found = make()
+            db.session.add(found)
+    except IntegrityError:
+        return db.session.scalars(query).one()
     return found
 
 

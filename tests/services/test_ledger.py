@@ -50,3 +50,16 @@ def test_differences_name_a_balance_written_behind_posts_back(app):
     master.balance = Decimal("7.00")
     db.session.commit()
     assert [(a.id, bal, total) for a, bal, total in ledger.differences()] == [(master.id, Decimal("7.00"), Decimal(0))]
+
+
+def test_first_uses_at_the_same_instant_make_one_account(app):
+    from tests.services.test_batch_concurrency import race
+
+    db.session.remove()
+
+    def first_use():
+        account_id = ledger.program_account("taxes").id
+        db.session.commit()
+        return account_id
+
+    assert len(set(race(app, first_use, 6))) == 1
