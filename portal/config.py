@@ -136,7 +136,17 @@ class Config:
     # Autorización with two signatures: a first signature left waiting this long lapses and
     # its batches go back to «Confirmado» (worker.py's cron checks every minute).
     SIGNATURE_LAPSE_HOURS = float(os.environ.get("SIGNATURE_LAPSE_HOURS", 24))
+    LAPSE_SIGNATURES_EVERY_SECONDS = int(os.environ.get("LAPSE_SIGNATURES_EVERY_SECONDS", 60))
     GMF_RATE = os.environ.get("GMF_RATE", "0.004")  # 4×1000, where a company's configuration applies it
+    UNNAMED_MAX_CARDS = int(os.environ.get("UNNAMED_MAX_CARDS", 500))  # per «Solicitud de innominadas»
+    # «Pagar orden»: the company's account is debited through BANK_ADAPTER (adapters/bank.py);
+    # the built-in sandbox bank is refused in production unless BANK_SANDBOX_ALLOWED says so.
+    BANK_ADAPTER = os.environ.get("BANK_ADAPTER", "sandbox")
+    BANK_SANDBOX_ALLOWED = _bool("BANK_SANDBOX_ALLOWED", False)
+    ORDER_CODE_MINUTES = int(os.environ.get("ORDER_CODE_MINUTES", 10))  # the e-mailed code's life
+    ORDER_CODE_RESEND_SECONDS = int(os.environ.get("ORDER_CODE_RESEND_SECONDS", 60))  # «Reenviar código»
+    # worker.py's cron: the bank's pending debits settled and applied to their orders.
+    SETTLE_BANK_EVERY_SECONDS = int(os.environ.get("SETTLE_BANK_EVERY_SECONDS", 60))
     # The card processor (services/card_processor.py): a paid order whose processing has not
     # progressed this long (its worker died, its job was lost) is queued again by worker.py's
     # cron every ORDER_RECOVERY_EVERY_SECONDS; one run works at most ORDER_JOB_SLICE_SECONDS,
@@ -176,7 +186,19 @@ def load_config(app, overrides=None):
         app.config["SECRET_KEY"] = _dev_secret_key()
     if app.config["DEV_OUTBOX_ENABLED"] and app.config["ENV_NAME"] == "production" and not app.testing:
         raise RuntimeError("DEV_OUTBOX_ENABLED shows SMS codes and passwords: never in production")
+    _check_bank(app)
     _derive_gateway_keys(app)
+
+
+def _check_bank(app):
+    """Like the outbox: the sandbox bank (it debits no real account) never by mistake in
+    production; an unknown adapter is refused at start, not at the first payment."""
+    if app.config["BANK_ADAPTER"] not in ("sandbox",):
+        raise RuntimeError(f"BANK_ADAPTER={app.config['BANK_ADAPTER']!r}: no such bank adapter")
+    if (app.config["BANK_ADAPTER"] == "sandbox" and app.config["ENV_NAME"] == "production" and not app.testing
+            and not app.config["BANK_SANDBOX_ALLOWED"]):
+        raise RuntimeError("BANK_ADAPTER=sandbox debits no real account: in production set a real bank "
+                           "adapter, or BANK_SANDBOX_ALLOWED=1 for a demonstration server")
 
 
 def limits_uri(redis_url):

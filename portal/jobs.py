@@ -67,14 +67,6 @@ def process_batch(batch_id):
 
 
 @job
-def process_order(order_id):
-    """Carry out a paid service order's batches, every line once: portal.services.card_processor."""
-    from portal.services import card_processor
-
-    return card_processor.process(order_id)
-
-
-@job
 def recover_paid_orders():
     """Every minute (worker.py's cron): paid orders whose processing stalled run again."""
     from portal.services import card_processor
@@ -86,6 +78,33 @@ def recover_paid_orders():
 def recover_stuck_uploads():
     """Every 30 s (worker.py's cron): uploads and batches left behind by a dead worker run again."""
     return cartera_uploads.recover_stuck() + batches.recover_stuck()
+
+
+@job
+def lapse_signatures():
+    """Every LAPSE_SIGNATURES_EVERY_SECONDS (worker.py's cron): first signatures waiting
+    past their time lapse, their batches back to «Confirmado», their signers told."""
+    from portal.services import orders
+
+    return orders.lapse_waiting()
+
+
+@job
+def settle_bank_debits():
+    """Every SETTLE_BANK_EVERY_SECONDS (worker.py's cron): the bank's pending debits of
+    «Pagar orden» settled and applied to their orders (portal.services.order_payments)."""
+    from portal.services import order_payments
+
+    return order_payments.settle()
+
+
+@job
+def process_order(order_id):
+    """A paid service order's batches, line by line: the card processor
+    (portal.services.card_processor), queued when the order is paid."""
+    from portal.services import card_processor
+
+    return card_processor.process(order_id)
 
 
 @job

@@ -215,6 +215,10 @@ def upgrade():
         batch_op.add_column(sa.Column('emboss_line2', sa.String(length=26), nullable=True))
         batch_op.add_column(sa.Column('card_expiry', sa.String(length=7), nullable=True))
         batch_op.add_column(sa.Column('branch_name', sa.String(length=80), nullable=True))
+        batch_op.add_column(sa.Column('request_key', sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_batches_request_key'), ['request_key'])
+        batch_op.alter_column('kind', existing_type=sa.String(length=12), type_=sa.String(length=20),
+                              existing_nullable=False)
         batch_op.add_column(sa.Column('signature_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('order_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('commission', sa.Numeric(precision=14, scale=2), server_default='0', nullable=False))
@@ -225,9 +229,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_batches_signature_id'), ['signature_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_batches_order_id_service_orders'), 'service_orders', ['order_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_batches_signature_id_batch_signatures'), 'batch_signatures', ['signature_id'], ['id'])
-        # «unnamed_emission» is 16 characters: the column was 12
-        batch_op.alter_column('kind', existing_type=sa.String(length=12), type_=sa.String(length=20),
-                              existing_nullable=False)
         batch_op.drop_constraint('ck_batches_kind', type_='check')
         batch_op.create_check_constraint('ck_batches_kind', "kind in " + _in(*KINDS_NEW))
         batch_op.drop_constraint('ck_batches_status', type_='check')
@@ -236,6 +237,17 @@ def upgrade():
     with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
         batch_op.drop_constraint('ck_ledger_kind', type_='check')
         batch_op.create_check_constraint('ck_ledger_kind', "kind in " + _in(*LEDGER_NEW))
+        batch_op.add_column(sa.Column('balance', sa.Numeric(precision=14, scale=2), server_default='0',
+                                      nullable=False))
+        batch_op.create_index('ux_ledger_program', ['kind'], unique=True,
+                              sqlite_where=sa.text("company_id IS NULL AND card_id IS NULL"),
+                              postgresql_where=sa.text("company_id IS NULL AND card_id IS NULL"))
+        batch_op.create_index('ux_ledger_company', ['kind', 'company_id', 'product_id'], unique=True,
+                              sqlite_where=sa.text("company_id IS NOT NULL AND card_id IS NULL"),
+                              postgresql_where=sa.text("company_id IS NOT NULL AND card_id IS NULL"))
+    # Running balances: what the entries written so far sum to.
+    op.execute("UPDATE ledger_accounts SET balance = (SELECT COALESCE(SUM(amount), 0) FROM ledger_entries "
+               "WHERE ledger_entries.account_id = ledger_accounts.id)")
 
     with op.batch_alter_table('companies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('uploader_may_sign', sa.Boolean(), server_default=sa.true(), nullable=False))
@@ -257,6 +269,9 @@ def downgrade():
         batch_op.drop_column('uploader_may_sign')
 
     with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
+        batch_op.drop_index('ux_ledger_company')
+        batch_op.drop_index('ux_ledger_program')
+        batch_op.drop_column('balance')
         batch_op.drop_constraint('ck_ledger_kind', type_='check')
         batch_op.create_check_constraint('ck_ledger_kind', "kind in " + _in(*LEDGER_OLD))
 
@@ -265,8 +280,6 @@ def downgrade():
         batch_op.create_check_constraint('ck_batches_status', "status in " + _in(*BATCH_STATUSES))
         batch_op.drop_constraint('ck_batches_kind', type_='check')
         batch_op.create_check_constraint('ck_batches_kind', "kind in " + _in(*KINDS_OLD))
-        batch_op.alter_column('kind', existing_type=sa.String(length=20), type_=sa.String(length=12),
-                              existing_nullable=False)
         batch_op.drop_constraint(batch_op.f('fk_batches_signature_id_batch_signatures'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_batches_order_id_service_orders'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_batches_signature_id'))
@@ -277,6 +290,10 @@ def downgrade():
         batch_op.drop_column('commission')
         batch_op.drop_column('order_id')
         batch_op.drop_column('signature_id')
+        batch_op.alter_column('kind', existing_type=sa.String(length=20), type_=sa.String(length=12),
+                              existing_nullable=False)
+        batch_op.drop_constraint(batch_op.f('uq_batches_request_key'), type_='unique')
+        batch_op.drop_column('request_key')
         batch_op.drop_column('branch_name')
         batch_op.drop_column('card_expiry')
         batch_op.drop_column('emboss_line2')

@@ -39,6 +39,7 @@ ROWS = 20_000  # the rows the validations cover: xlsx.DEFAULT_MAX_ROWS of an upl
 INSTRUCTION_HEADERS = ("Campo", "Obligatorio", "Tipo", "Longitud máxima", "Valores permitidos", "Ejemplo", "Nota")
 TEXT_FORMAT, AMOUNT_FORMAT, DATE_FORMAT = "@", "#,##0.00", "DD/MM/YYYY"
 
+_FORMULA_START = ("=", "+", "-", "@")
 _REQUIRED_FILL = PatternFill("solid", fgColor="D9E1F2")
 _OPTIONAL_FILL = PatternFill("solid", fgColor="EDEDED")
 
@@ -110,6 +111,13 @@ def _text(cell, value):
     return cell
 
 
+def _neutralised(cell, value):
+    cell = _text(cell, value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        cell.quotePrefix = True
+    return cell
+
+
 def _validation(field, column):
     """The column's drop-down (coded fields) or limit, with the field's note as a prompt."""
     if field.allowed:
@@ -147,7 +155,7 @@ def _data_sheet(ws, layout):
     ws.freeze_panes = "A2"
 
 
-def _instructions_sheet(ws, layout):
+def _instructions_sheet(ws, layout, notes=()):
     for c, header in enumerate(INSTRUCTION_HEADERS, start=1):
         cell = _text(ws.cell(row=1, column=c), header)
         cell.font, cell.fill = Font(bold=True), _REQUIRED_FILL
@@ -156,7 +164,7 @@ def _instructions_sheet(ws, layout):
             _text(ws.cell(row=r, column=c), value).alignment = Alignment(wrap_text=True, vertical="top")
     start = len(layout.fields) + 3
     _text(ws.cell(row=start, column=1), "Reglas del archivo").font = Font(bold=True)
-    for r, note in enumerate(general_notes(layout), start=start + 1):
+    for r, note in enumerate([*notes, *general_notes(layout)], start=start + 1):
         _text(ws.cell(row=r, column=1), note)
     for column, width in zip("ABCDEFG", (22, 12, 12, 16, 40, 24, 60), strict=True):
         ws.column_dimensions[column].width = width
@@ -164,9 +172,22 @@ def _instructions_sheet(ws, layout):
 
 
 def xlsx_template(layout) -> bytes:
+    return xlsx_filled(layout, ())
+
+
+def xlsx_filled(layout, rows, notes=()) -> bytes:
+    """The layout's template (its sheets, formats, validations and instructions) with
+    `rows` from row 2 — a file the portal hands out to be completed and loaded back, such
+    as the «Archivo de afiliación de tarjetahabientes». Every value is a text cell; one
+    that starts with = + - @ is also quote-prefixed (neutralised: shown as text, never
+    run, and read back unchanged). `notes` go first among the file's rules."""
     wb = Workbook()
     _data_sheet(wb.active, layout)
-    _instructions_sheet(wb.create_sheet(INSTRUCTIONS), layout)
+    for r, row in enumerate(rows, start=2):
+        for c, (field, value) in enumerate(zip(layout.fields, row, strict=True), start=1):
+            if value not in (None, ""):
+                _neutralised(wb.active.cell(row=r, column=c), value).number_format = _number_format(field)
+    _instructions_sheet(wb.create_sheet(INSTRUCTIONS), layout, notes)
     wb.active = 0
     out = io.BytesIO()
     wb.save(out)

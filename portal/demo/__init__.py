@@ -9,7 +9,7 @@ import time
 import click
 from flask.cli import AppGroup
 
-from portal.demo import accounts, batches, cartera, conexion, entities, pagos, slips, suppliers
+from portal.demo import accounts, bank, batches, cartera, conexion, entities, orders, pagos, slips, suppliers
 from portal.demo.accounts import DEMO_PASSWORD, KIND_LABELS, LOGINS
 from portal.demo.common import Stats
 from portal.domain.formatting import today_bogota
@@ -25,6 +25,7 @@ def load_demo(today=None):
     stats = Stats()
     parties = entities.load(stats)
     companies = conexion.load_companies(stats)
+    bank.load(stats)  # the sandbox bank's accounts that «Pagar orden» debits
     users = accounts.load(stats, parties, companies)
     cartera.load(stats, parties, today)
     pagos.load(stats, today)
@@ -32,6 +33,7 @@ def load_demo(today=None):
     suppliers.load(stats, parties, issuer=users["pagos"])
     conexion.load_cards_and_ledger(stats, companies, today)
     batches.load(stats, companies)
+    orders.load(stats, companies)
     return stats
 
 
@@ -73,6 +75,18 @@ def login_rows(with_status=True):
         rows.append((KIND_LABELS[login.kind], login.path, login.username, secret,
                      f"{login.note} [{status}]" if status else login.note))
     return rows
+
+
+@demo_cli.command("cuenta-debito")
+@click.argument("nit")
+@click.argument("cuenta")
+def debit_account_command(nit, cuenta):
+    """Cambia la cuenta que debita «Pagar orden» de una empresa de demostración (NIT sin
+    dígito de verificación) por otra del banco sandbox, p. ej. una cuenta de prueba."""
+    problem = bank.use_account(nit, cuenta)
+    if problem:
+        raise click.ClickException(problem)
+    click.echo(f"La empresa {nit} paga sus órdenes con la cuenta {cuenta}.")
 
 
 @demo_cli.command("logins")

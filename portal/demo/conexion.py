@@ -8,7 +8,8 @@ from portal.demo import names
 from portal.demo.common import get_or_add, money, rng, txn_id
 from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import Card, Company, CompanyContact, LedgerAccount, LedgerEntry, Product
+from portal.models import Card, Company, CompanyContact, LedgerAccount, Product
+from portal.services import ledger
 
 BIN = "450714"
 MASTER_FUNDING = money("1000000")
@@ -116,14 +117,10 @@ def _account(stats, kind, name, **key):
 
 
 def _post(stats, txn, when, legs, reference=None):
-    """One balanced movement: legs = [(account, amount, description)] summing to zero."""
-    if db.session.query(LedgerEntry.id).filter_by(txn_id=txn).first() is not None:
+    """One balanced movement (services/ledger: its balances move with it): legs =
+    [(account, amount, description)] summing to zero; once per txn id."""
+    if not ledger.post(txn, [ledger.Leg(*leg) for leg in legs], reference=reference, when=when):
         return False
-    if sum(amount for _, amount, _ in legs) != 0:
-        raise ValueError(f"unbalanced demo movement {txn}")
-    db.session.add_all(LedgerEntry(txn_id=txn, account_id=account.id, amount=amount,
-                                   description=description, reference=reference, created_at=when)
-                       for account, amount, description in legs)
     stats.created("ledger_entries", len(legs))
     return True
 

@@ -100,6 +100,17 @@ def layout(kind) -> Layout:
     return LAYOUTS[kind]
 
 
+# Batches made without a file (Tarjetas innominadas › Solicitud, manual 003 §3.4): no
+# layout, only the label Autorización and the batch pages show.
+FORMLESS_LABELS = {"unnamed_emission": "Emisión Innominada"}
+
+
+def label(kind) -> str:
+    """«Tipo de lote» of any batch: its layout's label, or a formless batch's."""
+    spec = LAYOUTS.get(kind)
+    return spec.label if spec else FORMLESS_LABELS.get(kind, kind)
+
+
 # --- one cell ----------------------------------------------------------------------------
 
 def as_text(value):

@@ -17,3 +17,11 @@ def mobile(number):
 
 def recipient(channel, value):
     return mobile(value) if channel == "sms" else email(value)
+
+
+def bank_account(number):
+    """«AHORROS 418-000482-1» → «AHORROS ****4821»: the account's type and last four digits."""
+    words = (number or "").split()
+    kind = words[0] + " " if len(words) > 1 and words[0].isalpha() else ""
+    digits = "".join(ch for ch in "".join(words[1:] if kind else words) if ch.isdigit())
+    return f"{kind}****{digits[-4:]}"

@@ -26,9 +26,9 @@ class Batch(db.Model):
     number: Mapped[str] = mapped_column(String(12), unique=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # «unnamed_emission» has 16 characters
     status: Mapped[str] = mapped_column(String(12), default="queued")
-    source: Mapped[str] = mapped_column(String(8), default="xlsx")  # xlsx | txt | api
+    source: Mapped[str] = mapped_column(String(8), default="xlsx")  # xlsx | txt | api | form (no file)
     filename: Mapped[str | None] = mapped_column(String(200))
     encoding: Mapped[str | None] = mapped_column(String(12))  # of a text file, as detected
     content = mapped_column(LargeBinary, nullable=True)  # kept to hand it back with its errors
@@ -55,6 +55,8 @@ class Batch(db.Model):
     emboss_line2: Mapped[str | None] = mapped_column(String(26))
     card_expiry: Mapped[str | None] = mapped_column(String(7))  # MM/YYYY
     branch_name: Mapped[str | None] = mapped_column(String(80))
+    # A form's (or an API call's) idempotency key, hashed: the same request sent twice is one batch.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Autorización and its service order (3.3, ch. 4)
     signature_id: Mapped[int | None] = mapped_column(ForeignKey("batch_signatures.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("service_orders.id"), index=True)

@@ -1,7 +1,17 @@
 """Conexión Empresas: companies, their card products, users' permissions, cards, ledger."""
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, false, true
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -109,6 +119,14 @@ class LedgerAccount(db.Model):
     __tablename__ = "ledger_accounts"
     __table_args__ = (
         CheckConstraint("kind in ('master', 'card', 'funding', 'fees', 'taxes', 'clearing')", name="ck_ledger_kind"),
+        # One program account per kind, one per kind of a company's product: made on first
+        # use, so two first uses at once must not make two.
+        Index("ux_ledger_program", "kind", unique=True,
+              sqlite_where=text("company_id IS NULL AND card_id IS NULL"),
+              postgresql_where=text("company_id IS NULL AND card_id IS NULL")),
+        Index("ux_ledger_company", "kind", "company_id", "product_id", unique=True,
+              sqlite_where=text("company_id IS NOT NULL AND card_id IS NULL"),
+              postgresql_where=text("company_id IS NOT NULL AND card_id IS NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
@@ -116,6 +134,10 @@ class LedgerAccount(db.Model):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), unique=True)
+    # The sum of its entries, kept in the same transaction as they are written
+    # (services/ledger.post), so a balance is one row away; never below zero for a
+    # company's or a card's account (the program's funding is the outside world's side).
+    balance = mapped_column(Money, nullable=False, default=0, server_default="0")
 
 
 class LedgerEntry(db.Model):

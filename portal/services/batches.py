@@ -133,6 +133,9 @@ def _next_number():
     raise RuntimeError("no batch number after three tries")
 
 
+next_number = _next_number  # for batches made without a file (services/unnamed_cards.py)
+
+
 # --- the job -------------------------------------------------------------------------------
 
 def process(batch_id):

@@ -36,7 +36,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import String, case, cast, func, insert, literal, select, update
+from sqlalchemy import String, case, cast, func, insert, literal, or_, select, update
 
 from portal.domain import batches as b
 from portal.domain import cards, clock
@@ -389,17 +389,35 @@ def _held(run, lines):
 
 
 def _post_loads(run, loads, what):
-    """One balanced transaction per loaded line, clearing → card (ledger.post's legs, in
-    one INSERT: the line's claim already makes its txn id unique)."""
-    rows, reference = [], f"OS {run.number}"
+    """One balanced transaction per loaded line, clearing → card: ledger.post's legs and
+    running balances, in bulk (one INSERT of the legs, one UPDATE of the balances); the
+    line's claim already makes its txn id unique."""
+    rows, moves, reference = [], {}, f"OS {run.number}"
     for txn_id, account_id, amount, mask in loads:
         if amount:
             rows.append({"txn_id": txn_id, "account_id": run.clearing_id, "amount": -amount,
                          "description": f"{what} tarjeta {mask}", "reference": reference})
             rows.append({"txn_id": txn_id, "account_id": account_id, "amount": amount,
                          "description": f"{what} orden de servicio {run.number}", "reference": reference})
+            moves[account_id] = moves.get(account_id, Decimal(0)) + amount
     if rows:
+        moves[run.clearing_id] = -sum(moves.values())
+        _move_balances(run, moves)
         db.session.execute(insert(LedgerEntry), rows)
+
+
+def _move_balances(run, moves):
+    """{account id: change} in one UPDATE, its rows locked in id order as ledger.post's
+    are; the clearing account never below zero (ledger.GUARDED): else Insufficient, and the
+    job fails with its step undone (what was paid always covers what the lines load)."""
+    taken = moves[run.clearing_id]
+    moved = db.session.execute(
+        update(LedgerAccount).where(LedgerAccount.id.in_(sorted(moves)),
+                                    or_(LedgerAccount.id != run.clearing_id, LedgerAccount.balance + taken >= 0))
+        .values(balance=LedgerAccount.balance + case(moves, value=LedgerAccount.id))
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != len(moves):
+        raise ledger.Insufficient(db.session.get(LedgerAccount, run.clearing_id))
 
 
 def _tell_holder(run, values, card, amount, what):

@@ -32,6 +32,7 @@ CHAPTERS = (
     Chapter(2, "configuracion", "Configuración"),
     Chapter(3, "seleccion-empresa-producto", "Selección de empresa y producto"),
     Chapter(4, "carga-de-lotes", "Carga de lotes"),
+    Chapter(5, "autorizacion-de-lotes", "Autorización de lotes"),
 )
 
 
@@ -52,7 +53,7 @@ def context():
         "manual_title": TITLE, "chapters": CHAPTERS,
         "password_rules": passwords.check(""), "password_history": passwords.HISTORY_SIZE,
         "max_failures": config["LOGIN_MAX_FAILURES"], "lock_minutes": config["LOGIN_LOCK_MINUTES"],
-        "recovery_hours": config["RECOVERY_PASSWORD_HOURS"],
+        "recovery_hours": config["RECOVERY_PASSWORD_HOURS"], "lapse_hours": config["SIGNATURE_LAPSE_HOURS"],
         "idle_minutes": int(config["SESSION_IDLE_TIMEOUT"].total_seconds() // 60),
         "warning_minutes": max(1, config["SESSION_WARNING_SECONDS"] // 60),
         "company_labels": company_data.LABELS, "phone_rule": company_data.PHONE_RULE,

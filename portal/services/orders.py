@@ -11,13 +11,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.domain import batches as b
 from portal.domain import clock
 from portal.domain import orders as o
 from portal.domain import signatures as sig
+from portal.domain.formatting import day_time, money
 from portal.extensions import db
 from portal.models import (
     Batch,
@@ -25,11 +26,15 @@ from portal.models import (
     BatchSignature,
     Counter,
     DistributionTariff,
+    Membership,
     OrderDistribution,
+    Product,
     ServiceOrder,
     Tariff,
+    User,
 )
-from portal.services import audit, auth
+from portal.services import audit, auth, messaging
+from portal.services import batches as batch_files
 
 ORDER_COUNTER = "service_order"
 
@@ -61,6 +66,18 @@ def chosen(access, batch_ids):
     return list(db.session.scalars(select(Batch).where(
         Batch.id.in_(ids), Batch.product_id == access.product.id,
         Batch.status.in_(b.AWAITING_SIGNATURE)).order_by(Batch.number)))
+
+
+def foreign(access, batch_ids):
+    """Whether `batch_ids` names anything but batches of this company's product (another
+    company's, another product's, none at all): the route answers 404."""
+    ids = {str(i) for i in batch_ids}
+    if not all(i.isdigit() for i in ids):
+        return True
+    ours = db.session.scalar(select(func.count()).select_from(Batch).where(
+        Batch.id.in_({int(i) for i in ids}), Batch.company_id == access.company.id,
+        Batch.product_id == access.product.id))
+    return ours != len(ids)
 
 
 def rates_of(company, product):
@@ -120,22 +137,66 @@ def _signed_together(signature):
                                                          Batch.status == b.SIGNED)).all())
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The batches chosen in «Autorización», the first signature they share (None: not
+    signed yet) and the mode their orders are made in (a first signature's own); or why not."""
+    refusal: str | None = None
+    batches: list = field(default_factory=list)
+    waiting: BatchSignature | None = None
+    mode: str | None = None
+
+
+def selection(access, batch_ids, mode):
+    """What «Autorizar» works on: the same rules for the calculation and the signature."""
+    batch_ids = list(batch_ids)
+    batches = chosen(access, batch_ids)
+    if not batches or len(batches) != len(set(batch_ids)):
+        return Selection("Seleccione los lotes a autorizar entre los que están pendientes de autorización.")
+    waiting = _waiting_of(batches)
+    if waiting is False or (waiting and _signed_together(waiting) != len(batches)):
+        return Selection("Los lotes que ya tienen una firma se autorizan juntos, como los firmó el primer "
+                         "responsable; selecciónelos aparte de los demás.")
+    if mode not in (o.PER_BATCH, o.PER_KIND):
+        return Selection("Seleccione «Procesar por lote» o «Procesar por tipo de lote».")
+    return Selection(None, batches, waiting, waiting.mode if waiting else mode)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """«Calcular orden de servicio»: the selection and [(an order's batches, its Quote)]."""
+    ok: bool
+    message: str = ""
+    locked: bool = False
+    chosen: Selection | None = None
+    quotes: list = field(default_factory=list)
+
+
+def preview(user, access, batch_ids, mode, password):
+    """«Autorizar» (step 1): the orders the signature would make, once the selection and
+    the password are right. Nothing is stored (a wrong password counts, as anywhere)."""
+    picked = selection(access, batch_ids, mode)
+    refusal = picked.refusal or _refusal(user, access, picked, rules_of(access.company), clock.utcnow())
+    if refusal:
+        return Preview(False, refusal)
+    if not password:
+        return Preview(False, "Ingrese su contraseña para autorizar los lotes.")
+    check = auth.confirm_password(user, password, "conexion.batch_authorize")
+    if not check.ok:
+        return Preview(False, auth.WRONG_PASSWORD, locked=check.locked)
+    return Preview(True, chosen=picked, quotes=calculate(access, picked.batches, picked.mode))
+
+
 def sign(user, access, batch_ids, mode, password):
     """«Autorizar» with the password: the first of two signatures waits; the last one
     makes the orders (one per batch or per batch type). Audited; commits."""
-    batches = chosen(access, batch_ids)
-    if not batches or len(batches) != len(set(batch_ids)):
-        return Signed(False, "Seleccione los lotes a autorizar entre los que están pendientes de autorización.")
-    waiting = _waiting_of(batches)
-    if waiting is False or (waiting and _signed_together(waiting) != len(batches)):
-        return Signed(False, "Los lotes que ya tienen una firma se autorizan juntos, como los firmó el primer "
-                             "responsable; selecciónelos aparte de los demás.")
-    if mode not in (o.PER_BATCH, o.PER_KIND):
-        return Signed(False, "Seleccione «Procesar por lote» o «Procesar por tipo de lote».")
+    picked = selection(access, batch_ids, mode)
+    if picked.refusal:
+        return Signed(False, picked.refusal)
+    batches, waiting, mode = picked.batches, picked.waiting, picked.mode
     rules, now = rules_of(access.company), clock.utcnow()
-    signer = sig.Signer(user.id, access.may("authorize"))
     first = sig.Waiting(waiting.signer_id, waiting.signed_at) if waiting else None
-    refusal = sig.refusal(rules, signer, {batch.uploaded_by_id for batch in batches}, first, now)
+    refusal = _refusal(user, access, picked, rules, now)
     if refusal:
         audit.record("conexion.sign_refused", user, subject=f"product:{access.product.id}", reason=refusal,
                      batches=[batch.number for batch in batches])
@@ -147,6 +208,14 @@ def sign(user, access, batch_ids, mode, password):
     if sig.outcome(rules, first) == sig.FIRST:
         return _first_signature(user, access, batches, mode, rules, now)
     return _last_signature(user, access, batches, waiting, mode, now)
+
+
+def _refusal(user, access, picked, rules, now):
+    """Why `user` may not sign the chosen batches now (domain/signatures.py), or None."""
+    waiting = picked.waiting
+    first = sig.Waiting(waiting.signer_id, waiting.signed_at) if waiting else None
+    return sig.refusal(rules, sig.Signer(user.id, access.may("authorize")),
+                       {batch.uploaded_by_id for batch in picked.batches}, first, now)
 
 
 def _moved(batches, source, **values):
@@ -171,6 +240,7 @@ def _first_signature(user, access, batches, mode, rules, now):
         return _taken()
     audit.record("conexion.batch_signed", user, subject=f"signature:{signature.id}", mode=mode,
                  batches=[batch.number for batch in batches], lapses_at=signature.lapses_at.isoformat())
+    _tell_other_signers(access, user, batches, signature)
     db.session.commit()
     return Signed(True, "Su firma quedó registrada. Los lotes esperan la firma de otro responsable de la empresa.",
                   waiting=signature)
@@ -196,6 +266,8 @@ def _last_signature(user, access, batches, waiting, mode, now):
         audit.record("conexion.order_created", user, subject=f"order:{order.id}", number=order.number,
                      batches=[batch.number for batch in batches if batch.order_id == order.id],
                      first_signer=first_signer, second_signer=second_signer, to_pay=str(order.to_pay))
+    if waiting is not None:
+        _tell_signers_of_orders(access, batches, made, waiting.signer, user)
     db.session.commit()
     numbers = ", ".join(str(order.number) for order in made)
     return Signed(True, f"Lotes autorizados. {'Orden' if len(made) == 1 else 'Órdenes'} de servicio Nro. {numbers}.",
@@ -251,6 +323,7 @@ def lapse_waiting(now=None):
             .execution_options(synchronize_session=False))
         if moved.rowcount != 1:
             continue
+        _tell_lapsed(signature)
         db.session.execute(update(Batch).where(Batch.signature_id == signature.id, Batch.status == b.SIGNED)
                            .values(status=b.CONFIRMED, signature_id=None).execution_options(synchronize_session=False))
         audit.record("conexion.signature_lapsed", None, subject=f"signature:{signature.id}",
@@ -258,3 +331,103 @@ def lapse_waiting(now=None):
         lapsed += 1
     db.session.commit()
     return lapsed
+
+
+def first_signatures(batches):
+    """{signature id: BatchSignature (with its signer)} of the batches signed once, for
+    «Autorización»: who signed and when the signature lapses."""
+    ids = {batch.signature_id for batch in batches if batch.status == b.SIGNED and batch.signature_id}
+    if not ids:
+        return {}
+    return {s.id: s for s in db.session.scalars(select(BatchSignature).where(BatchSignature.id.in_(ids)))}
+
+
+def discard(user, access, batch_ids, password):
+    """«Eliminar» in «Autorización»: the chosen confirmed batches, one by one with the
+    password (services/batches.delete). A batch signed once waits for its second signature
+    or its lapse: it cannot be deleted."""
+    batch_ids = list(batch_ids)
+    batches = chosen(access, batch_ids)
+    if not batches or len(batches) != len(set(batch_ids)):
+        return batch_files.Decision(False, "Seleccione los lotes a eliminar entre los que están pendientes de "
+                                           "autorización.")
+    signed = [batch for batch in batches if batch.status == b.SIGNED]
+    if signed:
+        return batch_files.Decision(False, f"{_lots(signed)} ya {'tiene' if len(signed) == 1 else 'tienen'} una "
+                                           "firma y no se puede eliminar: espere la segunda firma o a que la "
+                                           "primera venza.")
+    if not password:
+        return batch_files.Decision(False, "Ingrese su contraseña para eliminar los lotes.")
+    deleted = []
+    for batch in batches:
+        decision = batch_files.delete(user, batch, password)
+        if not decision.ok:
+            before = _deleted(deleted) + " " if deleted else ""
+            return batch_files.Decision(False, before + decision.message, locked=decision.locked)
+        deleted.append(batch)
+    return batch_files.Decision(True, _deleted(deleted))
+
+
+def _deleted(batches):
+    return f"{_lots(batches)}: {'eliminado' if len(batches) == 1 else 'eliminados'}."
+
+
+def _lots(batches):
+    """«El lote Nro. 1» / «Los lotes Nro. 1, 2»."""
+    return ("El lote Nro. " if len(batches) == 1 else "Los lotes Nro. ") + _numbers(batches)
+
+
+# --- who is told (e-mail, stored in the outbox in the caller's transaction) ---------------------
+
+def _numbers(batches):
+    return ", ".join(str(batch.number) for batch in batches)
+
+
+def _other_signers(access, signer, batches):
+    """The company's other active members who may sign these batches."""
+    query = (select(User).join(Membership, Membership.user_id == User.id)
+             .where(Membership.company_id == access.company.id, Membership.can_authorize.is_(True),
+                    User.id != signer.id, User.is_active_account.is_(True)).order_by(User.id))
+    if not access.company.uploader_may_sign:
+        query = query.where(User.id.notin_({batch.uploaded_by_id for batch in batches if batch.uploaded_by_id}))
+    return db.session.scalars(query).all()
+
+
+def _tell_other_signers(access, signer, batches, signature):
+    """A first signature: the other authorizers are asked for the second one before it lapses."""
+    product = f"{access.product.label} de {access.company.name}"
+    for user in _other_signers(access, signer, batches):
+        messaging.send_email(
+            user.email, "Conexión Empresas: lotes esperan su firma",
+            f"Hola {user.full_name}:\n\n{signer.full_name} ({signer.username}) firmó el {day_time(signature.signed_at)} "
+            f"la autorización de los lotes Nro. {_numbers(batches)} del producto {product}.\n\n"
+            f"Los lotes esperan la segunda firma de otro responsable de la empresa. Si nadie más los firma antes "
+            f"del {day_time(signature.lapses_at)} (hora de Bogotá), la primera firma vence y los lotes vuelven a "
+            "«Confirmado».\n\nPara firmarlos ingrese a Conexión Empresas › Lotes › Autorización.")
+
+
+def _tell_signers_of_orders(access, batches, made, first, second):
+    """The second signature made the orders: both signers are told which."""
+    lines = "\n".join(f"  - Orden Nro. {order.number}: Monto OS {money(order.total, cents=True)}, "
+                      f"TOTAL A PAGAR {money(order.to_pay, cents=True)}" for order in made)
+    for user in (first, second):
+        messaging.send_email(
+            user.email, "Conexión Empresas: lotes autorizados",
+            f"Hola {user.full_name}:\n\nLos lotes Nro. {_numbers(batches)} del producto {access.product.label} de "
+            f"{access.company.name} quedaron autorizados con las firmas de {first.full_name} ({first.username}) "
+            f"y {second.full_name} ({second.username}).\n\nÓrdenes de servicio:\n{lines}\n\n"
+            "Puede consultarlas y pagarlas en Conexión Empresas › Consultas › Órdenes de servicio.")
+
+
+def _tell_lapsed(signature):
+    """A first signature lapsed: its signer is told the batches went back to «Confirmado»."""
+    batches = db.session.scalars(select(Batch).where(Batch.signature_id == signature.id,
+                                                     Batch.status == b.SIGNED).order_by(Batch.number)).all()
+    signer, product = signature.signer, db.session.get(Product, signature.product_id)
+    messaging.send_email(
+        signer.email, "Conexión Empresas: su firma venció",
+        f"Hola {signer.full_name}:\n\nSu firma del {day_time(signature.signed_at)} en la autorización de los lotes "
+        f"Nro. {_numbers(batches)} del producto {product.label} de {product.company.name} venció el "
+        f"{day_time(signature.lapses_at)} (hora de Bogotá) sin la segunda firma de otro responsable.\n\n"
+        "Los lotes volvieron a «Confirmado»: para procesarlos deben firmarse de nuevo en Conexión Empresas › "
+        "Lotes › Autorización.")

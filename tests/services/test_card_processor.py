@@ -81,6 +81,12 @@ def assert_every_transaction_balanced():
     unbalanced = db.session.execute(select(LedgerEntry.txn_id).group_by(LedgerEntry.txn_id)
                                     .having(func.sum(LedgerEntry.amount) != 0)).all()
     assert unbalanced == []
+    # every running balance is the sum of its entries (summed here: SQLite sums in floats)
+    sums = {}
+    for account_id, amount in db.session.execute(select(LedgerEntry.account_id, LedgerEntry.amount)):
+        sums[account_id] = sums.get(account_id, 0) + amount
+    assert {account.id: account.balance for account in db.session.scalars(select(LedgerAccount))
+            if account.balance or account.id in sums} == sums
 
 
 def emails_to(address):

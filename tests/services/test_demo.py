@@ -203,6 +203,7 @@ def test_companies_cards_and_a_balanced_funded_ledger(app):
         assert funded == 1 and Decimal(0) < Decimal(balance(master)) <= Decimal("1000000.00")
     assert sum(Decimal(balance(c)) > 0 for c in kinds["card"]) >= 4
     assert Decimal(balance(kinds["fees"][0])) > 0
+    assert all(account.balance == balance(account) for account in accounts)  # running balances
 
 
 def test_every_money_column_holds_two_place_decimals(app):
@@ -297,3 +298,17 @@ def test_batches_of_both_companies_in_every_state_before_authorization(app):
     before = db.session.query(Batch).count()
     load_demo()
     assert db.session.query(Batch).count() == before
+
+
+def test_jahc_has_an_order_pending_payment_with_the_manuals_figures(app):
+    from portal.models import Batch, Company, ServiceOrder
+
+    load_demo()
+    jahc = db.session.query(Company).filter_by(nit="900291499").one()
+    (order,) = db.session.query(ServiceOrder).filter_by(company_id=jahc.id).all()
+    assert order.status == "pending_payment" and order.first_signer.username == "jhomez"
+    assert (order.commission, order.iva, order.total) == (Decimal("10.00"), Decimal("1.20"), Decimal("11.20"))
+    assert [b.status for b in order.batches] == ["authorized"]
+    load_demo()
+    assert db.session.query(ServiceOrder).count() == 1
+    assert db.session.query(Batch).filter_by(filename="demo_orden_emision.xlsx").count() == 1

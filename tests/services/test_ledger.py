@@ -27,3 +27,39 @@ def test_an_unbalanced_movement_is_refused(app):
     with pytest.raises(ledger.Unbalanced):
         ledger.post("t-2", [ledger.Leg(funding, Decimal("1.00"), "x")])
     assert db.session.query(LedgerEntry).count() == 0
+
+
+def test_a_guarded_account_never_goes_below_zero_and_a_refusal_writes_nothing(app):
+    company = factories.company()
+    funding = ledger.program_account("funding")
+    master = ledger.company_account("master", company, company.products[0])
+    ledger.post("fund", [ledger.Leg(funding, Decimal("-50.00"), "x"), ledger.Leg(master, Decimal("50.00"), "y")])
+    fees = ledger.program_account("fees")
+    with pytest.raises(ledger.Insufficient):
+        ledger.post("fee", [ledger.Leg(master, Decimal("-60.00"), "Comisión"), ledger.Leg(fees, Decimal("60.00"), "z")])
+    db.session.commit()
+    assert ledger.balance(master) == Decimal("50.00") and ledger.balance(fees) == Decimal("0.00")
+    assert not ledger.posted("fee")
+    assert ledger.balance(funding) == Decimal("-50.00")  # the outside world's side may
+    assert ledger.differences() == []
+
+
+def test_differences_name_a_balance_written_behind_posts_back(app):
+    company = factories.company()
+    master = ledger.company_account("master", company, company.products[0])
+    master.balance = Decimal("7.00")
+    db.session.commit()
+    assert [(a.id, bal, total) for a, bal, total in ledger.differences()] == [(master.id, Decimal("7.00"), Decimal(0))]
+
+
+def test_first_uses_at_the_same_instant_make_one_account(app):
+    from tests.services.test_batch_concurrency import race
+
+    db.session.remove()
+
+    def first_use():
+        account_id = ledger.program_account("taxes").id
+        db.session.commit()
+        return account_id
+
+    assert len(set(race(app, first_use, 6))) == 1

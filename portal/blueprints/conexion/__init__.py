@@ -2,4 +2,12 @@ from flask import Blueprint
 
 bp = Blueprint("conexion", __name__)
 
-from portal.blueprints.conexion import routes, routes_config, routes_lotes  # noqa: E402,F401
+from portal.blueprints.conexion import (  # noqa: E402,F401
+    routes,
+    routes_autorizacion,
+    routes_config,
+    routes_innominadas,
+    routes_lotes,
+    routes_ordenes,
+    routes_pagar,
+)

@@ -11,7 +11,9 @@ from portal.services import conexion
 
 def with_product(permission=None):
     """The view works on /<company_id>/productos/<product_id>/…: only the user's own
-    company and product (else 404), with `permission` if given (else 403); audited."""
+    company and product (else 404), with `permission` if given (else 403; a tuple: any
+    one of them); audited."""
+    wanted = (permission,) if isinstance(permission, str) else tuple(permission or ())
 
     def decorator(view):
         @require("corporate")
@@ -21,7 +23,7 @@ def with_product(permission=None):
             if found is None:
                 conexion.refuse(current_user, "not_found", request.path)
                 abort(404)
-            if permission and not found.may(permission):
+            if wanted and not any(found.may(p) for p in wanted):
                 conexion.refuse(current_user, "forbidden", request.path)
                 abort(403)
             g.access = found

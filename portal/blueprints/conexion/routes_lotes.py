@@ -91,9 +91,10 @@ def batch_row(company_id, product_id, batch_id):
 
 
 @bp.get(LOTES + "/<int:batch_id>/")
-@with_product("upload")
+@with_product(("upload", "authorize"))
 def batch_detail(company_id, product_id, batch_id):
-    """4.2 «Detalle de lote»: its lines with their state and errors, paged and searchable."""
+    """4.2 «Detalle de lote»: its lines with their state and errors, paged and searchable
+    (also for whoever authorizes it: «Autorización» links here)."""
     batch = batches.batch_of(g.access, batch_id) or not_found()
     f = paging.Filters(request.args, estado=("", "errores"))
     lines, page = batches.lines(batch, f["q"], f["estado"] == "errores", f["pagina"], f["por_pagina"])
@@ -135,12 +136,12 @@ def batch_decision(company_id, product_id, batch_id, action):
 def _decision_form(batch, action, error=None):
     return render("conexion/lotes/decision.html", partial="conexion/lotes/_decision.html", access=g.access,
                   batch=batch, action=action, error=error, earlier=batches.same_content_before(batch),
-                  spec=bl.layout(batch.kind), label=b.BATCH.label)
+                  label=b.BATCH.label)
 
 
 @bp.app_template_global()
 def batch_label(kind):
-    return bl.layout(kind).label
+    return bl.label(kind)
 
 
 @bp.app_template_global()
