@@ -18,8 +18,11 @@ Exactly once per line. Each step of up to ORDER_STEP_LINES (500) lines is one tr
 2. the lines are claimed with their outcome: UPDATE … SET ledger_txn = 'line-<id>',
    outcome, … WHERE outcome IS NULL AND ledger_txn IS NULL (unique), the step's first
    write: a line another run has claimed is never taken again, and is left out here;
-3. the claimed lines' cards, card accounts, ledger legs and cardholder e-mails are made;
+3. the claimed lines' cards, card accounts, ledger legs (with the accounts' running
+   balances, as ledger.post moves them) and cardholder e-mails are made;
 4. the order's heartbeat is beaten, and the step committed.
+A run works ORDER_JOB_SLICE_SECONDS at most (RQ's job timeout is 180 s), then queues a
+new job for the rest.
 A worker killed in a step loses the whole step, claims included; the next run does those
 lines again. On PostgreSQL the step's lines are read FOR UPDATE SKIP LOCKED, so two runs
 at once take different lines instead of waiting on each other. When no line is left the
