@@ -137,7 +137,8 @@ def differences():
     unless something wrote entries or balances behind `post`'s back."""
     sums = (select(LedgerEntry.account_id, func.sum(LedgerEntry.amount).label("total"))
             .group_by(LedgerEntry.account_id).subquery())
-    total = func.coalesce(sums.c.total, 0)
+    # SQLite sums NUMERIC as floats (0.00 against -0.00000001 after many cents): compared to the cent
+    total = func.round(func.coalesce(sums.c.total, 0), 2)
     return [(account, account.balance, Decimal(entries)) for account, entries in db.session.execute(
         select(LedgerAccount, total).outerjoin(sums, sums.c.account_id == LedgerAccount.id)
-        .where(LedgerAccount.balance != total).order_by(LedgerAccount.id))]
+        .where(func.round(LedgerAccount.balance, 2) != total).order_by(LedgerAccount.id))]

@@ -63,3 +63,15 @@ def test_first_uses_at_the_same_instant_make_one_account(app):
         return account_id
 
     assert len(set(race(app, first_use, 6))) == 1
+
+
+def test_cents_sum_to_their_balance_on_every_database(app):
+    """SQLite sums NUMERIC as floats: 0.10 + 0.20 there is 0.30000000000000004, while the
+    balance moved once by 0.30; the check compares to the cent."""
+    company = factories.company()
+    funding = ledger.program_account("funding")
+    clearing = ledger.company_account("clearing", company, company.products[0])
+    ledger.post("c", [ledger.Leg(funding, Decimal("-0.30"), "x"), ledger.Leg(clearing, Decimal("0.10"), "y"),
+                      ledger.Leg(clearing, Decimal("0.20"), "z")])
+    db.session.commit()
+    assert ledger.balance(clearing) == Decimal("0.30") and ledger.differences() == []
