@@ -27,7 +27,7 @@ from portal.domain import clock, paging, text_files
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
 from portal.models import Batch, BatchDay, BatchLine, Card
-from portal.services import audit, auth, upload_jobs
+from portal.services import audit, auth, tables, upload_jobs
 
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
 SAME_CONTENT_DAYS = 30
@@ -420,24 +420,20 @@ def pending(access, q="", number=1, per_page=paging.DEFAULT_PER_PAGE):
     if q:
         kinds = [k for k, spec in bl.LAYOUTS.items() if q.casefold() in (spec.label + spec.code).casefold()]
         query = query.where(or_(Batch.number.contains(q, autoescape=True), Batch.kind.in_(kinds)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = paging.page_of(total, number, per_page)
-    rows = db.session.scalars(query.order_by(Batch.id.desc()).limit(page.per_page).offset(page.offset)).all()
-    return rows, page
+    return tables.paged(query, number, per_page, Batch.id.desc())
 
 
-def lines(batch, q="", only_errors=False, number=1, per_page=paging.DEFAULT_PER_PAGE):
+def lines(batch, q="", ok=None, number=1, per_page=paging.DEFAULT_PER_PAGE):
+    """A page of the batch's lines (`ok`: None every line, False those with errors, True
+    the valid ones: «Registros del lote»), searchable by document or name."""
     query = select(BatchLine).where(BatchLine.batch_id == batch.id)
-    if only_errors:
-        query = query.where(BatchLine.ok.is_(False))
+    if ok is not None:
+        query = query.where(BatchLine.ok.is_(ok))
     q = (q or "").strip()[:60]
     if q:
         query = query.where(or_(BatchLine.id_number.contains(q, autoescape=True),
                                 BatchLine.holder_name.icontains(q, autoescape=True)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = paging.page_of(total, number, per_page)
-    rows = db.session.scalars(query.order_by(BatchLine.line_no).limit(page.per_page).offset(page.offset)).all()
-    return rows, page
+    return tables.paged(query, number, per_page, BatchLine.line_no)
 
 
 def general_errors(batch):

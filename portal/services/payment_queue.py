@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select, update
 from portal.domain import clock, paging
 from portal.extensions import db
 from portal.models import Payment, PaymentReview
-from portal.services import acquirer, audit, payments
+from portal.services import acquirer, audit, payments, tables
 
 
 def counts_select():
@@ -30,21 +30,13 @@ def _search(query, q, *columns):
 def reviews(status="open", q="", number=1, per_page=paging.DEFAULT_PER_PAGE):
     query = _search(select(PaymentReview).outerjoin(Payment).where(PaymentReview.status == status),
                     q, Payment.reference, PaymentReview.transaction_id, PaymentReview.reason)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = paging.page_of(total, number, per_page)
-    rows = db.session.scalars(query.order_by(PaymentReview.id.desc())
-                              .offset(page.offset).limit(page.per_page)).all()
-    return rows, page
+    return tables.paged(query, number, per_page, PaymentReview.id.desc())
 
 
 def waiting(q="", number=1, per_page=paging.DEFAULT_PER_PAGE):
     query = _search(select(Payment).where(Payment.status == "pending"), q,
                     Payment.reference, Payment.payer_email, Payment.description)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = paging.page_of(total, number, per_page)
-    rows = db.session.scalars(query.order_by(Payment.updated_at).offset(page.offset)
-                              .limit(page.per_page)).all()
-    return rows, page
+    return tables.paged(query, number, per_page, Payment.updated_at)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ must be 1, and its batches move in the same transaction."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select, update
 
 from portal.domain import batches as b
 from portal.domain import clock, paging
@@ -16,8 +16,8 @@ from portal.domain import order_search as search
 from portal.domain import orders as o
 from portal.domain.formatting import local
 from portal.extensions import db
-from portal.models import Batch, BatchLine, ServiceOrder, User
-from portal.services import audit, auth, messaging
+from portal.models import Batch, ServiceOrder, User
+from portal.services import audit, auth, batches, messaging, tables
 
 # --- 4.1 the list ----------------------------------------------------------------------------
 
@@ -42,11 +42,7 @@ def listing(access, criteria, number=1, per_page=paging.DEFAULT_PER_PAGE):
         query = query.where(ServiceOrder.created_at < before)
     if criteria.status:
         query = query.where(ServiceOrder.status == criteria.status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = paging.page_of(total, number, per_page)
-    rows = db.session.scalars(query.order_by(ServiceOrder.created_at.desc(), ServiceOrder.id.desc())
-                              .limit(page.per_page).offset(page.offset)).all()
-    return rows, page
+    return tables.paged(query, number, per_page, ServiceOrder.created_at.desc(), ServiceOrder.id.desc())
 
 
 # --- 4.2 the detail --------------------------------------------------------------------------
@@ -70,15 +66,7 @@ def batch_of(order, batch_id):
 
 def batch_lines(batch, q="", number=1, per_page=paging.DEFAULT_PER_PAGE):
     """«Registros del lote»: the batch's records (its valid lines), searchable by DNI or name."""
-    query = select(BatchLine).where(BatchLine.batch_id == batch.id, BatchLine.ok.is_(True))
-    q = (q or "").strip()[:60]
-    if q:
-        query = query.where(or_(BatchLine.id_number.contains(q, autoescape=True),
-                                BatchLine.holder_name.icontains(q, autoescape=True)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = paging.page_of(total, number, per_page)
-    rows = db.session.scalars(query.order_by(BatchLine.line_no).limit(page.per_page).offset(page.offset)).all()
-    return rows, page
+    return batches.lines(batch, q, True, number, per_page)
 
 
 def line_state(line, batch):

@@ -9,7 +9,7 @@ from portal.domain import paging
 from portal.domain.clock import utcnow
 from portal.extensions import db
 from portal.models import Affiliate, ApplicationRequest, AuditEvent, Entity, User
-from portal.services import audit, messaging
+from portal.services import audit, messaging, tables
 
 STATUS_FILTERS = ("pending", "approved", "rejected", "all")
 NOTE_MAX = 500
@@ -24,11 +24,7 @@ class Listing:
 
 def paginate(query, number, per_page, total=None):
     """(rows of this page, Page) of a select; pass `total` when it is already known."""
-    if total is None:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = paging.page_of(total, number, per_page)
-    rows = db.session.execute(query.limit(page.per_page).offset(page.offset)).all()
-    return rows, page
+    return tables.paged(query, number, per_page, total=total, entities=False)
 
 
 # --- application requests ----------------------------------------------------------------

@@ -29,7 +29,7 @@ from portal.domain import clock, embossing, paging
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
 from portal.models import Batch, BatchLine, Card
-from portal.services import audit, auth, batches, upload_jobs
+from portal.services import audit, auth, batches, tables, upload_jobs
 
 KIND = "unnamed_emission"
 SOURCE = "form"
@@ -182,10 +182,7 @@ def requested(access, q="", number=1, per_page=paging.DEFAULT_PER_PAGE):
     q = (q or "").strip()[:40]
     if q:
         query = query.where(Batch.number.contains(q, autoescape=True))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = paging.page_of(total, number, per_page)
-    rows = db.session.scalars(query.order_by(Batch.id.desc()).limit(page.per_page).offset(page.offset)).all()
-    return rows, page
+    return tables.paged(query, number, per_page, Batch.id.desc())
 
 
 def _cards_query(batch):
@@ -202,10 +199,7 @@ def cards(batch, q="", number=1, per_page=paging.DEFAULT_PER_PAGE):
         query = query.where(or_(Card.pan_last4.contains(q, autoescape=True),
                                 Card.holder_id_number.contains(q, autoescape=True),
                                 Card.holder_name.icontains(q, autoescape=True)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = paging.page_of(total, number, per_page)
-    rows = db.session.scalars(query.order_by(BatchLine.line_no).limit(page.per_page).offset(page.offset)).all()
-    return rows, page
+    return tables.paged(query, number, per_page, BatchLine.line_no)
 
 
 def has_cards(batch):

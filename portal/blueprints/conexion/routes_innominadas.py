@@ -66,8 +66,8 @@ def _request_page(outcome=None, done=None):
 
 def _after_url():
     """«Aceptar» leads to Lotes › Autorización, where the batch waits (Carga de lotes for
-    a user who may not authorize, or while that page is not part of the portal)."""
-    if "conexion.authorization" in current_app.view_functions and g.access.may("authorize"):
+    a user who may not authorize)."""
+    if g.access.may("authorize"):
         return _here("conexion.authorization")
     return _here("conexion.batches_page")
 

@@ -97,7 +97,8 @@ def batch_detail(company_id, product_id, batch_id):
     (also for whoever authorizes it: «Autorización» links here)."""
     batch = batches.batch_of(g.access, batch_id) or not_found()
     f = paging.Filters(request.args, estado=("", "errores"))
-    lines, page = batches.lines(batch, f["q"], f["estado"] == "errores", f["pagina"], f["por_pagina"])
+    lines, page = batches.lines(batch, f["q"], False if f["estado"] == "errores" else None, f["pagina"],
+                                 f["por_pagina"])
     return render("conexion/lotes/detalle.html", partial="conexion/lotes/_lines.html", access=g.access,
                   batch=batch, lines=lines, page=page, filters=f, params=f.link_params("pagina"),
                   general=batches.general_errors(batch))
