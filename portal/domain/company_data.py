@@ -11,7 +11,8 @@ digits starting with 3, a landline of 10 digits starting with 60 (60 + the area'
 «4193333»). Spaces, hyphens, dots, parentheses and a leading +57 are accepted and
 dropped."""
 import re
-from dataclasses import dataclass, field
+
+from portal.domain.forms import Checked
 
 COMPANY_FIELDS = ("phone1", "phone2", "phone3", "billing_address")
 CONTACT_FIELDS = ("name", "role", "email", "phone")
@@ -29,18 +30,6 @@ _SEPARATORS = re.compile(r"[\s.()\-]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-
-@dataclass(frozen=True)
-class Checked:
-    """The values to save (None for an empty field), what was typed (to show the form
-    again) and one message per wrong field, naming it."""
-    values: dict
-    typed: dict
-    errors: dict = field(default_factory=dict)
-
-    @property
-    def ok(self):
-        return not self.errors
 
 
 def phone(text):

@@ -8,8 +8,9 @@ may say. Pure: no Flask, no database.
 - Cantidad de tarjetas: a whole number from 1 to the portal's maximum per request.
 - Fecha de vencimiento: set by the product (its months of validity from today), MM/AAAA.
 """
-from dataclasses import dataclass, field
 from datetime import date
+
+from portal.domain.forms import Checked
 
 LINE_MAX = 21
 ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,-/&'")
@@ -50,19 +51,6 @@ def card_expiry(today: date, months: int) -> str:
     """MM/YYYY of the month `months` after today's (the card is valid through it)."""
     index = today.year * 12 + today.month - 1 + months
     return f"{index % 12 + 1:02d}/{index // 12}"
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A request's values (when ok), what was typed (to show the form again) and one
-    message per wrong field."""
-    values: dict
-    typed: dict
-    errors: dict = field(default_factory=dict)
-
-    @property
-    def ok(self):
-        return not self.errors
 
 
 def check_request(form, maximum, branch_codes):

@@ -27,6 +27,7 @@ from portal.domain import batch_layouts as bl
 from portal.domain import batches as b
 from portal.domain import clock, embossing, paging
 from portal.domain.formatting import today_bogota
+from portal.domain.forms import Checked
 from portal.extensions import db
 from portal.models import Batch, BatchLine, Card
 from portal.services import audit, auth, batches, tables, upload_jobs
@@ -78,7 +79,7 @@ class Requested:
     ok: bool
     message: str = ""
     batch: Batch | None = None
-    checked: embossing.Checked | None = None
+    checked: Checked | None = None
     locked: bool = False
 
 
