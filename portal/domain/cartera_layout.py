@@ -28,7 +28,7 @@ LINE_KIND = {ACTIVOS: "active", RETIRADOS: "retired"}  # StatementLine.kind
 KIND_LABEL = {DETALLE: "Archivo de Detalle", ACTIVOS: "Archivo de Activos", RETIRADOS: "Archivo de Retirados"}
 
 TEXT, MONEY, INTEGER, DATE, FLAG = "text", "money", "integer", "date", "flag"
-APLICA_MORA, VALOR_A_PAGAR = "Aplica Mora", "Valor a Pagar"
+APPLY_ARREARS_HEADER, AMOUNT_HEADER = "Aplica Mora", "Valor a Pagar"
 HEADER_ROW, FIRST_DATA_ROW = 1, 2
 ERRORS_HEADER = "Errores"  # the column added to a file sent back with its errors
 
@@ -74,8 +74,8 @@ _CREDIT = Column("credit_number", "Nro Crédito", TEXT, 14)
 _BALANCE = Column("balance", "Saldo", MONEY, 16)
 _DAYS = Column("arrears_days", "Días Mora", INTEGER, 10)
 _ARREARS = Column("arrears", "Valor Mora", MONEY, 14)
-_FLAG = Column("aplica_mora", APLICA_MORA, FLAG, 12, editable=True)
-_AMOUNT = Column("amount", VALOR_A_PAGAR, MONEY, 16, editable=True)
+_FLAG = Column("apply_arrears", APPLY_ARREARS_HEADER, FLAG, 12, editable=True)
+_AMOUNT = Column("amount", AMOUNT_HEADER, MONEY, 16, editable=True)
 
 LAYOUTS = {
     DETALLE: Layout(DETALLE, "Detalle", (
@@ -127,7 +127,7 @@ class CarteraLine:
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
-    def default_aplica_mora(self):
+    def default_apply_arrears(self):
         return YES if self.arrears > 0 else NO
 
     @property
@@ -139,9 +139,9 @@ class CarteraLine:
     def default_amount(self):
         return to_money(self.instalment_due + (self.arrears if self.arrears > 0 else 0))
 
-    def owed(self, aplica_mora: bool):
+    def owed(self, apply_arrears: bool):
         """The most this line may receive: the balance, plus the arrears when charged."""
-        return to_money(self.balance + (self.arrears if aplica_mora else 0))
+        return to_money(self.balance + (self.arrears if apply_arrears else 0))
 
 
 _FIELDS = tuple(f.name for f in fields(CarteraLine))
@@ -160,7 +160,7 @@ _VALUE = {
     "principal": lambda l: to_money(l.principal), "balance": lambda l: to_money(l.balance),
     "instalment": lambda l: to_money(l.instalment), "arrears_days": lambda l: int(l.arrears_days),
     "arrears": lambda l: to_money(l.arrears), "status": _status,
-    "aplica_mora": lambda l: l.default_aplica_mora, "amount": lambda l: l.default_amount,
+    "apply_arrears": lambda l: l.default_apply_arrears, "amount": lambda l: l.default_amount,
 }
 
 

@@ -20,7 +20,7 @@ KIND_OF = layout.LINE_KIND  # archivo → StatementLine.kind
 
 
 def entries(statement, kind):
-    """credit number → (aplica, amount) of the rows edited in the browser."""
+    """credit number → (apply_arrears, amount) of the rows edited in the browser."""
     rows = db.session.execute(
         select(Credit.number, CarteraDraftLine.apply_arrears, CarteraDraftLine.amount)
         .join(StatementLine, StatementLine.id == CarteraDraftLine.line_id)
@@ -39,7 +39,7 @@ def count(statement, kind):
 @dataclass(frozen=True)
 class DraftRow:
     line: layout.CarteraLine
-    aplica_mora: bool  # what the row pays now: the draft, else the file's default
+    apply_arrears: bool  # what the row pays now: the draft, else the file's default
     amount: Decimal
     edited: bool
 
@@ -58,14 +58,15 @@ def page_of_rows(statement, archivo, query="", number=1, per_page=25):
     rows = []
     for line in lines[page.offset:page.offset + page.per_page]:
         entry = edited.get(line.credit_number)
-        aplica, amount = entry or (line.default_aplica_mora == YES, line.default_amount)
-        rows.append(DraftRow(line, aplica, amount, entry is not None))
+        apply_arrears, amount = entry or (line.default_apply_arrears == YES, line.default_amount)
+        rows.append(DraftRow(line, apply_arrears, amount, entry is not None))
     return rows, page
 
 
-def save_row(user, statement, archivo, credit_number, aplica_mora, amount):
-    """Save one edited row at once, by the file's rules. Returns (DraftRow, errors)
-    where errors are (column, reason); nothing is saved when there are errors."""
+def save_row(user, statement, archivo, credit_number, flag, amount):
+    """Save one edited row at once, by the file's rules (`flag`: the S or N typed for
+    «Aplica Mora»). Returns (DraftRow, errors) where errors are (column, reason);
+    nothing is saved when there are errors."""
     kind = KIND_OF[archivo]
     found = db.session.execute(
         select(StatementLine.id).join(Credit, Credit.id == StatementLine.credit_id)
@@ -74,26 +75,26 @@ def save_row(user, statement, archivo, credit_number, aplica_mora, amount):
     line = next(iter(cartera_lines(statement, credit_number)), None)
     if found is None or line is None:
         return None, [("Nro Crédito", f"el crédito «{credit_number}» no pertenece a este archivo")]
-    checked, errors = cartera_rows.check_entry(line, aplica_mora, amount)
+    checked, errors = cartera_rows.check_entry(line, flag, amount)
     if errors:
-        return DraftRow(line, aplica_mora == YES, Decimal(0), False), errors
-    aplica, value = checked
+        return DraftRow(line, flag == YES, Decimal(0), False), errors
+    apply_arrears, value = checked
     line_id = found[0]
     draft = db.session.scalars(select(CarteraDraftLine).where(CarteraDraftLine.line_id == line_id)).first()
     if draft is None:
         draft = CarteraDraftLine(line_id=line_id)
         db.session.add(draft)
-    draft.apply_arrears, draft.amount, draft.updated_by_id = aplica, value, user.id
+    draft.apply_arrears, draft.amount, draft.updated_by_id = apply_arrears, value, user.id
     draft.updated_at = clock.utcnow()
     try:
         db.session.commit()
     except IntegrityError:  # the same row saved twice at once: the other save stands, apply ours on it
         db.session.rollback()
         db.session.execute(update(CarteraDraftLine).where(CarteraDraftLine.line_id == line_id)
-                           .values(apply_arrears=aplica, amount=value, updated_by_id=user.id,
+                           .values(apply_arrears=apply_arrears, amount=value, updated_by_id=user.id,
                                    updated_at=clock.utcnow()))
         db.session.commit()
-    return DraftRow(line, aplica, value, True), []
+    return DraftRow(line, apply_arrears, value, True), []
 
 
 def clear(statement_id, kind):

@@ -188,7 +188,7 @@ def _write_lines(upload, line_ids, result):
     """The accepted rows as the upload's lines: one INSERT, in the verdict's transaction."""
     upload_id = upload.id
     db.session.execute(CarteraUploadLine.__table__.insert(), [
-        {"upload_id": upload_id, "line_id": line_ids[row.credit_number], "apply_arrears": row.aplica_mora,
+        {"upload_id": upload_id, "line_id": line_ids[row.credit_number], "apply_arrears": row.apply_arrears,
          "amount": row.amount} for row in result.accepted.values()])
 
 

@@ -121,10 +121,10 @@ def test_protected_with_only_the_two_columns_unlocked(files, kind):
 
 
 @pytest.mark.parametrize("kind", cl.UPLOADABLE)
-def test_aplica_mora_offers_s_or_n(files, kind):
+def test_apply_arrears_offers_s_or_n(files, kind):
     ws = sheet(files[kind])
     last = ws.max_row
-    flag = cl.column_letter(cl.layout(kind).index("aplica_mora"))
+    flag = cl.column_letter(cl.layout(kind).index("apply_arrears"))
     amount = cl.column_letter(cl.layout(kind).index("amount"))
     rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     assert rules[f"{flag}2:{flag}{last}"].type == "list"
@@ -549,7 +549,7 @@ def test_a_file_edited_and_saved_by_libreoffice_is_accepted(files, tmp_path):
     accepted = checked.result.accepted
     assert len(accepted) == 8
     assert accepted["LI-1001"].amount == D("150000.50")
-    assert accepted["LI-1002"].aplica_mora is False
+    assert accepted["LI-1002"].apply_arrears is False
     assert read.rows[1][0] == "007200001"
     protected = sheet(saved)
     assert protected.protection.sheet

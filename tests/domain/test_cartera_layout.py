@@ -36,8 +36,8 @@ def test_ids_and_credit_numbers_are_text_money_is_money():
 
 def test_downloaded_file_comes_filled_in():
     plain, late = line(1), line(2, arrears_days=30, arrears=D("4381.93"))
-    assert (plain.default_aplica_mora, plain.default_amount) == ("N", D("175277.00"))
-    assert (late.default_aplica_mora, late.default_amount) == ("S", D("179658.93"))
+    assert (plain.default_apply_arrears, plain.default_amount) == ("N", D("175277.00"))
+    assert (late.default_apply_arrears, late.default_amount) == ("S", D("179658.93"))
     last = line(3, balance=D("1000.00"))  # the last instalment is smaller than the usual one
     assert last.default_amount == D("1000.00")
 

@@ -55,9 +55,9 @@ def edited(kind=cl.ACTIVOS, **cells):
     ({"row2_amount": 10.005}, 2, "Valor a Pagar", "máximo dos decimales"),
     ({"row2_amount": True}, 2, "Valor a Pagar", "no es un valor numérico"),
     ({"row3_amount": 1757151.94}, 3, "Valor a Pagar", "supera el saldo más la mora ($\xa01.757.151,93)"),
-    ({"row3_aplica_mora": "N", "row3_amount": 1752770.01}, 3, "Valor a Pagar", "supera el saldo ($\xa01.752.770,00)"),
-    ({"row2_aplica_mora": "X"}, 2, "Aplica Mora", "«X» no es válido; escriba S o N"),
-    ({"row2_aplica_mora": ""}, 2, "Aplica Mora", "está vacía"),
+    ({"row3_apply_arrears": "N", "row3_amount": 1752770.01}, 3, "Valor a Pagar", "supera el saldo ($\xa01.752.770,00)"),
+    ({"row2_apply_arrears": "X"}, 2, "Aplica Mora", "«X» no es válido; escriba S o N"),
+    ({"row2_apply_arrears": ""}, 2, "Aplica Mora", "está vacía"),
 ])
 def test_row_errors_name_row_column_and_reason(cells, row, column, words):
     result = check(edited(**cells))
@@ -68,7 +68,7 @@ def test_row_errors_name_row_column_and_reason(cells, row, column, words):
 
 
 def test_amounts_typed_as_text_and_lower_case_flags_are_accepted():
-    result = check(edited(row2_amount="150.000,50", row3_amount="175277.5", row3_aplica_mora=" s",
+    result = check(edited(row2_amount="150.000,50", row3_amount="175277.5", row3_apply_arrears=" s",
                           row4_amount=""))
     assert result.ok
     assert result.accepted["LI-1001"].amount == D("150000.50")
@@ -77,7 +77,7 @@ def test_amounts_typed_as_text_and_lower_case_flags_are_accepted():
 
 
 def test_every_error_is_listed_not_only_the_first():
-    result = check(edited(row2_amount="abc", row2_aplica_mora="X", row3_balance=1.0, row4_amount=-1.0))
+    result = check(edited(row2_amount="abc", row2_apply_arrears="X", row3_balance=1.0, row4_amount=-1.0))
     assert [(e.row, e.column) for e in result.errors] == [
         (2, "Aplica Mora"), (2, "Valor a Pagar"), (3, "Saldo"), (4, "Valor a Pagar")]
     assert result.accepted == {}
@@ -158,7 +158,7 @@ def test_a_wrong_header_without_rows_names_the_header():
 
 def test_same_content_same_key_however_it_was_typed():
     a = check(rows_for(cl.ACTIVOS))
-    b = check(edited(row2_amount="175.277,00", row3_aplica_mora="s"))
+    b = check(edited(row2_amount="175.277,00", row3_apply_arrears="s"))
     assert a.content_key() == b.content_key()
     c = check(edited(row2_amount=175276.0))
     assert c.content_key() != a.content_key()
