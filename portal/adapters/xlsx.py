@@ -113,7 +113,7 @@ def _skeleton(spec, n_rows, password):
     for i, column in enumerate(spec.columns):
         ws.column_dimensions[cl.column_letter(i)].width = column.width
     ws.freeze_panes = "A2"
-    if spec.line_kind is not None:
+    if spec.kind in cl.UPLOADABLE:
         last = max(n_rows + 1, 2)
         flag = cl.column_letter(spec.index("apply_arrears"))
         amount = cl.column_letter(spec.index("amount"))

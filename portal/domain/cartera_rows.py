@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from portal.domain.cartera_layout import (
-    ACTIVOS,
     AMOUNT_HEADER,
     APPLY_ARREARS_HEADER,
     DATE,
@@ -27,8 +26,8 @@ from portal.domain.cartera_layout import (
     INTEGER,
     KIND_LABEL,
     MONEY,
-    RETIRADOS,
     TEXT,
+    UPLOADABLE,
     column_letter,
     layout,
 )
@@ -88,7 +87,9 @@ class CheckResult:
         accepted = self.accepted
         text = "".join(f"\n{number}|{'S' if accepted[number].apply_arrears else 'N'}|{to_money(accepted[number].amount)}"
                        for number in sorted(accepted))
-        return hashlib.sha256(self.kind.encode() + text.encode()).hexdigest()
+        # The file's URL word, not its kind: the keys stored before the kinds were one word
+        # stay valid.
+        return hashlib.sha256(layout(self.kind).slug.encode() + text.encode()).hexdigest()
 
 
 def file_hash(data: bytes) -> str:
@@ -117,7 +118,7 @@ def check_rows(rows, expected_lines, kind, *, formula_cells=(), first_row=FIRST_
     rows `_check_row` would accept with the same values (tests/domain/test_cartera_rows.py
     holds them to that)."""
     spec = layout(kind)
-    if spec.line_kind is None:
+    if kind not in UPLOADABLE:
         raise ValueError("el Archivo de Detalle es informativo: no se carga")
     width = len(spec.columns)
     formulas = _formulas_by_row(formula_cells, width, errors_column)
@@ -135,7 +136,7 @@ def check_rows(rows, expected_lines, kind, *, formula_cells=(), first_row=FIRST_
                              for col in sorted(formulas[row_no]))
     result.errors.sort(key=lambda e: e.row)
     result.omitted = [l.credit_number for l in expected_lines
-                      if l.kind == spec.line_kind and l.credit_number not in seen]
+                      if l.kind == kind and l.credit_number not in seen]
     return result
 
 
@@ -158,7 +159,7 @@ def _fast_path(spec, rows, first_row, formulas, by_credit, seen, accepted):
     line owes. Yields every other row, in order, as (row_no, cells, its formula columns,
     whether its locked cells were found untouched) for `_check_row`. Pops each row's
     formulas from `formulas`: those left are outside the rows."""
-    width, line_kind = len(spec.columns), spec.line_kind
+    width, kind = len(spec.columns), spec.kind
     credit_at, flag_at, amount_at = (spec.index(k) for k in ("credit_number", "apply_arrears", "amount"))
     untouched = _untouched_checker(spec)
     for offset, cells in enumerate(rows):
@@ -168,7 +169,7 @@ def _fast_path(spec, rows, first_row, formulas, by_credit, seen, accepted):
         if bad_cols is None and len(cells) == width:
             number = cells[credit_at]
             line = by_credit.get(number) if type(number) is str else None
-            locked_ok = line is not None and line.kind == line_kind and number not in seen and untouched(cells, line)
+            locked_ok = line is not None and line.kind == kind and number not in seen and untouched(cells, line)
             if locked_ok:
                 flag, raw = cells[flag_at], cells[amount_at]
                 apply_arrears = flag == YES
@@ -294,9 +295,8 @@ def _line_of(spec, number, row_no, by_credit, seen, err):
     if line is None:
         err(credit_at, f"el crédito «{number}» no pertenece a este estado de cartera", number)
         return None
-    if line.kind != spec.line_kind:
-        other = RETIRADOS if line.kind == "retired" else ACTIVOS
-        err(credit_at, f"el crédito «{number}» corresponde al {KIND_LABEL[other]}", number)
+    if line.kind != spec.kind:
+        err(credit_at, f"el crédito «{number}» corresponde al {KIND_LABEL[line.kind]}", number)
         return None
     return line
 
@@ -431,15 +431,16 @@ def check_draft(lines, kind, entries):
     edited by the user (validated when saved, checked again here because the statement
     may have changed since). A row never edited pays its default, as a file
     downloaded and sent back unchanged. Row numbers are the table's (1, 2, ...)."""
-    spec = layout(kind)
+    layout(kind)  # ValueError for an unknown kind
     result = CheckResult(kind)
     position = 0
     for line in lines:
-        if line.kind != spec.line_kind:
+        if line.kind != kind:
             continue
         position += 1
-        flag, amount = entries.get(line.credit_number) or (line.default_apply_arrears == YES, line.default_amount)
-        checked, errors = check_entry(line, YES if flag else NO, amount)
+        apply_arrears, amount = entries.get(line.credit_number) or (line.default_apply_arrears == YES,
+                                                                    line.default_amount)
+        checked, errors = check_entry(line, YES if apply_arrears else NO, amount)
         if errors:
             result.errors.extend(RowError(position, column, reason, line.credit_number)
                                  for column, reason in errors)

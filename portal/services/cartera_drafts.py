@@ -16,8 +16,6 @@ from portal.models import CarteraDraftLine, Credit, StatementLine
 from portal.services import audit
 from portal.services.cartera import cartera_lines
 
-KIND_OF = layout.LINE_KIND  # archivo → StatementLine.kind
-
 
 def entries(statement, kind):
     """credit number → (apply_arrears, amount) of the rows edited in the browser."""
@@ -26,7 +24,7 @@ def entries(statement, kind):
         .join(StatementLine, StatementLine.id == CarteraDraftLine.line_id)
         .join(Credit, Credit.id == StatementLine.credit_id)
         .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind))
-    return {number: (flag, amount) for number, flag, amount in rows}
+    return {number: (apply_arrears, amount) for number, apply_arrears, amount in rows}
 
 
 def count(statement, kind):
@@ -44,10 +42,9 @@ class DraftRow:
     edited: bool
 
 
-def page_of_rows(statement, archivo, query="", number=1, per_page=25):
+def page_of_rows(statement, kind, query="", number=1, per_page=25):
     """One page of the Activos/Retirados rows with the draft applied, filtered by name,
     identification or credit number. Returns (rows, paging.Page)."""
-    kind = KIND_OF[archivo]
     lines = [line for line in cartera_lines(statement) if line.kind == kind]
     needle = " ".join(query.split()).casefold()
     if needle:
@@ -63,11 +60,10 @@ def page_of_rows(statement, archivo, query="", number=1, per_page=25):
     return rows, page
 
 
-def save_row(user, statement, archivo, credit_number, flag, amount):
+def save_row(user, statement, kind, credit_number, flag, amount):
     """Save one edited row at once, by the file's rules (`flag`: the S or N typed for
     «Aplica Mora»). Returns (DraftRow, errors) where errors are (column, reason);
     nothing is saved when there are errors."""
-    kind = KIND_OF[archivo]
     found = db.session.execute(
         select(StatementLine.id).join(Credit, Credit.id == StatementLine.credit_id)
         .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind,
@@ -104,8 +100,8 @@ def clear(statement_id, kind):
     return db.session.execute(delete(CarteraDraftLine).where(CarteraDraftLine.line_id.in_(kind_lines))).rowcount
 
 
-def discard(user, statement, archivo):
-    removed = clear(statement.id, KIND_OF[archivo])
-    audit.record("cartera.draft_discarded", user, subject=f"statement:{statement.id}", kind=archivo, rows=removed)
+def discard(user, statement, kind):
+    removed = clear(statement.id, kind)
+    audit.record("cartera.draft_discarded", user, subject=f"statement:{statement.id}", kind=kind, rows=removed)
     db.session.commit()
     return removed

@@ -13,17 +13,17 @@ def test_only_aplica_mora_and_valor_a_pagar_are_editable():
     for kind in cl.UPLOADABLE:
         editable = [c.header for c in cl.layout(kind).columns if c.editable]
         assert editable == ["Aplica Mora", "Valor a Pagar"]
-    assert not [c for c in cl.layout(cl.DETALLE).columns if c.editable]
+    assert not [c for c in cl.layout(cl.DETAIL).columns if c.editable]
 
 
 def test_headers_are_the_ones_employers_expect():
-    assert cl.layout(cl.DETALLE).headers == [
+    assert cl.layout(cl.DETAIL).headers == [
         "Tipo Id", "Identificación", "Nombres", "Apellidos", "Nro Crédito", "Fecha Crédito",
         "Valor Crédito", "Saldo", "Cuota", "Días Mora", "Valor Mora", "Estado"]
-    assert cl.layout(cl.ACTIVOS).headers == [
+    assert cl.layout(cl.ACTIVE).headers == [
         "Identificación", "Nombre Trabajador", "Nro Crédito", "Saldo", "Cuota (Descuento)", "Días Mora",
         "Valor Mora", "Aplica Mora", "Valor a Pagar"]
-    assert cl.layout(cl.RETIRADOS).headers[2] == "Fecha Retiro"
+    assert cl.layout(cl.RETIRED).headers[2] == "Fecha Retiro"
 
 
 def test_ids_and_credit_numbers_are_text_money_is_money():
@@ -43,9 +43,9 @@ def test_downloaded_file_comes_filled_in():
 
 
 def test_lines_for_each_file():
-    assert len(cl.lines_for(cl.DETALLE, LINES)) == 5
-    assert [l.kind for l in cl.lines_for(cl.ACTIVOS, LINES)] == ["active"] * 3
-    assert [l.kind for l in cl.lines_for(cl.RETIRADOS, LINES)] == ["retired"] * 2
+    assert len(cl.lines_for(cl.DETAIL, LINES)) == 5
+    assert [l.kind for l in cl.lines_for(cl.ACTIVE, LINES)] == ["active"] * 3
+    assert [l.kind for l in cl.lines_for(cl.RETIRED, LINES)] == ["retired"] * 2
 
 
 @pytest.mark.parametrize("index,letters", [(0, "A"), (8, "I"), (25, "Z"), (26, "AA"), (51, "AZ"), (16383, "XFD")])

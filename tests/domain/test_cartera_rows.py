@@ -15,22 +15,22 @@ from tests.domain.cartera_samples import LINES, col, rows_for
 D = Decimal
 
 
-def check(rows, kind=cl.ACTIVOS, lines=LINES, **kwargs):
+def check(rows, kind=cl.ACTIVE, lines=LINES, **kwargs):
     return cr.check_rows(rows, lines, kind, **kwargs)
 
 
 def test_untouched_files_are_accepted_with_their_defaults():
-    result = check(rows_for(cl.ACTIVOS))
+    result = check(rows_for(cl.ACTIVE))
     assert result.ok and result.omitted == []
     assert result.accepted["LI-1001"] == cr.AcceptedRow(2, "LI-1001", False, D("175277.00"))
     assert result.accepted["LI-1002"] == cr.AcceptedRow(3, "LI-1002", True, D("179658.93"))
     assert str(result.accepted["LI-1002"].amount) == "179658.93"
     assert result.total == D("530212.93")
-    retired = check(rows_for(cl.RETIRADOS), cl.RETIRADOS)
+    retired = check(rows_for(cl.RETIRED), cl.RETIRED)
     assert retired.ok and set(retired.accepted) == {"LI-1004", "LI-1005"}
 
 
-def edited(kind=cl.ACTIVOS, **cells):
+def edited(kind=cl.ACTIVE, **cells):
     """The file's rows with some cells changed: cells={"row2_amount": value} ..."""
     rows = rows_for(kind)
     for name, value in cells.items():
@@ -84,8 +84,8 @@ def test_every_error_is_listed_not_only_the_first():
 
 
 def test_formulas_are_errors_wherever_they_are():
-    amount = col(cl.ACTIVOS, "amount")
-    result = check(rows_for(cl.ACTIVOS), formula_cells=[(3, amount), (1, 0), (9, amount)])
+    amount = col(cl.ACTIVE, "amount")
+    result = check(rows_for(cl.ACTIVE), formula_cells=[(3, amount), (1, 0), (9, amount)])
     assert [(e.row, e.column) for e in result.errors] == [(1, "Identificación"), (3, "Valor a Pagar"),
                                                           (9, "Valor a Pagar")]
     assert all("fórmula no permitida" in e.reason for e in result.errors)
@@ -93,7 +93,7 @@ def test_formulas_are_errors_wherever_they_are():
 
 
 def test_empty_rows_are_skipped_and_omitted_credits_listed():
-    rows = rows_for(cl.ACTIVOS)
+    rows = rows_for(cl.ACTIVE)
     rows.insert(1, [""] * 9)
     del rows[2]  # LI-1002 is no longer in the file
     result = check(rows)
@@ -102,33 +102,33 @@ def test_empty_rows_are_skipped_and_omitted_credits_listed():
 
 
 def test_cells_outside_the_layout_are_errors_unless_it_is_the_errors_column():
-    rows = [r + ["nota"] for r in rows_for(cl.ACTIVOS)]
+    rows = [r + ["nota"] for r in rows_for(cl.ACTIVE)]
     result = check(rows)
     assert {(e.column, e.reason[:20]) for e in result.errors} == {("columna J", "esta celda está fuer")}
     assert check(rows, errors_column=True).ok
 
 
 def test_retirados_checks_the_retirement_date():
-    rows = rows_for(cl.RETIRADOS)
-    rows[0][col(cl.RETIRADOS, "retired_on")] = date(2024, 3, 1)
-    rows[1][col(cl.RETIRADOS, "retired_on")] = datetime(2024, 2, 1)  # same day, as a datetime
-    result = check(rows, cl.RETIRADOS)
+    rows = rows_for(cl.RETIRED)
+    rows[0][col(cl.RETIRED, "retired_on")] = date(2024, 3, 1)
+    rows[1][col(cl.RETIRED, "retired_on")] = datetime(2024, 2, 1)  # same day, as a datetime
+    result = check(rows, cl.RETIRED)
     assert [(e.row, e.column) for e in result.errors] == [(2, "Fecha Retiro")]
     assert "dice 01/03/2024 y el estado de cartera dice 01/02/2024" in result.errors[0].reason
 
 
 def test_detalle_is_not_uploaded():
     with pytest.raises(ValueError):
-        cr.check_rows([], LINES, cl.DETALLE)
+        cr.check_rows([], LINES, cl.DETAIL)
 
 
 def test_check_upload_runs_both_checks():
-    header = cl.layout(cl.ACTIVOS).headers
-    good = cr.check_upload([header] + rows_for(cl.ACTIVOS), LINES, cl.ACTIVOS)
+    header = cl.layout(cl.ACTIVE).headers
+    good = cr.check_upload([header] + rows_for(cl.ACTIVE), LINES, cl.ACTIVE)
     assert good.ok and len(good.result.accepted) == 3
-    bad = cr.check_upload([header[:-1]] + rows_for(cl.ACTIVOS), LINES, cl.ACTIVOS)
+    bad = cr.check_upload([header[:-1]] + rows_for(cl.ACTIVE), LINES, cl.ACTIVE)
     assert not bad.ok and bad.structure.code == "removed" and bad.result is None
-    back = cr.check_upload([header + ["Errores"]] + [r + ["x"] for r in rows_for(cl.ACTIVOS)], LINES, cl.ACTIVOS)
+    back = cr.check_upload([header + ["Errores"]] + [r + ["x"] for r in rows_for(cl.ACTIVE)], LINES, cl.ACTIVE)
     assert back.ok
 
 
@@ -137,27 +137,27 @@ NO_ROWS = "El archivo no tiene filas de trabajadores: solo trae los títulos de 
 
 @pytest.mark.parametrize("data_rows", [[], [[""] * 9, [None] * 9], [[], [" "]]])
 def test_a_header_without_rows_is_not_an_upload(data_rows):
-    header = cl.layout(cl.ACTIVOS).headers
-    checked = cr.check_upload([header] + data_rows, LINES, cl.ACTIVOS)
+    header = cl.layout(cl.ACTIVE).headers
+    checked = cr.check_upload([header] + data_rows, LINES, cl.ACTIVE)
     assert not checked.ok and checked.result is None
     assert checked.structure.code == "no_rows" and checked.structure.message.startswith(NO_ROWS)
     assert "Archivo de Activos que descargó" in checked.structure.message
 
 
 def test_a_header_without_rows_when_the_period_has_none_of_that_kind():
-    header = cl.layout(cl.RETIRADOS).headers
-    checked = cr.check_upload([header], cl.lines_for(cl.ACTIVOS, LINES), cl.RETIRADOS)
+    header = cl.layout(cl.RETIRED).headers
+    checked = cr.check_upload([header], cl.lines_for(cl.ACTIVE, LINES), cl.RETIRED)
     assert checked.structure.message == (f"{NO_ROWS} Esta vigencia no tiene créditos en el Archivo de "
                                          "Retirados: no hay nada que cargar.")
 
 
 def test_a_wrong_header_without_rows_names_the_header():
-    checked = cr.check_upload([["Cédula", "Valor"]], LINES, cl.ACTIVOS)
+    checked = cr.check_upload([["Cédula", "Valor"]], LINES, cl.ACTIVE)
     assert checked.structure.code != "no_rows" and checked.structure.message.startswith(cs.STRUCTURE_MESSAGE)
 
 
 def test_same_content_same_key_however_it_was_typed():
-    a = check(rows_for(cl.ACTIVOS))
+    a = check(rows_for(cl.ACTIVE))
     b = check(edited(row2_amount="175.277,00", row3_apply_arrears="s"))
     assert a.content_key() == b.content_key()
     c = check(edited(row2_amount=175276.0))
