@@ -42,6 +42,14 @@ def test_downloaded_file_comes_filled_in():
     assert last.default_amount == D("1000.00")
 
 
+def test_a_file_is_named_by_its_kind_in_code_and_by_its_spanish_word_for_users():
+    assert cl.KINDS == ("detail", "active", "retired")  # ACTIVE and RETIRED: StatementLine.kind as stored
+    assert [cl.layout(kind).slug for kind in cl.KINDS] == ["detalle", "activos", "retirados"]
+    assert [cl.by_slug(slug).kind for slug in ("detalle", "activos", "retirados")] == list(cl.KINDS)
+    assert cl.by_slug("active") is None and cl.by_slug(None) is None
+    assert cl.file_name(cl.RETIRED, "2026-05") == "cartera_2026-05_retirados.xlsx"
+
+
 def test_lines_for_each_file():
     assert len(cl.lines_for(cl.DETAIL, LINES)) == 5
     assert [l.kind for l in cl.lines_for(cl.ACTIVE, LINES)] == ["active"] * 3

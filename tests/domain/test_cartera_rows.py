@@ -1,5 +1,6 @@
 """Estado de Cartera files: the row rules, a whole upload, and the fast path held to the
 full rules (no app, no files: rows are lists of cell values as python-calamine gives them)."""
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -163,6 +164,13 @@ def test_same_content_same_key_however_it_was_typed():
     c = check(edited(row2_amount=175276.0))
     assert c.content_key() != a.content_key()
     assert cr.file_hash(b"abc") == cr.file_hash(b"abc") != cr.file_hash(b"abd")
+
+
+def test_the_content_key_is_the_one_stored_before_the_kinds_were_one_word():
+    """Uploads processed earlier keep matching a file sent again with the same data."""
+    text = "".join(f"\n{n}|{'S' if r.apply_arrears else 'N'}|{r.amount}"
+                   for n, r in sorted(check(rows_for(cl.ACTIVE)).accepted.items()))
+    assert check(rows_for(cl.ACTIVE)).content_key() == hashlib.sha256(f"activos{text}".encode()).hexdigest()
 
 
 # --- the fast path accepts only what the full rules accept ------------------------------
