@@ -65,8 +65,9 @@ def build(nit="800100200", email="empleador@example.com", sign_in_client=None):
     return Cartera(entity, branch, statement, user)
 
 
-def download(client, archivo):
-    response = client.get(f"{BASE}/archivos/{archivo}.xlsx")
+def download(client, slug):
+    """slug: the file's word in its URL (detalle, activos, retirados)."""
+    response = client.get(f"{BASE}/archivos/{slug}.xlsx")
     assert response.status_code == 200
     return response.data
 
@@ -87,10 +88,10 @@ def edit(data, changes, sheet_protection=False):
     return out.getvalue()
 
 
-def upload(client, archivo, data, filename="archivo.xlsx", htmx=True):
-    page = f"{BASE}?archivo={archivo}"
+def upload(client, slug, data, filename="archivo.xlsx", htmx=True):
+    page = f"{BASE}?archivo={slug}"
     headers = {"HX-Request": "true"} if htmx else {}
-    return post(client, f"{BASE}/subidos/{archivo}", {"archivo": (io.BytesIO(data), filename)}, page=page,
+    return post(client, f"{BASE}/subidos/{slug}", {"archivo": (io.BytesIO(data), filename)}, page=page,
                 headers=headers, content_type="multipart/form-data")
 
 
@@ -98,9 +99,9 @@ def run_jobs():
     SimpleWorker([queue.get_queue()], connection=queue.connection()).work(burst=True)
 
 
-def processed(client, archivo, data, filename="archivo.xlsx"):
+def processed(client, slug, data, filename="archivo.xlsx"):
     """Upload through the page, let a real RQ worker check it; the newest upload."""
-    response = upload(client, archivo, data, filename=filename)
+    response = upload(client, slug, data, filename=filename)
     assert response.status_code == 200, response.get_data(as_text=True)
     run_jobs()
     db.session.expire_all()

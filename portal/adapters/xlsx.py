@@ -113,19 +113,19 @@ def _skeleton(spec, n_rows, password):
     for i, column in enumerate(spec.columns):
         ws.column_dimensions[cl.column_letter(i)].width = column.width
     ws.freeze_panes = "A2"
-    if spec.line_kind is not None:
+    if spec.kind in cl.UPLOADABLE:
         last = max(n_rows + 1, 2)
-        flag = cl.column_letter(spec.index("aplica_mora"))
+        flag = cl.column_letter(spec.index("apply_arrears"))
         amount = cl.column_letter(spec.index("amount"))
         flags = DataValidation(
             type="list", formula1='"S,N"', allow_blank=False, showErrorMessage=True,
-            showInputMessage=True, errorStyle="stop", errorTitle=cl.APLICA_MORA,
+            showInputMessage=True, errorStyle="stop", errorTitle=cl.APPLY_ARREARS_HEADER,
             error="Escriba S (se cobra la mora) o N (no se cobra).",
-            promptTitle=cl.APLICA_MORA, prompt="S: se cobra la mora. N: no se cobra.")
+            promptTitle=cl.APPLY_ARREARS_HEADER, prompt="S: se cobra la mora. N: no se cobra.")
         flags.add(f"{flag}2:{flag}{last}")
         amounts = DataValidation(
             type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-            showErrorMessage=True, errorStyle="stop", errorTitle=cl.VALOR_A_PAGAR,
+            showErrorMessage=True, errorStyle="stop", errorTitle=cl.AMOUNT_HEADER,
             error="Escriba un valor mayor o igual a 0, con máximo dos decimales.")
         amounts.add(f"{amount}2:{amount}{last}")
         ws.data_validations.append(flags)

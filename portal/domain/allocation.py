@@ -29,7 +29,7 @@ class LineToPay:
     instalment: Decimal
     balance: Decimal
     arrears: Decimal = ZERO
-    aplica_mora: bool = False
+    apply_arrears: bool = False
     worker: str = ""  # name, for the explanations
 
 
@@ -75,9 +75,9 @@ def _explain(line, inst_due, arr_due, to_inst, to_arr, to_prin, unapplied, cut):
     if to_inst < inst_due:
         parts.append(f"pagó {money(to_inst, cents=True)} de una cuota de {money(inst_due, cents=True)}; "
                      f"faltan {money(inst_due - to_inst, cents=True)}")
-    if line.aplica_mora and to_arr < arr_due:
+    if line.apply_arrears and to_arr < arr_due:
         parts.append(f"mora pendiente {money(arr_due - to_arr, cents=True)}")
-    if not line.aplica_mora and line.arrears > 0:
+    if not line.apply_arrears and line.arrears > 0:
         parts.append(f"sin mora (Aplica Mora = N): {money(to_money(line.arrears), cents=True)} no cobrados")
     if to_prin > 0:
         parts.append(f"abono extraordinario a capital de {money(to_prin, cents=True)}")
@@ -102,7 +102,7 @@ def allocate(paid, lines) -> Allocation:
         requested = to_money(line.requested)
         balance = max(to_money(line.balance), ZERO)
         inst_due = min(max(to_money(line.instalment), ZERO), balance)
-        arr_due = max(to_money(line.arrears), ZERO) if line.aplica_mora else ZERO
+        arr_due = max(to_money(line.arrears), ZERO) if line.apply_arrears else ZERO
         left = max(requested, ZERO)
         inst = min(left, inst_due)
         left -= inst

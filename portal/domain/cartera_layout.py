@@ -21,14 +21,16 @@ from decimal import Decimal
 from portal.domain.cells import NO, YES
 from portal.domain.formatting import to_money
 
-DETALLE, ACTIVOS, RETIRADOS = "detalle", "activos", "retirados"
-KINDS = (DETALLE, ACTIVOS, RETIRADOS)
-UPLOADABLE = (ACTIVOS, RETIRADOS)
-LINE_KIND = {ACTIVOS: "active", RETIRADOS: "retired"}  # StatementLine.kind
-KIND_LABEL = {DETALLE: "Archivo de Detalle", ACTIVOS: "Archivo de Activos", RETIRADOS: "Archivo de Retirados"}
+# A file's kind, one word for it in every layer: Activos lists the lines of kind "active"
+# and Retirados those of kind "retired" (StatementLine.kind and CarteraUpload.kind, as
+# stored); Detalle lists them all and is never uploaded.
+DETAIL, ACTIVE, RETIRED = "detail", "active", "retired"
+KINDS = (DETAIL, ACTIVE, RETIRED)
+UPLOADABLE = (ACTIVE, RETIRED)
+KIND_LABEL = {DETAIL: "Archivo de Detalle", ACTIVE: "Archivo de Activos", RETIRED: "Archivo de Retirados"}
 
 TEXT, MONEY, INTEGER, DATE, FLAG = "text", "money", "integer", "date", "flag"
-APLICA_MORA, VALOR_A_PAGAR = "Aplica Mora", "Valor a Pagar"
+APPLY_ARREARS_HEADER, AMOUNT_HEADER = "Aplica Mora", "Valor a Pagar"
 HEADER_ROW, FIRST_DATA_ROW = 1, 2
 ERRORS_HEADER = "Errores"  # the column added to a file sent back with its errors
 
@@ -45,16 +47,13 @@ class Column:
 @dataclass(frozen=True)
 class Layout:
     kind: str
+    slug: str  # the file in its URL and its name, as users see them: detalle, activos, retirados
     title: str  # the sheet's name
     columns: tuple
 
     @property
     def headers(self):
         return [c.header for c in self.columns]
-
-    @property
-    def line_kind(self):
-        return LINE_KIND.get(self.kind)
 
     def index(self, key):
         for i, column in enumerate(self.columns):
@@ -74,21 +73,21 @@ _CREDIT = Column("credit_number", "Nro Crédito", TEXT, 14)
 _BALANCE = Column("balance", "Saldo", MONEY, 16)
 _DAYS = Column("arrears_days", "Días Mora", INTEGER, 10)
 _ARREARS = Column("arrears", "Valor Mora", MONEY, 14)
-_FLAG = Column("aplica_mora", APLICA_MORA, FLAG, 12, editable=True)
-_AMOUNT = Column("amount", VALOR_A_PAGAR, MONEY, 16, editable=True)
+_FLAG = Column("apply_arrears", APPLY_ARREARS_HEADER, FLAG, 12, editable=True)
+_AMOUNT = Column("amount", AMOUNT_HEADER, MONEY, 16, editable=True)
 
 LAYOUTS = {
-    DETALLE: Layout(DETALLE, "Detalle", (
+    DETAIL: Layout(DETAIL, "detalle", "Detalle", (
         Column("id_type", "Tipo Id", TEXT, 8), _ID,
         Column("first_name", "Nombres", TEXT, 24), Column("last_name", "Apellidos", TEXT, 24),
         _CREDIT, Column("credit_date", "Fecha Crédito", DATE, 13),
         Column("principal", "Valor Crédito", MONEY, 16), _BALANCE,
         Column("instalment", "Cuota", MONEY, 14), _DAYS, _ARREARS,
         Column("status", "Estado", TEXT, 20))),
-    ACTIVOS: Layout(ACTIVOS, "Activos", (
+    ACTIVE: Layout(ACTIVE, "activos", "Activos", (
         _ID, _NAME, _CREDIT, _BALANCE, Column("instalment", "Cuota (Descuento)", MONEY, 16),
         _DAYS, _ARREARS, _FLAG, _AMOUNT)),
-    RETIRADOS: Layout(RETIRADOS, "Retirados", (
+    RETIRED: Layout(RETIRED, "retirados", "Retirados", (
         _ID, _NAME, Column("retired_on", "Fecha Retiro", DATE, 13), _CREDIT, _BALANCE,
         Column("instalment", "Cuota (Descuento)", MONEY, 16), _DAYS, _ARREARS, _FLAG, _AMOUNT)),
 }
@@ -103,7 +102,7 @@ class CarteraLine:
     id_number: str
     first_name: str
     last_name: str
-    kind: str  # "active" | "retired"
+    kind: str  # ACTIVE | RETIRED
     balance: Decimal
     instalment: Decimal
     arrears_days: int = 0
@@ -127,7 +126,7 @@ class CarteraLine:
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
-    def default_aplica_mora(self):
+    def default_apply_arrears(self):
         return YES if self.arrears > 0 else NO
 
     @property
@@ -139,16 +138,16 @@ class CarteraLine:
     def default_amount(self):
         return to_money(self.instalment_due + (self.arrears if self.arrears > 0 else 0))
 
-    def owed(self, aplica_mora: bool):
+    def owed(self, apply_arrears: bool):
         """The most this line may receive: the balance, plus the arrears when charged."""
-        return to_money(self.balance + (self.arrears if aplica_mora else 0))
+        return to_money(self.balance + (self.arrears if apply_arrears else 0))
 
 
 _FIELDS = tuple(f.name for f in fields(CarteraLine))
 
 
 def _status(line):
-    worker = "Retirado" if line.kind == "retired" else "Activo"
+    worker = "Retirado" if line.kind == RETIRED else "Activo"
     return f"{worker} - {'En mora' if line.arrears_days > 0 or line.arrears > 0 else 'Al día'}"
 
 
@@ -160,7 +159,7 @@ _VALUE = {
     "principal": lambda l: to_money(l.principal), "balance": lambda l: to_money(l.balance),
     "instalment": lambda l: to_money(l.instalment), "arrears_days": lambda l: int(l.arrears_days),
     "arrears": lambda l: to_money(l.arrears), "status": _status,
-    "aplica_mora": lambda l: l.default_aplica_mora, "amount": lambda l: l.default_amount,
+    "apply_arrears": lambda l: l.default_apply_arrears, "amount": lambda l: l.default_amount,
 }
 
 
@@ -170,14 +169,22 @@ def layout(kind) -> Layout:
     return LAYOUTS[kind]
 
 
+_BY_SLUG = {spec.slug: spec for spec in LAYOUTS.values()}
+
+
+def by_slug(slug) -> Layout | None:
+    """The layout a URL names (detalle, activos, retirados); None for any other word."""
+    return _BY_SLUG.get(slug)
+
+
 def lines_for(kind, lines):
     """The lines a file of this kind lists (Detalle: all of them)."""
-    wanted = layout(kind).line_kind
-    return [l for l in lines if wanted is None or l.kind == wanted]
+    layout(kind)
+    return [l for l in lines if kind == DETAIL or l.kind == kind]
 
 
 def file_name(kind, period):
-    return f"cartera_{period}_{kind}.xlsx"
+    return f"cartera_{period}_{layout(kind).slug}.xlsx"
 
 
 def column_letter(index):

@@ -19,16 +19,15 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from portal.domain.cartera_layout import (
-    ACTIVOS,
-    APLICA_MORA,
+    AMOUNT_HEADER,
+    APPLY_ARREARS_HEADER,
     DATE,
     FIRST_DATA_ROW,
     INTEGER,
     KIND_LABEL,
     MONEY,
-    RETIRADOS,
     TEXT,
-    VALOR_A_PAGAR,
+    UPLOADABLE,
     column_letter,
     layout,
 )
@@ -57,7 +56,7 @@ class RowError:
 class AcceptedRow(NamedTuple):
     row: int
     credit_number: str
-    aplica_mora: bool
+    apply_arrears: bool
     amount: Decimal
 
 
@@ -86,9 +85,11 @@ class CheckResult:
         """Same accepted data → same key, however the file was saved (Excel, LibreOffice,
         another date). Store it with the upload to detect a file already processed."""
         accepted = self.accepted
-        text = "".join(f"\n{number}|{'S' if accepted[number].aplica_mora else 'N'}|{to_money(accepted[number].amount)}"
+        text = "".join(f"\n{number}|{'S' if accepted[number].apply_arrears else 'N'}|{to_money(accepted[number].amount)}"
                        for number in sorted(accepted))
-        return hashlib.sha256(self.kind.encode() + text.encode()).hexdigest()
+        # The file's URL word, not its kind: the keys stored before the kinds were one word
+        # stay valid.
+        return hashlib.sha256(layout(self.kind).slug.encode() + text.encode()).hexdigest()
 
 
 def file_hash(data: bytes) -> str:
@@ -117,7 +118,7 @@ def check_rows(rows, expected_lines, kind, *, formula_cells=(), first_row=FIRST_
     rows `_check_row` would accept with the same values (tests/domain/test_cartera_rows.py
     holds them to that)."""
     spec = layout(kind)
-    if spec.line_kind is None:
+    if kind not in UPLOADABLE:
         raise ValueError("el Archivo de Detalle es informativo: no se carga")
     width = len(spec.columns)
     formulas = _formulas_by_row(formula_cells, width, errors_column)
@@ -135,7 +136,7 @@ def check_rows(rows, expected_lines, kind, *, formula_cells=(), first_row=FIRST_
                              for col in sorted(formulas[row_no]))
     result.errors.sort(key=lambda e: e.row)
     result.omitted = [l.credit_number for l in expected_lines
-                      if l.kind == spec.line_kind and l.credit_number not in seen]
+                      if l.kind == kind and l.credit_number not in seen]
     return result
 
 
@@ -158,8 +159,8 @@ def _fast_path(spec, rows, first_row, formulas, by_credit, seen, accepted):
     line owes. Yields every other row, in order, as (row_no, cells, its formula columns,
     whether its locked cells were found untouched) for `_check_row`. Pops each row's
     formulas from `formulas`: those left are outside the rows."""
-    width, line_kind = len(spec.columns), spec.line_kind
-    credit_at, flag_at, amount_at = (spec.index(k) for k in ("credit_number", "aplica_mora", "amount"))
+    width, kind = len(spec.columns), spec.kind
+    credit_at, flag_at, amount_at = (spec.index(k) for k in ("credit_number", "apply_arrears", "amount"))
     untouched = _untouched_checker(spec)
     for offset, cells in enumerate(rows):
         row_no = first_row + offset
@@ -168,15 +169,15 @@ def _fast_path(spec, rows, first_row, formulas, by_credit, seen, accepted):
         if bad_cols is None and len(cells) == width:
             number = cells[credit_at]
             line = by_credit.get(number) if type(number) is str else None
-            locked_ok = line is not None and line.kind == line_kind and number not in seen and untouched(cells, line)
+            locked_ok = line is not None and line.kind == kind and number not in seen and untouched(cells, line)
             if locked_ok:
                 flag, raw = cells[flag_at], cells[amount_at]
-                aplica = flag == YES
-                if (aplica or flag == NO) and type(raw) is float:
-                    amount = _plain_amount(raw, line.balance + line.arrears if aplica else line.balance)
+                apply_arrears = flag == YES
+                if (apply_arrears or flag == NO) and type(raw) is float:
+                    amount = _plain_amount(raw, line.balance + line.arrears if apply_arrears else line.balance)
                     if amount is not None:
                         seen[number] = row_no
-                        accepted[number] = AcceptedRow(row_no, number, aplica, amount)
+                        accepted[number] = AcceptedRow(row_no, number, apply_arrears, amount)
                         continue
         yield row_no, cells, bad_cols or (), locked_ok
 
@@ -258,11 +259,11 @@ def _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result, untouched
     line = None if number is None else _line_of(spec, number, row_no, by_credit, seen, err)
     if line is not None and not untouched:
         _check_locked(spec, cells, line, number, bad_cols, err)
-    aplica, amount = _check_editable(spec, cells, line, number, bad_cols, err)
+    apply_arrears, amount = _check_editable(spec, cells, line, number, bad_cols, err)
     if row_errors:
         result.errors.extend(row_errors)
     elif line is not None:  # (+ 0 turns a -0 into 0)
-        result.accepted[number] = AcceptedRow(row_no, number, aplica, to_money(amount) + 0)
+        result.accepted[number] = AcceptedRow(row_no, number, apply_arrears, to_money(amount) + 0)
 
 
 def _header(spec, col):
@@ -294,9 +295,8 @@ def _line_of(spec, number, row_no, by_credit, seen, err):
     if line is None:
         err(credit_at, f"el crédito «{number}» no pertenece a este estado de cartera", number)
         return None
-    if line.kind != spec.line_kind:
-        other = RETIRADOS if line.kind == "retired" else ACTIVOS
-        err(credit_at, f"el crédito «{number}» corresponde al {KIND_LABEL[other]}", number)
+    if line.kind != spec.kind:
+        err(credit_at, f"el crédito «{number}» corresponde al {KIND_LABEL[line.kind]}", number)
         return None
     return line
 
@@ -318,19 +318,19 @@ def _check_locked(spec, cells, line, number, bad_cols, err):
 
 def _check_editable(spec, cells, line, number, bad_cols, err):
     """«Aplica Mora» and «Valor a Pagar» by the file's rules (a formula in either is
-    already named): (aplica, amount), each None when wrong or a formula."""
-    flag_at, amount_at = spec.index("aplica_mora"), spec.index("amount")
-    aplica = None
+    already named): (apply_arrears, amount), each None when wrong or a formula."""
+    flag_at, amount_at = spec.index("apply_arrears"), spec.index("amount")
+    apply_arrears = None
     if flag_at not in bad_cols:
-        aplica, reason = parse_flag(cells[flag_at])
+        apply_arrears, reason = parse_flag(cells[flag_at])
         if reason:
             err(flag_at, reason, number)
     amount = None
     if amount_at not in bad_cols:
-        amount, reason = check_amount(cells[amount_at], line, aplica)
+        amount, reason = check_amount(cells[amount_at], line, apply_arrears)
         if reason:
             err(amount_at, reason, number)
-    return aplica, amount
+    return apply_arrears, amount
 
 
 def _locked_reason(actual, expected, column):
@@ -391,7 +391,7 @@ def _pesos(value):
 MAX_AMOUNT = Decimal(10) ** 12
 
 
-def check_amount(raw, line, aplica):
+def check_amount(raw, line, apply_arrears):
     """«Valor a Pagar» of one row: (Decimal, None) or (None, reason in Spanish). Empty is
     0; never negative, at most two decimals, never above what the line owes (checked
     only when the line and «Aplica Mora» are known)."""
@@ -404,42 +404,43 @@ def check_amount(raw, line, aplica):
         return None, "el valor a pagar admite máximo dos decimales"
     if amount >= MAX_AMOUNT:  # no credit is that big; Numeric(14, 2) could not hold it
         return None, f"el valor a pagar ({_pesos(amount)}) es demasiado grande"
-    if line is not None and aplica is not None:
-        cap = line.owed(aplica)
+    if line is not None and apply_arrears is not None:
+        cap = line.owed(apply_arrears)
         if amount > cap:
-            limit = "el saldo más la mora" if aplica and line.arrears > 0 else "el saldo"
+            limit = "el saldo más la mora" if apply_arrears and line.arrears > 0 else "el saldo"
             return None, f"el valor a pagar ({_pesos(amount)}) supera {limit} ({_pesos(cap)})"
     return to_money(amount) + 0, None
 
 
-def check_entry(line, aplica_mora, amount):
-    """A browser edit of one row, by the file's rules: ((aplica, amount), []) or
-    (None, [(column header, reason), ...])."""
+def check_entry(line, flag, amount):
+    """A browser edit of one row (`flag`: the S or N typed for «Aplica Mora»), by the
+    file's rules: ((apply_arrears, amount), []) or (None, [(column header, reason), ...])."""
     errors = []
-    aplica, reason = parse_flag(aplica_mora)
+    apply_arrears, reason = parse_flag(flag)
     if reason:
-        errors.append((APLICA_MORA, reason))
-    value, reason = check_amount(amount, line, aplica)
+        errors.append((APPLY_ARREARS_HEADER, reason))
+    value, reason = check_amount(amount, line, apply_arrears)
     if reason:
-        errors.append((VALOR_A_PAGAR, reason))
-    return (None, errors) if errors else ((aplica, value), [])
+        errors.append((AMOUNT_HEADER, reason))
+    return (None, errors) if errors else ((apply_arrears, value), [])
 
 
 def check_draft(lines, kind, entries):
     """What a browser draft pays, as a CheckResult like a file's. `lines`: CarteraLine
-    of the statement in the table's order; `entries`: credit number → (aplica, amount)
+    of the statement in the table's order; `entries`: credit number → (apply_arrears, amount)
     edited by the user (validated when saved, checked again here because the statement
     may have changed since). A row never edited pays its default, as a file
     downloaded and sent back unchanged. Row numbers are the table's (1, 2, ...)."""
-    spec = layout(kind)
+    layout(kind)  # ValueError for an unknown kind
     result = CheckResult(kind)
     position = 0
     for line in lines:
-        if line.kind != spec.line_kind:
+        if line.kind != kind:
             continue
         position += 1
-        flag, amount = entries.get(line.credit_number) or (line.default_aplica_mora == YES, line.default_amount)
-        checked, errors = check_entry(line, YES if flag else NO, amount)
+        apply_arrears, amount = entries.get(line.credit_number) or (line.default_apply_arrears == YES,
+                                                                    line.default_amount)
+        checked, errors = check_entry(line, YES if apply_arrears else NO, amount)
         if errors:
             result.errors.extend(RowError(position, column, reason, line.credit_number)
                                  for column, reason in errors)

@@ -22,7 +22,7 @@ from portal.models import (
 )
 from portal.services import audit
 
-KIND_LABELS = {"active": "Activo", "retired": "Retirado"}
+KIND_LABELS = {layout.ACTIVE: "Activo", layout.RETIRED: "Retirado"}
 
 
 def statements_of(branch):
@@ -173,7 +173,7 @@ def statement_file(user, statement, kind):
     data = xlsx.build_statement_file(cartera_lines(statement), kind)
     audit.record("cartera.file_downloaded", user, subject=f"statement:{statement.id}", kind=kind)
     db.session.commit()
-    return f"{kind}_{statement.period}_sucursal_{statement.branch_id}.xlsx", data
+    return f"{layout.layout(kind).slug}_{statement.period}_sucursal_{statement.branch_id}.xlsx", data
 
 
 def downloaded(statement):

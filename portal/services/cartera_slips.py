@@ -150,7 +150,7 @@ def allocate_paid_slip(slip_id, paid):
         instalment=max(sl.instalment - before.get(sl.id, (ZERO, ZERO))[0], ZERO),
         balance=credit.balance,
         arrears=max(sl.arrears - before.get(sl.id, (ZERO, ZERO))[1], ZERO),
-        aplica_mora=ul.apply_arrears, worker=worker.full_name) for ul, sl, credit, worker in rows]
+        apply_arrears=ul.apply_arrears, worker=worker.full_name) for ul, sl, credit, worker in rows]
     result = alloc.allocate(paid, plan)
     for (_, sl, credit, _), share in zip(rows, result.lines, strict=True):
         db.session.add(SlipAllocation(

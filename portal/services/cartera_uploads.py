@@ -28,8 +28,6 @@ from portal.models import CarteraUpload, CarteraUploadLine, Payment, PaymentSlip
 from portal.services import audit, cartera_drafts, upload_jobs
 from portal.services.cartera import lines_to_check, paid_upload_ids
 
-KIND_OF = layout.LINE_KIND  # archivo → StatementLine.kind
-FILE_OF = {v: k for k, v in KIND_OF.items()}
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
 FAILED_MESSAGE = "Ocurrió un error inesperado al procesar el archivo. Ya quedó registrado; intente de nuevo."
 UPLOADS = upload_jobs.UploadKind(
@@ -65,14 +63,13 @@ def refuse_while_paying(statement, then=" antes de cargar otro archivo"):
                             f"del banco{then}.")
 
 
-def submit_file(user, statement, archivo, filename, data):
+def submit_file(user, statement, kind, filename, data):
     """Store an uploaded file and queue its check. A plainly wrong file (empty, too big,
     not an .xlsx, a zip bomb, macros, other or hidden sheets) is refused here and nothing
     is stored."""
-    kind = KIND_OF[archivo]
     refuse_while_paying(statement)
     problem = xlsx.precheck(data, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
-                            expected_sheet=layout.layout(archivo).title)
+                            expected_sheet=layout.layout(kind).title)
     if problem:
         raise UploadRefused(problem)
     digest = cartera_rows.file_hash(data)
@@ -90,9 +87,8 @@ def submit_file(user, statement, archivo, filename, data):
     return _queue(user, upload)
 
 
-def submit_draft(user, statement, archivo):
+def submit_draft(user, statement, kind):
     """"Procesar" on the browser table: the draft goes through the same job."""
-    kind = KIND_OF[archivo]
     refuse_while_paying(statement)
     again = db.session.scalars(
         select(CarteraUpload).where(CarteraUpload.statement_id == statement.id,
@@ -118,11 +114,11 @@ def upload_of(statement, upload_id):
                                                           CarteraUpload.statement_id == statement.id)).first()
 
 
-def latest_upload(statement, archivo):
+def latest_upload(statement, kind):
     """Without its file (up to MAX_UPLOAD_MB), read only if asked for (has_error_file)."""
     return db.session.scalars(
         select(CarteraUpload).options(defer(CarteraUpload.content))
-        .where(CarteraUpload.statement_id == statement.id, CarteraUpload.kind == KIND_OF[archivo])
+        .where(CarteraUpload.statement_id == statement.id, CarteraUpload.kind == kind)
         .order_by(CarteraUpload.id.desc())).first()
 
 
@@ -146,22 +142,21 @@ def _process(run, upload):
     given back with them. 20,000 rows take well under a second to check and write, so
     the bar goes from reading to done; nothing half written is ever committed."""
     statement = upload.statement
-    archivo = FILE_OF[upload.kind]
     lines, line_ids = lines_to_check(statement, by_name=upload.source == "browser")  # a draft's rows are the table's
     if upload.source == "xlsx":
         read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
-                                expected_sheet=layout.layout(archivo).title)
+                                expected_sheet=layout.layout(upload.kind).title)
         if not read.ok:
             return _invalid(run, upload, general=read.error)
         upload.rows_total = len(read.data_rows)
         run.beat()
         db.session.commit()
-        check = cartera_rows.check_upload(read.rows, lines, archivo, formula_cells=read.formula_cells)
+        check = cartera_rows.check_upload(read.rows, lines, upload.kind, formula_cells=read.formula_cells)
         if check.structure is not None:
             return _invalid(run, upload, general=check.structure.message)
         result = check.result
     else:
-        result = cartera_rows.check_draft(lines, archivo, cartera_drafts.entries(statement, upload.kind))
+        result = cartera_rows.check_draft(lines, upload.kind, cartera_drafts.entries(statement, upload.kind))
         upload.rows_total = sum(1 for line in lines if line.kind == upload.kind)
         run.beat()
         db.session.commit()
@@ -188,7 +183,7 @@ def _write_lines(upload, line_ids, result):
     """The accepted rows as the upload's lines: one INSERT, in the verdict's transaction."""
     upload_id = upload.id
     db.session.execute(CarteraUploadLine.__table__.insert(), [
-        {"upload_id": upload_id, "line_id": line_ids[row.credit_number], "apply_arrears": row.aplica_mora,
+        {"upload_id": upload_id, "line_id": line_ids[row.credit_number], "apply_arrears": row.apply_arrears,
          "amount": row.amount} for row in result.accepted.values()])
 
 

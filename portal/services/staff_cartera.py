@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 
+from portal.domain import cartera_layout as layout
 from portal.domain import paging
 from portal.domain import uploads as u
 from portal.extensions import db
@@ -26,7 +27,7 @@ FILTERS = {
 }
 STATUS_BADGES = {u.QUEUED: "pending", u.PROCESSING: "pending", u.DUPLICATE: "pending",
                  u.PROCESSED: "approved", u.INVALID: "rejected", u.FAILED: "rejected"}
-KIND_LABELS = {"active": "Activos", "retired": "Retirados"}
+KIND_LABELS = {layout.ACTIVE: "Activos", layout.RETIRED: "Retirados"}
 SOURCE_LABELS = {"xlsx": "Excel", "browser": "Edición en el portal"}
 
 

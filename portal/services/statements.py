@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 
 APPLICATION = "EMPRESAS"
 PERIOD_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-FILE_LABELS = {layout.DETALLE: "Archivo Detalle", layout.ACTIVOS: "Archivo Activos",
-               layout.RETIRADOS: "Archivo Retirados"}
+FILE_LABELS = {layout.DETAIL: "Archivo Detalle", layout.ACTIVE: "Archivo Activos",
+               layout.RETIRED: "Archivo Retirados"}
 
 
 # --- periods -------------------------------------------------------------------------------
@@ -209,11 +209,11 @@ def _body(user, statement, entity, branch, lines, resend):
         f"Le enviamos el Estado de Cartera de la vigencia {statement.period} de {entity.name} "
         f"(NIT {entity.nit}), sucursal {branch.code} {branch.name}, con sus tres (3) archivos adjuntos:",
         "",
-        f"- {FILE_LABELS[layout.DETALLE]} ({names[0]}): el listado de todos los trabajadores con "
+        f"- {FILE_LABELS[layout.DETAIL]} ({names[0]}): el listado de todos los trabajadores con "
         "obligación adquirida y su estado actual de cartera.",
-        f"- {FILE_LABELS[layout.ACTIVOS]} ({names[1]}): los trabajadores por los cuales usted asumió "
+        f"- {FILE_LABELS[layout.ACTIVE]} ({names[1]}): los trabajadores por los cuales usted asumió "
         "el compromiso de pago de obligaciones los días 10 de cada mes.",
-        f"- {FILE_LABELS[layout.RETIRADOS]} ({names[2]}): los trabajadores en condición de retiro por "
+        f"- {FILE_LABELS[layout.RETIRED]} ({names[2]}): los trabajadores en condición de retiro por "
         "los cuales usted aún mantiene un compromiso de pago.",
         "",
         "Documentos Por Pagar",

@@ -86,8 +86,8 @@ def test_signed_out_goes_to_the_hanna_login(client):
     assert response.status_code == 303 and response.headers["Location"].startswith("/hanna/ingresar")
 
 
-@pytest.mark.parametrize("archivo,rows", [("detalle", 2), ("activos", 2), ("retirados", 0)])
-def test_the_three_files_download_as_protected_xlsx(client, employer, archivo, rows):
+@pytest.mark.parametrize("slug,rows", [("detalle", 2), ("activos", 2), ("retirados", 0)])
+def test_the_three_files_download_as_protected_xlsx(client, employer, slug, rows):
     import io
 
     import openpyxl
@@ -95,12 +95,12 @@ def test_the_three_files_download_as_protected_xlsx(client, employer, archivo, r
     from portal.domain import cartera_layout as layout
     from portal.models import AuditEvent
 
-    response = client.get(f"/hanna/empresas/cartera/2026-09/archivos/{archivo}.xlsx")
+    response = client.get(f"/hanna/empresas/cartera/2026-09/archivos/{slug}.xlsx")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"].startswith(f"attachment; filename={archivo}_2026-09")
+    assert response.headers["Content-Disposition"].startswith(f"attachment; filename={slug}_2026-09")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).worksheets[0]
     headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
-    assert headers == [c.header for c in layout.layout(archivo).columns]
+    assert headers == [c.header for c in layout.by_slug(slug).columns]
     assert sheet.max_row - 1 == rows
     assert sheet.protection.sheet
     if rows:
@@ -116,6 +116,6 @@ def test_files_of_unknown_kinds_or_other_branches_are_404(client, employer):
 
 def test_the_page_links_the_downloads(client, employer):
     body = client.get("/hanna/empresas/cartera/2026-09").get_data(as_text=True)
-    for archivo in ("detalle", "activos", "retirados"):
-        assert f'href="/hanna/empresas/cartera/2026-09/archivos/{archivo}.xlsx"' in body
+    for slug in ("detalle", "activos", "retirados"):
+        assert f'href="/hanna/empresas/cartera/2026-09/archivos/{slug}.xlsx"' in body
     assert "próxima versión" not in body

@@ -290,6 +290,19 @@ def test_a_20_mb_file_is_refused_clearly(client, cartera):
     assert "supera el tamaño máximo" in client.get(plain.headers["Location"]).get_data(as_text=True)
 
 
+def test_urls_keep_the_files_spanish_words_and_the_upload_stores_its_kind(client, cartera):
+    """Bookmarks and the manual's steps keep working: /subidos/retirados, ?archivo=retirados."""
+    response = ch.upload(client, "retirados", ch.download(client, "retirados"), htmx=False)
+    assert response.status_code == 303 and response.headers["Location"].endswith("?archivo=retirados#subidos")
+    assert db.session.query(CarteraUpload).one().kind == "retired"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'href="[^"]*\?archivo=retirados#subidos"\s+hx-get="[^"]*/subidos/retirados"[^>]*'
+                     r'aria-current="page"', page)
+    assert f'action="{ch.BASE}/subidos/retirados"' in page and f'href="{ch.BASE}/editar/retirados"' in page
+    for word in ("retired", "active", "detalle"):  # the code's words are not URLs; Detalle is never uploaded
+        assert client.get(f"{ch.BASE}/subidos/{word}", headers={"HX-Request": "true"}).status_code == 404
+
+
 def test_no_file_chosen_is_named(client, cartera):
     response = post(client, f"{ch.BASE}/subidos/activos", {}, page=ch.BASE, headers={"HX-Request": "true"})
     assert response.status_code == 422 and "Seleccione el archivo de Excel" in response.get_data(as_text=True)

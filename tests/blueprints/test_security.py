@@ -19,7 +19,8 @@ SIGNED_WEBHOOKS = {"/pagos-express/eventos"}
 def _sample_url(rule):
     values = {}
     for name, converter in rule._converters.items():
-        values[name] = 1 if type(converter).__name__ in ("IntegerConverter", "NumberConverter") else "x"
+        kind = type(converter).__name__
+        values[name] = 1 if kind in ("IntegerConverter", "NumberConverter") else "active" if kind == "FileKind" else "x"
     return rule.build(values, append_unknown=False)[1]
 
 

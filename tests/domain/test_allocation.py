@@ -12,8 +12,8 @@ D = Decimal
 ZERO = D("0.00")
 
 
-def pay(requested, instalment="175277.00", balance="1752770.00", arrears="0.00", aplica=False, number="LI-1"):
-    return LineToPay(number, D(requested), D(instalment), D(balance), D(arrears), aplica)
+def pay(requested, instalment="175277.00", balance="1752770.00", arrears="0.00", apply_arrears=False, number="LI-1"):
+    return LineToPay(number, D(requested), D(instalment), D(balance), D(arrears), apply_arrears)
 
 
 def test_the_instalment_paid_exactly():
@@ -24,17 +24,17 @@ def test_the_instalment_paid_exactly():
     assert (result.applied, result.unapplied, result.shortfall) == (D("175277.00"), 0, 0)
 
 
-def test_instalment_first_then_arrears_when_aplica_mora_is_s():
-    line = allocate(D("179658.93"), [pay("179658.93", arrears="4381.93", aplica=True)]).lines[0]
+def test_instalment_first_then_arrears_when_apply_arrears_is_s():
+    line = allocate(D("179658.93"), [pay("179658.93", arrears="4381.93", apply_arrears=True)]).lines[0]
     assert (line.to_instalment, line.to_arrears, line.to_principal) == (D("175277.00"), D("4381.93"), 0)
     assert line.reason == ""
-    short = allocate(D("177000.00"), [pay("177000.00", arrears="4381.93", aplica=True)]).lines[0]
+    short = allocate(D("177000.00"), [pay("177000.00", arrears="4381.93", apply_arrears=True)]).lines[0]
     assert (short.to_instalment, short.to_arrears) == (D("175277.00"), D("1723.00"))
     assert "Mora pendiente $\xa02.658,93" in short.reason
 
 
-def test_no_arrears_when_aplica_mora_is_n_the_rest_goes_to_the_principal():
-    line = allocate(D("179658.93"), [pay("179658.93", arrears="4381.93", aplica=False)]).lines[0]
+def test_no_arrears_when_apply_arrears_is_n_the_rest_goes_to_the_principal():
+    line = allocate(D("179658.93"), [pay("179658.93", arrears="4381.93", apply_arrears=False)]).lines[0]
     assert (line.to_instalment, line.to_arrears, line.to_principal) == (D("175277.00"), 0, D("4381.93"))
     assert line.reason.startswith("Sin mora (Aplica Mora = N): $\xa04.381,93 no cobrados")
     assert "abono extraordinario a capital de $\xa04.381,93" in line.reason
@@ -54,7 +54,7 @@ def test_more_than_owed_stays_unapplied_in_favour_of_the_employer():
 
 
 def test_a_short_payment_funds_every_instalment_before_any_arrears():
-    lines = [pay("179658.93", arrears="4381.93", aplica=True, number="LI-1"),
+    lines = [pay("179658.93", arrears="4381.93", apply_arrears=True, number="LI-1"),
              pay("175277.00", number="LI-2")]
     result = allocate(D("350554.00"), lines)
     assert [l.to_instalment for l in result.lines] == [D("175277.00"), D("175277.00")]
@@ -99,8 +99,8 @@ def test_never_more_than_owed_and_never_a_lost_peso(lines, paid):
         assert got.received <= line.requested
         assert got.to_instalment <= min(line.instalment, line.balance)
         assert got.to_instalment + got.to_principal <= line.balance
-        assert got.to_arrears <= (line.arrears if line.aplica_mora else 0)
-        assert got.applied <= line.balance + (line.arrears if line.aplica_mora else 0)
+        assert got.to_arrears <= (line.arrears if line.apply_arrears else 0)
+        assert got.applied <= line.balance + (line.arrears if line.apply_arrears else 0)
 
 
 @settings(max_examples=300, deadline=None)

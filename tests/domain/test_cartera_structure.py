@@ -4,22 +4,22 @@ import pytest
 from portal.domain import cartera_layout as cl
 from portal.domain import cartera_structure as cs
 
-HEADERS = cl.layout(cl.ACTIVOS).headers
+HEADERS = cl.layout(cl.ACTIVE).headers
 
 
 def test_the_layout_itself_passes():
-    assert cs.check_structure(HEADERS, cl.ACTIVOS) is None
-    assert cs.check_structure(HEADERS + ["", None], cl.ACTIVOS) is None  # trailing empty cells
+    assert cs.check_structure(HEADERS, cl.ACTIVE) is None
+    assert cs.check_structure(HEADERS + ["", None], cl.ACTIVE) is None  # trailing empty cells
 
 
 def test_case_accents_and_spaces_do_not_count_as_renaming():
     loose = ["IDENTIFICACION", " nombre  trabajador", "Nro Credito", "saldo", "Cuota (descuento)",
              "Dias Mora", "Valor Mora", "aplica mora", "VALOR A PAGAR "]
-    assert cs.check_structure(loose, cl.ACTIVOS) is None
+    assert cs.check_structure(loose, cl.ACTIVE) is None
 
 
 def test_a_file_sent_back_with_its_errors_column_passes():
-    assert cs.check_structure(HEADERS + ["Errores"], cl.ACTIVOS) is None
+    assert cs.check_structure(HEADERS + ["Errores"], cl.ACTIVE) is None
     assert cs.has_errors_column(HEADERS + ["Errores"])
     assert not cs.has_errors_column(HEADERS)
 
@@ -37,13 +37,13 @@ def test_a_file_sent_back_with_its_errors_column_passes():
     ([], "no_header", "Identificación", "A", "la fila 1 debe tener los títulos"),
 ])
 def test_structural_changes_refuse_the_file_naming_the_column(headers, code, column, letter, words):
-    problem = cs.check_structure(headers, cl.ACTIVOS)
+    problem = cs.check_structure(headers, cl.ACTIVE)
     assert (problem.code, problem.column, problem.letter) == (code, column, letter)
     assert problem.message.startswith("Este archivo no puede ser modificado en su estructura")
     assert words in problem.message
 
 
 def test_a_file_in_the_wrong_tab_is_named():
-    problem = cs.check_structure(cl.layout(cl.RETIRADOS).headers, cl.ACTIVOS)
+    problem = cs.check_structure(cl.layout(cl.RETIRED).headers, cl.ACTIVE)
     assert problem.code == "wrong_kind"
     assert "Archivo de Retirados" in problem.message and "Archivo de Activos" in problem.message

@@ -26,12 +26,12 @@ def test_not_numbers(raw):
 
 
 @pytest.mark.parametrize("raw,flag", [("S", True), ("N", False), (" s ", True), ("n", False)])
-def test_aplica_mora_accepts_s_or_n(raw, flag):
+def test_apply_arrears_accepts_s_or_n(raw, flag):
     assert cells.parse_flag(raw) == (flag, None)
 
 
 @pytest.mark.parametrize("raw,words", [("", "está vacía"), (None, "está vacía"), ("SI", "«SI» no es válido"),
                                        ("X", "no es válido"), (1.0, "no es válido")])
-def test_aplica_mora_refuses_anything_else(raw, words):
+def test_apply_arrears_refuses_anything_else(raw, words):
     flag, reason = cells.parse_flag(raw)
     assert flag is None and words in reason

@@ -13,6 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from portal.domain import cartera_layout as layout
 from tests import factories
 from tests.e2e.test_payments_phone import (
     APPROVED,
@@ -82,13 +83,13 @@ def sign_in_and_open_cartera(page, server, shots):
     expect(page.locator("#vigencia")).to_have_value("2026-10")
 
 
-def download(page, archivo, tmp_path):
-    link = page.locator(f'[data-file="{archivo}"]').get_by_role("link", name="Descargar Archivo")
-    assert_fits_a_phone(page, link, f"descarga {archivo}")
+def download(page, kind, tmp_path):
+    link = page.locator(f'[data-file="{kind}"]').get_by_role("link", name="Descargar Archivo")
+    assert_fits_a_phone(page, link, f"descarga {kind}")
     with page.expect_download() as info:
         link.tap()
     file = info.value
-    assert file.suggested_filename.startswith(f"{archivo}_2026-10_sucursal_")
+    assert file.suggested_filename.startswith(f"{layout.layout(kind).slug}_2026-10_sucursal_")
     path = tmp_path / file.suggested_filename
     file.save_as(path)
     return path
@@ -143,7 +144,7 @@ def test_employer_uploads_pays_the_volante_and_the_cartera_squares_on_a_390px_ph
     assert_step_in_view(page, 1)
     shots(page, "02-cartera")
 
-    activos = download(page, "activos", tmp_path)
+    activos = download(page, layout.ACTIVE, tmp_path)
     activos.write_bytes(ch.edit(activos.read_bytes(), {
         ("LI-9001", "Valor a Pagar"): 120000,  # 20.000 above the instalment: extra principal
         ("LI-9002", "Aplica Mora"): "N", ("LI-9002", "Valor a Pagar"): 150000,  # the instalment, no arrears
@@ -151,7 +152,7 @@ def test_employer_uploads_pays_the_volante_and_the_cartera_squares_on_a_390px_ph
     done = upload(page, worker, "Archivo Activos", activos, shots, "03")
     expect(done).to_contain_text("3 créditos por $ 320.000,50")
 
-    retirados = download(page, "retirados", tmp_path)  # unchanged: every instalment is paid
+    retirados = download(page, layout.RETIRED, tmp_path)  # unchanged: every instalment is paid
     done = upload(page, worker, "Archivo Retirados", retirados, shots, "04")
     expect(done).to_contain_text("1 crédito por $ 70.000")
 
@@ -254,7 +255,7 @@ def test_a_dropped_upload_offers_a_retry_and_a_too_big_file_is_never_sent(
     shots(page, "20-demasiado-grande")
 
     # The connection drops while the file goes up: a clear message and "Reintentar".
-    activos = download(page, "activos", tmp_path)
+    activos = download(page, layout.ACTIVE, tmp_path)
     panel.locator('input[type="file"]').set_input_files(str(activos))
     page.route("**/subidos/activos", lambda route: route.abort("connectionreset"))
     panel.get_by_role("button", name="Procesar Archivo").tap()

@@ -167,16 +167,16 @@ def test_each_branch_statement_is_emailed_once_with_its_three_files(app):
     assert "Fecha Pago: 10/05/2026" in message.body and "Nro Créditos: 3" in message.body
     assert "Descuento: $\xa0300.000" in message.body and "Aplica Mora y Valor a Pagar" in message.body
     names = [a.filename for a in message.attachments]
-    assert names == [layout.file_name(kind, "2026-05") for kind in layout.KINDS]
+    assert names == ["cartera_2026-05_detalle.xlsx", "cartera_2026-05_activos.xlsx", "cartera_2026-05_retirados.xlsx"]
     rows = {}
     for a in message.attachments:
         assert a.content_type == xlsx.MIME
         sheet = workbook(a.content)
         headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
-        kind = a.filename.split("_")[-1].removesuffix(".xlsx")
-        assert headers == [c.header for c in layout.layout(kind).columns]
-        rows[kind] = sheet.max_row - 1
-    assert rows == {"detalle": 3, "activos": 2, "retirados": 1}
+        spec = layout.by_slug(a.filename.split("_")[-1].removesuffix(".xlsx"))
+        assert headers == [c.header for c in spec.columns]
+        rows[spec.kind] = sheet.max_row - 1
+    assert rows == {layout.DETAIL: 3, layout.ACTIVE: 2, layout.RETIRED: 1}
     [audit_sent] = [e for e in events("cartera.statement_files_sent") if e.subject == f"statement:{main_statement.id}"]
     assert json.loads(audit_sent.detail)["to"] == ["ana@example.com", "luis@example.com"]
 

@@ -8,11 +8,10 @@ from flask_login import current_user
 
 from portal.authz import with_branch
 from portal.blueprints.cartera import bp
+from portal.domain import cartera_layout as layout
 from portal.domain import cartera_steps as steps
 from portal.domain import clock, paging
 from portal.domain import uploads as upload_states
-from portal.domain.cartera_layout import KINDS as FILE_KINDS
-from portal.domain.cartera_layout import UPLOADABLE
 from portal.extensions import limiter
 from portal.services import cartera, upload_jobs
 from portal.services import cartera_drafts as drafts
@@ -43,13 +42,14 @@ def _period_page(statements, period):
                    entity=current_user.entity,
                    download_available="cartera.download" in current_app.view_functions)
     if statement is not None:
-        archivo = request.args.get("archivo") if request.args.get("archivo") in UPLOADABLE else "activos"
+        asked = layout.by_slug(request.args.get("archivo"))  # ?archivo=retirados: the panel shown
+        kind = asked.kind if asked is not None and asked.kind in layout.UPLOADABLE else layout.ACTIVE
         # The period's volantes and processed uploads, read once for every section.
         period_slips, processed = cartera.slips_of(statement), cartera.processed_uploads(statement)
         context["to_pay"] = cartera.to_pay(statement)
         context.update(_summary_context(statement, discount=context["to_pay"].discount,
                                         period_slips=period_slips, processed=processed))
-        context.update(_panel_context(statement, archivo, period_slips=period_slips))
+        context.update(_panel_context(statement, kind, period_slips=period_slips))
         context.update(_slip_context(statement, period_slips=period_slips, processed=processed))
         context.update(step=_step(statement, context), STEPS=steps.STEPS)
     return render("cartera/index.html", partial="cartera/_period.html", **context)
@@ -82,13 +82,13 @@ def summary(period):
     return render_template("cartera/_summary.html", statement=statement, **_summary_context(statement))
 
 
-@bp.get("/<period>/archivos/<archivo>.xlsx")
+@bp.get("/<period>/archivos/<file_kind:kind>.xlsx")
 @with_branch
-def download(period, archivo):
+def download(period, kind):
     statement = cartera.statement_of(g.branch, period)
-    if statement is None or archivo not in FILE_KINDS:
+    if statement is None:
         abort(404)
-    name, data = cartera.statement_file(current_user, statement, archivo)
+    name, data = cartera.statement_file(current_user, statement, kind)
     return send_xlsx(name, data)
 
 
@@ -98,50 +98,57 @@ def _statement_or_404(period):
     return cartera.statement_of(g.branch, period) or abort(404)
 
 
-def _uploadable_or_404(period, archivo):
+@bp.app_template_global("cartera_uploads_url")
+def uploads_url(period, kind):
+    """The period's page open on this file's Documentos Subidos (?archivo=activos: the
+    file's word in the URL, as users bookmark it)."""
+    return url_for("cartera.period", period=period, archivo=layout.layout(kind).slug, _anchor="subidos")
+
+
+def _uploadable_or_404(period, kind):
     """The branch's statement for an Activos/Retirados route (Detalle is never uploaded)."""
-    if archivo not in UPLOADABLE:
+    if kind not in layout.UPLOADABLE:
         abort(404)
     return _statement_or_404(period)
 
 
-def _panel_context(statement, archivo, upload=None, error=None, period_slips=None):
-    upload = upload or uploads.latest_upload(statement, archivo)
-    return dict(statement=statement, archivo=archivo, error=error, upload=upload,
+def _panel_context(statement, kind, upload=None, error=None, period_slips=None):
+    upload = upload or uploads.latest_upload(statement, kind)
+    return dict(statement=statement, kind=kind, error=error, upload=upload,
                 upload_view=_upload_view(upload, period_slips) if upload else None,
-                drafts=drafts.count(statement, uploads.KIND_OF[archivo]),
+                drafts=drafts.count(statement, kind),
                 max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
 
 
-def _panel(statement, archivo, upload=None, error=None, status=200):
-    context = _panel_context(statement, archivo, upload, error)
+def _panel(statement, kind, upload=None, error=None, status=200):
+    context = _panel_context(statement, kind, upload, error)
     if request.htmx:
         return render_template("cartera/_upload_panel.html", **context), status
     if error:
         flash(error, "error")
-    return redirect(url_for("cartera.period", period=statement.period, archivo=archivo, _anchor="subidos"), 303)
+    return redirect(uploads_url(statement.period, kind), 303)
 
 
-@bp.get("/<period>/subidos/<archivo>")
+@bp.get("/<period>/subidos/<file_kind:kind>")
 @with_branch
-def upload_panel(period, archivo):
-    return _panel(_uploadable_or_404(period, archivo), archivo)
+def upload_panel(period, kind):
+    return _panel(_uploadable_or_404(period, kind), kind)
 
 
-@bp.post("/<period>/subidos/<archivo>")
+@bp.post("/<period>/subidos/<file_kind:kind>")
 @limiter.limit("60 per hour")  # each file is stored and checked by a job
 @with_branch
-def upload_file(period, archivo):
-    statement = _uploadable_or_404(period, archivo)
+def upload_file(period, kind):
+    statement = _uploadable_or_404(period, kind)
     sent = request.files.get("archivo")
     if sent is None or not sent.filename:
-        return _panel(statement, archivo, error="Seleccione el archivo de Excel (.xlsx) que descargó y diligenció.",
+        return _panel(statement, kind, error="Seleccione el archivo de Excel (.xlsx) que descargó y diligenció.",
                       status=422)
     try:
-        upload = uploads.submit_file(current_user, statement, archivo, sent.filename, sent.read())
+        upload = uploads.submit_file(current_user, statement, kind, sent.filename, sent.read())
     except uploads.UploadRefused as refused:
-        return _panel(statement, archivo, error=str(refused), status=422)
-    return _panel(statement, archivo, upload=upload)
+        return _panel(statement, kind, error=str(refused), status=422)
+    return _panel(statement, kind, upload=upload)
 
 
 @bp.errorhandler(413)
@@ -151,13 +158,13 @@ def too_big(_error):
     args = request.view_args or {}
     limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
     message = f"El archivo supera el tamaño máximo permitido de {limit} MB. No se cargó nada."
-    if args.get("archivo") not in UPLOADABLE or "period" not in args:
+    if args.get("kind") not in layout.UPLOADABLE or "period" not in args:
         return render_template("errors/error.html", title="Archivo demasiado grande", message=message), 413
     if not request.htmx:
         flash(message, "error")
-        return redirect(url_for("cartera.period", period=args["period"], archivo=args["archivo"], _anchor="subidos"), 303)
+        return redirect(uploads_url(args["period"], args["kind"]), 303)
     return render_template("cartera/_upload_panel.html", statement=SimpleNamespace(period=args["period"]),
-                           archivo=args["archivo"], error=message, upload=None, drafts=0, max_mb=limit), 422
+                           kind=args["kind"], error=message, upload=None, drafts=0, max_mb=limit), 422
 
 
 @bp.get("/<period>/subidos/<int:upload_id>/estado")
@@ -168,8 +175,7 @@ def upload_status(period, upload_id):
     statement = _statement_or_404(period)
     upload = uploads.upload_of(statement, upload_id) or abort(404)
     response = make_response(render_template("cartera/_upload.html", statement=statement, upload=upload,
-                                             upload_view=_upload_view(upload),
-                                             archivo=uploads.FILE_OF[upload.kind]))
+                                             upload_view=_upload_view(upload)))
     if upload.status not in upload_states.WORKING:
         _tell_the_page(response, upload)
     return response
@@ -206,7 +212,7 @@ def upload_answer(period, upload_id, answer):
             abort(404)
     except uploads.UploadRefused as refused:
         error = str(refused)
-    response = _panel(statement, uploads.FILE_OF[upload.kind], upload=upload, error=error,
+    response = _panel(statement, upload.kind, upload=upload, error=error,
                       status=422 if error else 200)
     if request.htmx and not error:
         response = make_response(response)
@@ -264,57 +270,57 @@ def slip_section(period):
 
 # --- Editing in the browser (a draft, saved row by row) --------------------------------
 
-def _draft_context(statement, archivo):
+def _draft_context(statement, kind):
     query = request.args.get("q", "").strip()[:80]
     number = paging.parse_positive(request.args.get("pagina"))
     per_page = paging.parse_per_page(request.args.get("por_pagina", 25))
-    rows, page = drafts.page_of_rows(statement, archivo, query, number, per_page)
-    return dict(statement=statement, archivo=archivo, rows=rows, page=page, q=query, per_page=per_page,
-                drafts=drafts.count(statement, uploads.KIND_OF[archivo]))
+    rows, page = drafts.page_of_rows(statement, kind, query, number, per_page)
+    return dict(statement=statement, kind=kind, rows=rows, page=page, q=query, per_page=per_page,
+                drafts=drafts.count(statement, kind))
 
 
-@bp.get("/<period>/editar/<archivo>")
+@bp.get("/<period>/editar/<file_kind:kind>")
 @with_branch
-def draft(period, archivo):
-    statement = _uploadable_or_404(period, archivo)
+def draft(period, kind):
+    statement = _uploadable_or_404(period, kind)
     return render("cartera/draft.html", partial="cartera/_draft_table.html",
-                  branch=g.branch, entity=current_user.entity, **_draft_context(statement, archivo))
+                  branch=g.branch, entity=current_user.entity, **_draft_context(statement, kind))
 
 
-@bp.post("/<period>/editar/<archivo>/fila")
+@bp.post("/<period>/editar/<file_kind:kind>/fila")
 @with_branch
-def draft_row(period, archivo):
-    statement = _uploadable_or_404(period, archivo)
+def draft_row(period, kind):
+    statement = _uploadable_or_404(period, kind)
     credit = request.form.get("credito", "")
-    row, errors = drafts.save_row(current_user, statement, archivo, credit,
+    row, errors = drafts.save_row(current_user, statement, kind, credit,
                                          request.form.get("aplica_mora", ""), request.form.get("valor", ""))
     if row is None:
         abort(404)
     if not request.htmx:
         for column, reason in errors:
             flash(f"Crédito {credit}, «{column}»: {reason}", "error")
-        return redirect(request.referrer or url_for("cartera.draft", period=period, archivo=archivo), 303)
+        return redirect(request.referrer or url_for("cartera.draft", period=period, kind=kind), 303)
     typed = {"aplica_mora": request.form.get("aplica_mora", ""), "valor": request.form.get("valor", "")}
-    return render_template("cartera/_draft_row.html", statement=statement, archivo=archivo, row=row,
+    return render_template("cartera/_draft_row.html", statement=statement, kind=kind, row=row,
                            errors=errors, typed=typed if errors else None, saved=not errors), 422 if errors else 200
 
 
-@bp.post("/<period>/editar/<archivo>/procesar")
+@bp.post("/<period>/editar/<file_kind:kind>/procesar")
 @with_branch
-def draft_process(period, archivo):
-    statement = _uploadable_or_404(period, archivo)
+def draft_process(period, kind):
+    statement = _uploadable_or_404(period, kind)
     try:
-        uploads.submit_draft(current_user, statement, archivo)
+        uploads.submit_draft(current_user, statement, kind)
     except uploads.UploadRefused as refused:
         flash(str(refused), "error")
-        return redirect_htmx_aware(url_for("cartera.draft", period=period, archivo=archivo))
-    return redirect_htmx_aware(url_for("cartera.period", period=period, archivo=archivo, _anchor="subidos"))
+        return redirect_htmx_aware(url_for("cartera.draft", period=period, kind=kind))
+    return redirect_htmx_aware(uploads_url(period, kind))
 
 
-@bp.post("/<period>/editar/<archivo>/descartar")
+@bp.post("/<period>/editar/<file_kind:kind>/descartar")
 @with_branch
-def draft_discard(period, archivo):
-    statement = _uploadable_or_404(period, archivo)
-    removed = drafts.discard(current_user, statement, archivo)
+def draft_discard(period, kind):
+    statement = _uploadable_or_404(period, kind)
+    removed = drafts.discard(current_user, statement, kind)
     flash(f"Se descartaron los cambios de {removed} {'fila' if removed == 1 else 'filas'}.", "info")
-    return redirect_htmx_aware(url_for("cartera.draft", period=period, archivo=archivo))
+    return redirect_htmx_aware(url_for("cartera.draft", period=period, kind=kind))
