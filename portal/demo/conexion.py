@@ -40,6 +40,7 @@ class CompanySpec:
     iva_rate: str
     products: tuple
     contacts: tuple = ()  # (name, cargo, e-mail, phone): Configuración › Empresas
+    gmf_applies: bool = False  # the 4×1000 on its service orders' debits
 
 
 JAHC = CompanySpec(
@@ -63,6 +64,7 @@ COOP = CompanySpec(
                               ("2239", None, None), ("5659", None, None)))),
     (("Álvaro Enrique Mejía Vásquez", "Gerente Financiero", "gerencia.financiera@coop.example.com",
       "6053856000"),),
+    gmf_applies=True,  # its orders show the GMF line
 )
 COMPANIES = (JAHC, COOP)
 
@@ -74,7 +76,8 @@ def load_companies(stats):
         company = get_or_add(stats, Company, {"nit": spec.nit}, name=spec.name, legal_name=spec.name,
                              contact=spec.contact, address=spec.address,
                              billing_address=spec.address, phone1=spec.phone1,
-                             signature_scheme=spec.signature_scheme, debit_account=spec.debit_account)
+                             signature_scheme=spec.signature_scheme, debit_account=spec.debit_account,
+                             gmf_applies=spec.gmf_applies)
         for name, role, email, phone in spec.contacts:
             get_or_add(stats, CompanyContact, {"company_id": company.id, "name": name}, role=role,
                        email=email, phone=phone)
