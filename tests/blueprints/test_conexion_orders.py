@@ -53,21 +53,14 @@ def test_the_list_has_the_manuals_search_and_columns(client, jahc):
     assert str(order.number) in row and "$\xa010,00" in row and "$\xa01,20" in row and "$\xa011,20" in row
     assert re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}", row)
     assert url(company, f"{order.id}/") in row and url(company, f"{order.id}.pdf") in row
-    assert url(company, f"{order.id}/anular") in row and "Pagar" not in row  # no «Pagar» before its page exists
+    assert url(company, f"{order.id}/anular") in row and url(company, f"{order.id}/pagar") in row
     assert "Consultas › Órdenes de servicio" in body  # the menu
     order.created_at = datetime(2026, 5, 26, 4, 30, 5)  # UTC: still the 25th in Bogotá
     db.session.commit()
     assert "25/05/2026 23:30:05" in client.get(url(company)).get_data(as_text=True)
 
 
-@pytest.fixture
-def pay_page(app):
-    """«Pagar» as another module will add it (before the first request: Flask's setup)."""
-    app.add_url_rule("/empresas/<int:company_id>/productos/<int:product_id>/ordenes/<int:order_id>/pagar",
-                     "conexion.order_pay", lambda **values: "")
-
-
-def test_pagar_shows_for_an_order_pending_payment_once_its_page_exists(pay_page, client, jahc):
+def test_pagar_shows_for_an_order_pending_payment_only(client, jahc):
     company, order = jahc
     other = make_order(company, *_people(company), people=(("1045678442", "0", "CALI"),))
     db.session.execute(update(ServiceOrder).where(ServiceOrder.id == other.id).values(status="paid"))
