@@ -55,6 +55,15 @@ def test_product_page_has_breadcrumbs_and_the_side_panel(client, companies):
     assert f'<option value="{coop.id}">EMPRESA DE PRUEBA COOP</option>' in page
 
 
+
+@pytest.mark.parametrize("path", ["lotes/", "ordenes/"])
+def test_every_page_of_a_product_lists_the_companies_in_the_side_panel(client, companies, path):
+    """Not only «Detalle del producto»: an empty «Selecciona una empresa» sent nothing (a 404)."""
+    jahc, coop, _ = companies
+    page = client.get(f"/empresas/{jahc.id}/productos/{jahc.products[0].id}/{path}").get_data(as_text=True)
+    assert f'<option value="{jahc.id}" selected>JAHC TECHNOLOGIES</option>' in page
+    assert f'<option value="{coop.id}">EMPRESA DE PRUEBA COOP</option>' in page
+
 def test_the_side_panel_switches_company_and_product(client, companies):
     jahc, coop, _ = companies
     options = client.get("/empresas/seleccionar", query_string={"empresa": coop.id},

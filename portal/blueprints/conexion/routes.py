@@ -34,8 +34,14 @@ def product(company_id, product_id):
 
 def _page(template, **context):
     """A page of one company (and product): with the side panel to switch."""
-    return render_template(template, access=g.access, switch_companies=conexion.companies_for(current_user),
-                           **context)
+    return render_template(template, access=g.access, **context)
+
+
+@bp.context_processor
+def _side_panel():
+    """Every Conexión page of a company shows the side panel (conexion/layout.html), not
+    only this module's: its companies are read when the panel renders."""
+    return {"switch_companies": lambda: conexion.companies_for(current_user)}
 
 
 @bp.get("/seleccionar")
