@@ -151,6 +151,31 @@ def js_errors():
     return watch
 
 
+@pytest.fixture
+def corporate(live_server, new_context, js_errors):
+    """corporate(username, product=None) → a 1280 px page signed in to Conexión Empresas,
+    on the product's page when its label («Clásica / Visa») is given; downloads allowed."""
+    from playwright.sync_api import expect
+
+    from tests import factories
+
+    def sign_in(username, product=None, password=factories.PASSWORD):
+        context = new_context(viewport={"width": 1280, "height": 900}, locale="es-CO", accept_downloads=True)
+        page = js_errors(context.new_page())
+        page.set_default_timeout(15_000)
+        page.goto(live_server.url + "/empresas/ingresar")
+        page.get_by_label("Usuario").fill(username)
+        page.get_by_label("Contraseña", exact=True).fill(password)
+        page.get_by_role("button", name="Ingresar").click()
+        expect(page).to_have_url(re.compile(r"/empresas/$"))
+        if product:
+            page.get_by_role("link", name=product).click()
+            expect(page.get_by_role("heading", name=product)).to_be_visible()
+        return page
+
+    return sign_in
+
+
 class ThreadWorker(SimpleWorker):
     """A SimpleWorker for a non-main thread: no signal handlers, timeouts by a timer."""
     death_penalty_class = TimerDeathPenalty

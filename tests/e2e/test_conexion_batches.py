@@ -30,22 +30,13 @@ def person(n, **changes):
 
 
 @pytest.fixture
-def desk(live_server, worker, new_context, js_errors):
+def desk(live_server, worker, corporate):
     """jhomez of JAHC, signed in on a 1280 px screen, on «Carga de lotes» of Clásica / Visa."""
     with live_server.db():
         user = factories.user("corporate", "jhomez")
         company = factories.company("900291499", "JAHC TECHNOLOGIES")
         factories.member(user, company, can_upload=True)
-    context = new_context(viewport={"width": 1280, "height": 900}, locale="es-CO", accept_downloads=True)
-    page = js_errors(context.new_page())
-    page.set_default_timeout(15_000)
-    page.goto(live_server.url + "/empresas/ingresar")
-    page.get_by_label("Usuario").fill("jhomez")
-    page.get_by_label("Contraseña", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    expect(page).to_have_url(re.compile(r"/empresas/$"))
-    page.get_by_role("link", name="Clásica / Visa").click()
-    expect(page.get_by_role("heading", name="Clásica / Visa")).to_be_visible()
+    page = corporate("jhomez", "Clásica / Visa")
     expect(page.get_by_role("navigation", name="Ruta")).to_contain_text("Detalle del producto")
     return page
 

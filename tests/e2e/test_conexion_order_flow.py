@@ -46,20 +46,6 @@ def member(company, username, full_name):
     return user
 
 
-def signed_in(live_server, new_context, js_errors, username, product_label):
-    context = new_context(viewport={"width": 1280, "height": 900}, locale="es-CO", accept_downloads=True)
-    page = js_errors(context.new_page())
-    page.set_default_timeout(15_000)
-    page.goto(live_server.url + "/empresas/ingresar")
-    page.get_by_label("Usuario").fill(username)
-    page.get_by_label("Contraseña", exact=True).fill(PW)
-    page.get_by_role("button", name="Ingresar").click()
-    expect(page).to_have_url(re.compile(r"/empresas/$"))
-    page.get_by_role("link", name=product_label).click()
-    expect(page.get_by_role("heading", name=product_label)).to_be_visible()
-    return page
-
-
 def menu(page, name):
     page.get_by_role("navigation", name="Menú Conexión Empresas").get_by_role("link", name=name).click()
 
@@ -113,13 +99,13 @@ def processed(live_server, order_id):
     eventually(status, timeout=30, message="the worker did not process the order")
 
 
-def test_two_signatures_pdf_pay_and_process(live_server, worker, new_context, js_errors, tmp_path, shots):
+def test_two_signatures_pdf_pay_and_process(live_server, worker, corporate, js_errors, tmp_path, shots):
     with live_server.db():
         company = company_with_bank(scheme=2)
         ana = member(company, "ana", "Ana Uribe")
         member(company, "beto", "Beto Rojas")
         ana_email = ana.email
-    page = signed_in(live_server, new_context, js_errors, "ana", "Clásica / Visa")
+    page = corporate("ana", "Clásica / Visa")
     book = openpyxl.Workbook()
     book.active.append(bl.layout("emission").headers)
     for n in range(2):
@@ -146,7 +132,7 @@ def test_two_signatures_pdf_pay_and_process(live_server, worker, new_context, js
     expect(page.locator(f"tr:has-text('{number}')")).to_contain_text("Firmado por Ana Uribe")
     shots(page, "primera-firma")
 
-    other = signed_in(live_server, new_context, js_errors, "beto", "Clásica / Visa")
+    other = corporate("beto", "Clásica / Visa")
     authorize(other, number, "Segunda firma: Ana Uribe", "$\xa0301.222,40")
     order = newest_order(live_server, number)
     flash(other, f"Lotes autorizados. Orden de servicio Nro. {order.number}.")
@@ -183,12 +169,12 @@ def test_two_signatures_pdf_pay_and_process(live_server, worker, new_context, js
     assert js_errors.errors == []
 
 
-def test_unnamed_cards_requested_paid_and_affiliated(live_server, worker, new_context, js_errors, tmp_path, shots):
+def test_unnamed_cards_requested_paid_and_affiliated(live_server, worker, corporate, js_errors, tmp_path, shots):
     with live_server.db():
         company = company_with_bank(scheme=1, product_name="Clásica In", named=False)
         user = member(company, "jhomez", "Jaime Gómez")
         email = user.email
-    page = signed_in(live_server, new_context, js_errors, "jhomez", "Clásica In / Visa")
+    page = corporate("jhomez", "Clásica In / Visa")
 
     menu(page, "Lotes › Tarjetas innominadas › Solicitud")
     page.get_by_label("Cantidad de tarjetas").fill("3")

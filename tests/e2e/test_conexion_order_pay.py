@@ -8,25 +8,17 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import OutboxMessage, SandboxBankAccount, ServiceOrder
-from tests import factories
 from tests.services.test_order_payments import ACCOUNT, signed_order
 
 pytestmark = pytest.mark.e2e
 
 
-def test_paying_an_order_with_the_emailed_code(live_server, new_context, js_errors, shots):
+def test_paying_an_order_with_the_emailed_code(live_server, corporate, js_errors, shots):
     with live_server.db():
         order, ana, access = signed_order()
         url = f"/empresas/{access.company.id}/productos/{access.product.id}/ordenes/{order.id}/pagar"
         order_id, email = order.id, ana.email
-    context = new_context(viewport={"width": 1280, "height": 900}, locale="es-CO")
-    page = js_errors(context.new_page())
-    page.set_default_timeout(15_000)
-    page.goto(live_server.url + "/empresas/ingresar")
-    page.get_by_label("Usuario").fill("ana")
-    page.get_by_label("Contraseña", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    expect(page).to_have_url(re.compile(r"/empresas/$"))
+    page = corporate("ana")
     page.goto(live_server.url + url)
     expect(page.get_by_role("heading", name="Pagar Orden de Servicio")).to_be_visible()
     expect(page.locator("main")).to_contain_text("$\u00a01.015,20")

@@ -14,21 +14,12 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def desk(live_server, new_context, js_errors):
+def desk(live_server, corporate):
     """ana of JAHC (two signatures, with beto) on the product's page; one order pending payment."""
     with live_server.db():
         company, loader, ana, beto = manual_company(scheme=2)
         number = make_order(company, loader, ana, beto).number
-    context = new_context(viewport={"width": 1280, "height": 900}, locale="es-CO")
-    page = js_errors(context.new_page())
-    page.set_default_timeout(15_000)
-    page.goto(live_server.url + "/empresas/ingresar")
-    page.get_by_label("Usuario").fill("ana")
-    page.get_by_label("Contraseña", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    expect(page).to_have_url(re.compile(r"/empresas/$"))
-    page.get_by_role("link", name="Clásica / Visa").click()
-    return page, number
+    return corporate("ana", "Clásica / Visa"), number
 
 
 def test_search_detail_and_annul(desk, live_server, js_errors, shots):

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def desk(live_server, worker, new_context, js_errors):
+def desk(live_server, worker, corporate):
     """jhomez of EMPRESA DE PRUEBA COOP on its «Clásica In / Visa», 1280 px."""
     with live_server.db():
         user = factories.user("corporate", "jhomez")
@@ -29,17 +29,7 @@ def desk(live_server, worker, new_context, js_errors):
         db.session.add(Product(company_id=company.id, name="Clásica In", brand="Visa", bin="450714", named=False))
         db.session.commit()
         factories.member(user, company, can_upload=True)
-    context = new_context(viewport={"width": 1280, "height": 900}, locale="es-CO", accept_downloads=True)
-    page = js_errors(context.new_page())
-    page.set_default_timeout(15_000)
-    page.goto(live_server.url + "/empresas/ingresar")
-    page.get_by_label("Usuario").fill("jhomez")
-    page.get_by_label("Contraseña", exact=True).fill(factories.PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    expect(page).to_have_url(re.compile(r"/empresas/$"))
-    page.get_by_role("link", name="Clásica In / Visa").click()
-    expect(page.get_by_role("heading", name="Clásica In / Visa")).to_be_visible()
-    return page
+    return corporate("jhomez", "Clásica In / Visa")
 
 
 def menu(page, name):
