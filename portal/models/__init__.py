@@ -16,9 +16,12 @@ from portal.models.entities import ApplicationRequest, Branch, Entity
 from portal.models.gateway import GatewayEvent, GatewayTransaction
 from portal.models.orders import (
                                    BatchSignature,
+    CardOperation,
                                    Counter,
                                    DistributionTariff,
                                    EmailCode,
+    MasterDeposit,
+    MasterFunding,
                                    OrderDistribution,
                                    OrderPayment,
                                    SandboxBankAccount,
@@ -48,4 +51,5 @@ __all__ = [
     "PendingForm", "Product", "Statement", "StatementLine", "SubsidyOrder", "User",
     "UserSession", "Worker", "BatchSignature", "Counter", "DistributionTariff", "EmailCode",
     "OrderDistribution", "OrderPayment", "SandboxBankAccount", "SandboxBankDebit", "ServiceOrder", "Tariff",
+    "CardOperation", "MasterDeposit", "MasterFunding",
 ]

@@ -56,6 +56,14 @@ class Product(db.Model):
     iva_rate = mapped_column(Numeric(5, 4), nullable=False, default=Decimal("0.19"))
     card_validity_months: Mapped[int] = mapped_column(default=36, server_default="36")
     distribution_cost = mapped_column(Money, nullable=False, default=0, server_default="0")  # per card
+    # The program's commissions on the master account's operations (manual 003 6.1.1's
+    # report: 60.00 a balance query, 55.00 a transfer), a replacement card's cost, and the
+    # most a card may hold (None: no limit).
+    balance_query_fee = mapped_column(Money, nullable=False, default=60, server_default="60")
+    transfer_fee = mapped_column(Money, nullable=False, default=55, server_default="55")
+    debit_fee = mapped_column(Money, nullable=False, default=55, server_default="55")
+    replacement_cost = mapped_column(Money, nullable=False, default=0, server_default="0")
+    max_card_balance = mapped_column(Money, nullable=True)
 
     company = relationship("Company", back_populates="products")
 
@@ -102,6 +110,10 @@ class Card(db.Model):
     holder_name: Mapped[str | None] = mapped_column(String(160))
     status: Mapped[str] = mapped_column(String(14), default="affiliated")
     expires: Mapped[str] = mapped_column(String(7))  # MM/YYYY
+    # Bloqueo (pérdida, robo, deterioro, reposición) and the card that replaced this one.
+    blocked_reason: Mapped[str | None] = mapped_column(String(20))
+    blocked_at: Mapped[object | None] = mapped_column(UtcDateTime)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
     created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
 
     product = relationship("Product")

@@ -1,6 +1,6 @@
 """Conexión Empresas: signatures, service orders and how they are paid (manual 003 §3.3,
 ch. 4; domain/orders.py, domain/signatures.py)."""
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -197,3 +197,72 @@ class SandboxBankDebit(db.Model):
     reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
     settled_at: Mapped[object | None] = mapped_column(UtcDateTime)
+
+
+class MasterFunding(db.Model):
+    """«Servicios › Cuenta maestra» funded by PSE: what a company user asked to add to the
+    product's master account, paid through the gateway (Payment.kind 'master_funding',
+    target_id = this row) and credited once, by the ledger transaction `ledger_txn`."""
+
+    __tablename__ = "master_fundings"
+    __table_args__ = (CheckConstraint("amount > 0", name="ck_master_fundings_amount"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    amount = mapped_column(Money, nullable=False)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
+    applied_at: Mapped[object | None] = mapped_column(UtcDateTime)
+    ledger_txn: Mapped[str | None] = mapped_column(String(36), unique=True)
+
+
+class MasterDeposit(db.Model):
+    """A bank deposit to a product's master account, registered by one staff member and
+    confirmed (or rejected) by another; confirmed, it is credited once («Monto depositado»)."""
+
+    __tablename__ = "master_deposits"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_master_deposits_amount"),
+        CheckConstraint("status in ('registered', 'confirmed', 'rejected')", name="ck_master_deposits_status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    amount = mapped_column(Money, nullable=False)
+    bank_reference: Mapped[str] = mapped_column(String(40))
+    deposited_on = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), default="registered")
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    registered_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[object | None] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    ledger_txn: Mapped[str | None] = mapped_column(String(36), unique=True)
+
+
+class CardOperation(db.Model):
+    """One operation on the master account or a card (Consultar saldo, Abonar, Cargo,
+    Transferencia maestra, bloqueo, reposición), once per form key: a form submitted
+    twice finds the first one's row and shows its result again."""
+
+    __tablename__ = "card_operations"
+    __table_args__ = (
+        CheckConstraint("kind in ('balance', 'credit', 'debit', 'transfer', 'block', 'unblock', 'replacement')",
+                        name="ck_card_operations_kind"),
+        CheckConstraint("status in ('done', 'refused')", name="ck_card_operations_status"),
+        Index("ix_card_operations_product_created", "product_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # the form's idempotency key (hashed)
+    kind: Mapped[str] = mapped_column(String(12))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amount = mapped_column(Money, nullable=True)
+    fee = mapped_column(Money, nullable=True)
+    description: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(8))
+    message: Mapped[str | None] = mapped_column(String(200))  # a refusal's reason, or the result shown
+    ledger_txn: Mapped[str | None] = mapped_column(String(36), unique=True)
+    created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.base import Money, UtcDateTime, utcnow
 
-PAYMENT_KINDS = ("affiliate_credit", "kindergarten_slip", "payment_slip")
+PAYMENT_KINDS = ("affiliate_credit", "kindergarten_slip", "payment_slip", "master_funding")
 
 
 class Payment(db.Model):
@@ -17,8 +17,7 @@ class Payment(db.Model):
         CheckConstraint("amount > 0", name="ck_payments_amount"),
         CheckConstraint("status in ('created', 'pending', 'approved', 'declined', 'error')",
                         name="ck_payments_status"),
-        CheckConstraint("kind in ('affiliate_credit', 'kindergarten_slip', 'payment_slip')",
-                        name="ck_payments_kind"),
+        CheckConstraint("kind in (" + ", ".join(f"'{k}'" for k in PAYMENT_KINDS) + ")", name="ck_payments_kind"),
         Index("ix_payments_target", "kind", "target_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
