@@ -8,13 +8,14 @@ from portal.demo import names
 from portal.demo.common import get_or_add, money, rng, txn_id
 from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import Card, Company, CompanyContact, LedgerAccount, Product
+from portal.models import Card, Company, CompanyContact, DistributionTariff, LedgerAccount, Product, Tariff
 from portal.services import ledger
 
 BIN = "450714"
 MASTER_FUNDING = money("1000000")
 TRANSFER_FEE = money("55")   # manual 003, 6.1.1: "Débito por comisión de servicio Transferencia Maestra"
 BALANCE_QUERY_FEE = money("60")
+TARIFFS = {"topup": "2.50", "affiliation": "0.00"}  # commission per record (Tariff)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class CompanySpec:
     products: tuple
     contacts: tuple = ()  # (name, cargo, e-mail, phone): Configuración › Empresas
     gmf_applies: bool = False  # the 4×1000 on its service orders' debits
+    distribution: tuple = ("BOGOTA", "0")  # (its city, free; a card delivered elsewhere costs this)
 
 
 JAHC = CompanySpec(
@@ -65,6 +67,7 @@ COOP = CompanySpec(
     (("Álvaro Enrique Mejía Vásquez", "Gerente Financiero", "gerencia.financiera@coop.example.com",
       "6053856000"),),
     gmf_applies=True,  # its orders show the GMF line
+    distribution=("BARRANQUILLA", "6500"),  # and their «GASTOS DE DISTRIBUCIÓN» outside Barranquilla
 )
 COMPANIES = (JAHC, COOP)
 
@@ -82,12 +85,22 @@ def load_companies(stats):
             get_or_add(stats, CompanyContact, {"company_id": company.id, "name": name}, role=role,
                        email=email, phone=phone)
         for product in spec.products:
-            get_or_add(stats, Product, {"company_id": company.id, "name": product.name}, brand="Visa",
-                       bin=BIN, named=product.named, commission_per_record=money(product.commission),
-                       iva_rate=Decimal(spec.iva_rate))
+            row = get_or_add(stats, Product, {"company_id": company.id, "name": product.name}, brand="Visa",
+                             bin=BIN, named=product.named, commission_per_record=money(product.commission),
+                             iva_rate=Decimal(spec.iva_rate), distribution_cost=money(spec.distribution[1]))
+            _tariffs(stats, row, spec)
         companies[spec.nit] = company
     db.session.commit()
     return companies
+
+
+def _tariffs(stats, product, spec):
+    """Its commission per batch type (emissions pay the product's own), and delivering a
+    card in the company's city costs nothing (elsewhere: Product.distribution_cost)."""
+    for kind, commission in TARIFFS.items():
+        get_or_add(stats, Tariff, {"product_id": product.id, "kind": kind}, commission=money(commission))
+    get_or_add(stats, DistributionTariff, {"product_id": product.id, "destination": spec.distribution[0]},
+               cost=money("0"))
 
 
 def card_plan(today):

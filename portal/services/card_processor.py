@@ -56,6 +56,7 @@ from sqlalchemy import (
 
 from portal.domain import batches as b
 from portal.domain import cards, clock
+from portal.domain import line_outcomes as outcomes
 from portal.domain import orders as o
 from portal.domain.formatting import money, today_bogota
 from portal.extensions import db
@@ -69,13 +70,6 @@ CONTINUED = "continued"  # the run's time slice ran out: the rest is queued
 MASK_TRIES = 20  # a new card's masked number avoids the product's others, if it can
 LOADING_KINDS = ("emission", "topup")  # the kinds whose lines carry money
 
-NO_CARD = "La persona no tiene tarjeta de este producto"
-SEVERAL_CARDS = "La persona tiene varias tarjetas activas de este producto"
-HAS_CARD = "La persona ya tiene una tarjeta activa de este producto"
-NOT_FOUND = "No existe una tarjeta innominada con ese número en esta empresa y producto"
-SAME_MASK = "Hay varias tarjetas con ese número enmascarado; comuníquese con la Caja"
-AFFILIATED = "La tarjeta ya está afiliada a una persona"
-BLOCKED = "La tarjeta está bloqueada"
 
 
 @dataclass
@@ -232,7 +226,8 @@ def _emission_decide(run, rows):
     held, lines = _held(run, rows), []
     for row in rows:
         person = (row.id_type, row.id_number)
-        lines.append(_Line(row).reject(HAS_CARD) if person in held else _Line(row))
+        reason = outcomes.emission_refusal(person in held)
+        lines.append(_Line(row).reject(reason) if reason else _Line(row))
         held.add(person)
     return lines
 
@@ -256,8 +251,9 @@ def _topup_decide(run, rows):
     found, lines = _cards_of(run, rows), []
     for row in rows:
         held = found.get((row.id_type, row.id_number), [])
-        if len(held) != 1:
-            lines.append(_Line(row).reject(SEVERAL_CARDS if held else NO_CARD))
+        reason = outcomes.topup_refusal(len(held))
+        if reason:
+            lines.append(_Line(row).reject(reason))
         else:
             lines.append(_Line(row, card_id=held[0].id, card=held[0]))
     return lines
@@ -286,7 +282,7 @@ def _affiliation_decide(run, rows):
     for row, masked in wanted:
         found, person = by_mask.get(masked, []), (row.id_type, row.id_number)
         line = _Line(row, card_id=found[0].id if len(found) == 1 else None)
-        reason = _affiliation_refusal(found, person in held)
+        reason = outcomes.affiliation_refusal([card.status for card in found], person in held)
         if reason:
             line.reject(reason)
         else:
@@ -307,17 +303,7 @@ def _affiliation_carry_out(run, lines, expiry):
             late.append(line.row.id)
     if late:
         db.session.execute(update(BatchLine).where(BatchLine.id.in_(late)).values(
-            outcome=b.LINE_REJECTED, outcome_reason=AFFILIATED).execution_options(synchronize_session=False))
-
-
-def _affiliation_refusal(found, person_has_card):
-    if not found:
-        return NOT_FOUND
-    if len(found) > 1:
-        return SAME_MASK
-    if found[0].status != "unaffiliated":
-        return AFFILIATED if found[0].status == "affiliated" else BLOCKED
-    return HAS_CARD if person_has_card else None
+            outcome=b.LINE_REJECTED, outcome_reason=outcomes.AFFILIATED).execution_options(synchronize_session=False))
 
 
 def _unnamed_decide(run, rows):

@@ -3,6 +3,7 @@
 Procesado or Rechazado with the processor's reason."""
 from sqlalchemy import update
 
+from portal.domain import line_outcomes
 from portal.extensions import db
 from portal.models import Card
 from portal.services import card_processor
@@ -32,4 +33,4 @@ def test_the_detail_and_the_records_show_what_the_processor_did(client, auth):
         assert shown in detail, shown
     records = client.get(base + f"lotes/{topup.id}").get_data(as_text=True)
     assert "1045678434" in records and "Procesado" in records
-    assert f"Rechazado: {card_processor.NO_CARD}" in records
+    assert f"Rechazado: {line_outcomes.NO_CARD}" in records

@@ -312,3 +312,19 @@ def test_jahc_has_an_order_pending_payment_with_the_manuals_figures(app):
     load_demo()
     assert db.session.query(ServiceOrder).count() == 1
     assert db.session.query(Batch).filter_by(filename="demo_orden_emision.xlsx").count() == 1
+
+
+def test_the_demo_products_have_tariffs_per_batch_type_and_distribution_costs(app):
+    from portal.models import Company, DistributionTariff, Tariff
+    from portal.services import orders
+
+    load_demo()
+    coop = db.session.query(Company).filter_by(nit="901343454").one()
+    product = next(p for p in coop.products if p.named)
+    assert {t.kind: t.commission for t in db.session.query(Tariff).filter_by(product_id=product.id)} == {
+        "topup": Decimal("2.50"), "affiliation": Decimal("0.00")}
+    assert db.session.query(DistributionTariff).filter_by(product_id=product.id, destination="BARRANQUILLA").one()
+    rates = orders.rates_of(coop, product)
+    assert rates.unit_price("topup") == Decimal("2.50") and rates.unit_price("emission") == Decimal("10.00")
+    assert rates.distribution_cost("Barranquilla") == 0 and rates.distribution_cost("CALI") == Decimal("6500.00")
+    assert rates.gmf_applies
