@@ -100,3 +100,16 @@ def test_a_post_without_its_csrf_token_changes_nothing(client, signed_in):
     response = client.post(signed_in[3], data={"monto": "1000", "descripcion": "x"})
     assert response.status_code == 400
     assert db.session.query(Payment).count() == 0 and db.session.query(MasterFunding).count() == 0
+
+
+def test_a_declined_funding_can_be_tried_again_at_the_checkout(client, auth):
+    user, company, product, url, payment, voucher = m.funded_at_checkout(client, auth, bank="2")
+    page, _ = h.back_to_merchant(client, voucher)
+    result = f"{url}/pagos/{payment.reference}"
+    assert "Intentar de nuevo" in page.get_data(as_text=True)
+    again = post(client, result + "/reintentar", page=result)
+    assert again.status_code == 303 and again.headers["Location"].startswith("http://localhost/pasarela/checkout")
+    query = h.checkout_query(again.headers["Location"])
+    h.back_to_merchant(client, h.pay_with_pse(client, query).headers["Location"])
+    assert m.master_balance(company, product) == Decimal("250000.00")
+    assert db.session.query(MasterFunding).one().applied_at is not None

@@ -27,10 +27,18 @@ def master_deposits():
                            deposits=master_account.recent_deposits()), 422 if outcome else 200
 
 
-@bp.post("/cuentas-maestras/consignaciones/<int:deposit_id>/<any(confirmar, rechazar):decision>")
+@bp.post("/cuentas-maestras/consignaciones/<int:deposit_id>/confirmar")
 @require("staff", roles=ROLES)
-def decide_master_deposit(deposit_id, decision):
-    outcome = master_account.decide_deposit(current_user, deposit_id, decision == "confirmar",
-                                            request.form.get("motivo"))
+def confirm_master_deposit(deposit_id):
+    return _decided(master_account.decide_deposit(current_user, deposit_id, True))
+
+
+@bp.post("/cuentas-maestras/consignaciones/<int:deposit_id>/rechazar")
+@require("staff", roles=ROLES)
+def reject_master_deposit(deposit_id):
+    return _decided(master_account.decide_deposit(current_user, deposit_id, False, request.form.get("motivo")))
+
+
+def _decided(outcome):
     flash(outcome.message, "success" if outcome.ok else "error")
     return redirect(url_for("staff.master_deposits"), 303)
