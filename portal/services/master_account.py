@@ -12,7 +12,7 @@ from portal.domain import clock
 from portal.domain import master_account as rules
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
-from portal.models import Company, LedgerEntry, MasterDeposit, MasterFunding, Payment, Product
+from portal.models import Company, LedgerEntry, MasterDeposit, MasterFunding, Payment, Product, User
 from portal.services import audit, ledger, payments
 
 KIND = "master_funding"
@@ -150,7 +150,8 @@ def _credit(deposit, txn):
 
 
 def recent_deposits(limit=50):
+    """The newest deposits with their company, product and who registered them."""
     return db.session.execute(
-        select(MasterDeposit, Company, Product).join(Company, Company.id == MasterDeposit.company_id)
-        .join(Product, Product.id == MasterDeposit.product_id)
+        select(MasterDeposit, Company, Product, User.full_name).join(Company, Company.id == MasterDeposit.company_id)
+        .join(Product, Product.id == MasterDeposit.product_id).join(User, User.id == MasterDeposit.registered_by_id)
         .order_by(MasterDeposit.id.desc()).limit(limit)).all()
