@@ -143,6 +143,8 @@ class Config:
     # the built-in sandbox bank is refused in production unless BANK_SANDBOX_ALLOWED says so.
     BANK_ADAPTER = os.environ.get("BANK_ADAPTER", "sandbox")
     BANK_SANDBOX_ALLOWED = _bool("BANK_SANDBOX_ALLOWED", False)
+    # «Servicios › Cuenta maestra»: the most one PSE funding may add to a master account.
+    MASTER_FUNDING_MAX = os.environ.get("MASTER_FUNDING_MAX", "500000000")
     ORDER_CODE_MINUTES = int(os.environ.get("ORDER_CODE_MINUTES", 10))  # the e-mailed code's life
     ORDER_CODE_RESEND_SECONDS = int(os.environ.get("ORDER_CODE_RESEND_SECONDS", 60))  # «Reenviar código»
     # worker.py's cron: the bank's pending debits settled and applied to their orders.

@@ -16,8 +16,17 @@ from portal.domain import gateway as contract
 from portal.domain import payments as rules
 from portal.domain.formatting import money
 from portal.extensions import db
-from portal.models import AffiliateCredit, KindergartenSlip, Payment, PaymentReview, PaymentSlip
-from portal.services import acquirer, audit, cartera_slips, messaging
+from portal.models import (
+    AffiliateCredit,
+    Company,
+    KindergartenSlip,
+    MasterFunding,
+    Payment,
+    PaymentReview,
+    PaymentSlip,
+    Product,
+)
+from portal.services import acquirer, audit, cartera_slips, ledger, messaging
 
 CHECKOUT_MINUTES = 30
 
@@ -64,8 +73,9 @@ def start(kind, target_id, amount, description, payer, affiliate_id=None, user_i
     return payment
 
 
-def checkout_url(payment, expires_at=None):
-    """Where the payer goes to pay; refuses while an attempt is pending or once paid."""
+def checkout_url(payment, expires_at=None, return_url=None):
+    """Where the payer goes to pay; refuses while an attempt is pending or once paid.
+    The acquirer sends the payer back to `return_url` (default: Pagos Express' result)."""
     rules.can_start_attempt(payment.status)
     expires_at = expires_at or clock.utcnow() + timedelta(minutes=CHECKOUT_MINUTES)
     expiration = expires_at.replace(tzinfo=UTC).isoformat(timespec="milliseconds")
@@ -75,7 +85,7 @@ def checkout_url(payment, expires_at=None):
     # The payer's name, e-mail and mobile stay here: a URL ends up in histories and logs.
     query = checkout_query(
         current_app.config, payment.reference, contract.to_cents(payment.amount),
-        url_for("pagos.payment_return", reference=payment.reference, _external=True),
+        return_url or url_for("pagos.payment_return", reference=payment.reference, _external=True),
         expiration.replace("+00:00", "Z"),
     )
     return f"{gw.checkout_url}?{urlencode(query)}"
@@ -161,9 +171,28 @@ def _apply_payment_slip(payment):
     return cartera_slips.allocate_paid_slip(payment.target_id, payment.amount)
 
 
+def _apply_master_funding(payment):
+    """«Servicios › Cuenta maestra» funded by PSE: the master account credited once (the
+    funding claimed by a conditional UPDATE, then one ledger transaction)."""
+    funding = db.session.get(MasterFunding, payment.target_id)
+    txn = f"funding-{funding.id}"
+    claimed = db.session.execute(
+        update(MasterFunding).where(MasterFunding.id == funding.id, MasterFunding.applied_at.is_(None),
+                                    MasterFunding.ledger_txn.is_(None))
+        .values(applied_at=clock.utcnow(), ledger_txn=txn).execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        return "La recarga de la cuenta maestra ya estaba aplicada; revisar el pago."
+    master = ledger.company_account("master", db.session.get(Company, funding.company_id),
+                                    db.session.get(Product, funding.product_id))
+    ledger.post(txn, [ledger.Leg(ledger.program_account("funding"), -funding.amount, f"Pago PSE {payment.reference}"),
+                      ledger.Leg(master, funding.amount, payment.description)], reference=payment.reference)
+    return None
+
+
 APPLIERS = {"affiliate_credit": _apply_affiliate_credit,
             "kindergarten_slip": _apply_kindergarten_slip,
-            "payment_slip": _apply_payment_slip}
+            "payment_slip": _apply_payment_slip,
+            "master_funding": _apply_master_funding}
 
 
 def _open_review(payment, tx, reason):

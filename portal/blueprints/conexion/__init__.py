@@ -8,6 +8,7 @@ from portal.blueprints.conexion import (  # noqa: E402,F401
     routes_config,
     routes_innominadas,
     routes_lotes,
+    routes_maestra,
     routes_ordenes,
     routes_pagar,
 )
