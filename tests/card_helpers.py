@@ -9,10 +9,10 @@ from portal.services import conexion, ledger
 from tests import factories
 
 
-def setup(master="1000.00", username="jhomez", **perms):
+def setup(master="1000.00", username="jhomez", nit="900291499", **perms):
     """(user with master_account, access, company) with `master` in the master account."""
     user = factories.user("corporate", username)
-    company = factories.company()
+    company = factories.company(nit=nit, name=f"EMPRESA {nit}")
     factories.member(user, company, **dict({"can_master_account": True}, **perms))
     access = conexion.access(user, company.id, company.products[0].id)
     fund(access, master)
