@@ -123,6 +123,7 @@ def test_another_companys_card_is_not_found(client, jahc, auth):
     stranger_user, stranger, _ = h.setup("0", username="otro", nit="800123456")
     foreign = h.card(stranger, "7777")
     assert client.get(url(company, f"/{foreign.id}/saldo")).status_code == 404
+    assert client.get(url(company, f"/{card.id}/transferir")).status_code == 404  # no such operation
     assert client.get(url(company, f"/abono-multiple?tarjeta={card.id}&tarjeta={foreign.id}")).status_code == 404
     refused = post(client, url(company, f"/{foreign.id}/abonar"), {"clave": "x", "monto": "1",
                                                                    "password": factories.PASSWORD}, page=url(company))
@@ -135,5 +136,31 @@ def test_without_master_account_it_is_forbidden_and_not_in_the_menu(client, auth
     auth.as_user(user)
     assert client.get(url(company)).status_code == 403
     assert client.get(url(company, f"/{card.id}/saldo")).status_code == 403
-    product = client.get(f"/empresas/{company.id}/productos/{company.products[0].id}/").get_data(as_text=True)
+    page = client.get(f"/empresas/{company.id}/productos/{company.products[0].id}/")
+    product = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Órdenes de servicio" in product
     assert "Consulta de tarjetas" not in product
+
+
+def test_wrong_passwords_lock_the_user_out_to_the_corporate_login(client, jahc):
+    access, company, card = jahc
+    target = url(company, f"/{card.id}/saldo")
+    key = KEY_RE.search(client.get(target).get_data(as_text=True)).group(1)
+    answers = [post(client, target, {"clave": key, "password": "otra"}, page=url(company)) for _ in range(4)]
+    assert [a.status_code for a in answers] == [422] * 4
+    last = post(client, target, {"clave": key, "password": "otra"}, page=url(company))
+    assert last.status_code in (302, 303) and last.headers["Location"].endswith("/empresas/ingresar")
+    assert db.session.query(CardOperation).count() == 0 and h.master_balance(access) == Decimal("1000.00")
+
+
+def test_a_replacement_through_the_modal(client, jahc):
+    access, company, card = jahc
+    target = url(company, f"/{card.id}/reposicion")
+    modal = client.get(target).get_data(as_text=True)
+    assert "Reposición de tarjeta" in modal and "Costo de reposición" in modal
+    done = post(client, target, {"clave": KEY_RE.search(modal).group(1), "password": factories.PASSWORD},
+                page=url(company)).get_data(as_text=True)
+    assert "fue repuesta por la 450714******" in done and "saldo trasladado: $\xa040,00" in done
+    db.session.expire_all()
+    listing = client.get(url(company, "?documento=1045678434")).get_data(as_text=True)
+    assert listing.count('id="card-') == 2 and "Bloqueada (Reposición)" in listing

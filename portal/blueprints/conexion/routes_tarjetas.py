@@ -2,7 +2,7 @@
 «Criterios de Búsqueda», the product's cards, and each card's operations (Consultar
 saldo, Abonar, Cargo, bloqueo, reposición; an abono to several cards at once) in the
 password modal, each ending in the transaction's data and result."""
-from flask import flash, g, request, url_for
+from flask import abort, flash, g, request, url_for
 from flask_login import current_user
 
 from portal.blueprints.conexion import bp
@@ -35,10 +35,12 @@ def cards_page(company_id, product_id):
     return body, 422 if criteria.errors or criteria.message else 200
 
 
-@bp.route(TARJETAS + "/<int:card_id>/<any(" + ", ".join(SLUGS) + "):operacion>", methods=["GET", "POST"])
+@bp.route(TARJETAS + "/<int:card_id>/<operacion>", methods=["GET", "POST"])
 @with_product("master_account")
 def card_operation(company_id, product_id, card_id, operacion):
     """Pasos 4–10: the operation's password modal (a page without JavaScript), then its result."""
+    if operacion not in SLUGS:
+        abort(404)
     card = card_operations.card_of(g.access, card_id) or not_found()
     return _operation(SLUGS[operacion], [card])
 
