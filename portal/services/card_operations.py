@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.domain import card_operations as co
@@ -54,9 +54,13 @@ def new_key():
 
 # --- the search -------------------------------------------------------------------------------
 
-def search(access, criteria, number, per_page):
-    """(cards of the product matching every criterion given, paging.Page)."""
+def search(access, criteria, number, per_page, q=""):
+    """(cards of the product matching every criterion given, paging.Page); `q` (the
+    table's live search) narrows them by holder's name or document."""
     query = select(Card).where(Card.company_id == access.company.id, Card.product_id == access.product.id)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(Card.holder_name.ilike(like), Card.holder_id_number.ilike(like)))
     if criteria.document:
         query = query.where(Card.holder_id_number == criteria.document)
     if criteria.last4:

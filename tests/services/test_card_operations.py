@@ -197,3 +197,6 @@ def test_search_by_each_criterion(app):
     assert found(tarjeta="450715******2222") == []
     assert found(lote="260500000001") == [a.id]
     assert found(lote="260500000001", documento="222") == []
+    narrowed = co.parse_criteria({"tarjeta": "450714******1111"})
+    assert [c.id for c in ops.search(access, narrowed, 1, 10, q="maria")[0]] == [a.id]
+    assert ops.search(access, narrowed, 1, 10, q="pedro")[0] == []

@@ -26,9 +26,9 @@ def cards_page(company_id, product_id):
     """Paso 2–3: the search and the cards found, paged (bad criteria named: 422)."""
     criteria = co.parse_criteria(request.args)
     f = paging.Filters(request.args)
-    rows, page = card_operations.search(g.access, criteria, f["pagina"], f["por_pagina"]) if criteria.ok \
+    rows, page = card_operations.search(g.access, criteria, f["pagina"], f["por_pagina"], f["q"]) if criteria.ok \
         else ([], None)
-    params = dict(criteria.params, buscar="1", **f.link_params("pagina", "q")) if criteria.ok else {}
+    params = dict(criteria.params, buscar="1", **f.link_params("pagina")) if criteria.ok else {}
     body = render("conexion/tarjetas/lista.html", partial="conexion/tarjetas/_list.html", access=g.access,
                   criteria=criteria, rows=rows, page=page, filters=f, params=params, fields=co.FIELDS,
                   statuses=co.STATUS_LABELS, reasons=co.REASON_LABELS)
