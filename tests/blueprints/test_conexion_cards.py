@@ -115,6 +115,9 @@ def test_several_cards_in_one_abono(client, jahc):
     done = post(client, target, {"clave": key, "monto": "10", "password": factories.PASSWORD,
                                  "tarjeta": [str(card.id), str(other.id)]}, page=url(company))
     assert done.status_code == 200 and done.get_data(as_text=True).count("Exitosa") == 2
+    none = client.get(target, headers=HTMX)
+    assert none.status_code == 204 and none.headers["HX-Redirect"] == url(company)
+    assert "Seleccione entre 1 y 100 tarjetas" in client.get(url(company)).get_data(as_text=True)
     assert h.master_balance(access) == Decimal("870.00")
 
 
