@@ -49,7 +49,12 @@ def test_twenty_abonos_at_once_succeed_as_far_as_the_master_money_goes(app):
     master = ledger.company_account("master", access.company, access.product)
     entries = db.session.scalar(select(func.sum(LedgerEntry.amount)).where(LedgerEntry.account_id == master.id))
     assert ledger.balance(master) == D("70.00") == D(entries)
-    assert min(db.session.scalars(select(LedgerEntry.amount).where(LedgerEntry.account_id == master.id))) < 0
+    running, lowest = D(0), D(0)
+    for amount in db.session.scalars(select(LedgerEntry.amount).where(LedgerEntry.account_id == master.id)
+                                     .order_by(LedgerEntry.id)):
+        running += amount
+        lowest = min(lowest, running)
+    assert lowest == 0 and running == D("70.00")  # never below zero, entry after entry
     assert ledger.balance(ledger.program_account("fees")) == D("330.00")
     assert db.session.query(CardOperation).filter_by(status="done").count() == 6
     assert ledger.differences() == []
