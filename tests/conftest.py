@@ -206,3 +206,15 @@ def frozen_clock():
     clock.freeze(datetime(2026, 5, 26, 20, 0, 0))
     yield clock
     clock.unfreeze()
+
+
+def menu_entries(html):
+    """Conexión Empresas' menu on a page, as «Lotes › Autorización» paths (its drop-downs)."""
+    import re
+
+    nav = re.search(r'<nav class="menu[^"]*" aria-label="Menú Conexión Empresas">(.*?)</nav>', html, re.S)
+    entries = []
+    for title, items in re.findall(r"<summary[^>]*>([^<]+)</summary>\s*<ul>(.*?)</ul>", nav.group(1) if nav else "",
+                                   re.S):
+        entries += [f"{title} › {label}" for label in re.findall(r"<a [^>]*>([^<]+)</a>", items)]
+    return entries

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, Batch, BatchSignature, OutboxMessage, Product, ServiceOrder
 from portal.services import batches
 from tests import factories
-from tests.conftest import post
+from tests.conftest import menu_entries, post
 from tests.order_helpers import access_of, confirmed_emission, emission_file, signers
 
 HTMX = {"HX-Request": "true"}
@@ -95,7 +95,7 @@ def test_the_list_shows_only_this_products_batches_awaiting_a_signature(app, aut
         assert f'id="batch-{absent.id}"' not in body
     assert money("1.000,00") in body and "Emisión" in body
     assert "Procesar por lote" in body and "Procesar por tipo de lote" in body and ">Eliminar<" in body
-    assert "Lotes › Autorización" in body
+    assert "Lotes › Autorización" in menu_entries(body)
 
 
 def test_a_batch_signed_once_shows_who_signed_and_when_it_lapses(app, auth, company, frozen_clock):

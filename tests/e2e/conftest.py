@@ -151,6 +151,15 @@ def js_errors():
     return watch
 
 
+def menu(page, path):
+    """Conexión Empresas' menu: «Lotes › Autorización» opens the «Lotes» drop-down, then
+    follows its «Autorización»."""
+    group, item = path.split(" › ", 1)
+    nav = page.get_by_role("navigation", name="Menú Conexión Empresas")
+    nav.locator("summary", has_text=group).click()
+    nav.get_by_role("link", name=item, exact=True).click()
+
+
 @pytest.fixture
 def corporate(live_server, new_context, js_errors):
     """corporate(username, product=None) → a 1280 px page signed in to Conexión Empresas,

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from portal.domain import batch_layouts as bl
 from portal.models import Batch
 from tests import factories
+from tests.e2e.conftest import menu
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +43,7 @@ def desk(live_server, worker, corporate):
 
 
 def load(page, path, kind_label="Emisión nominada (Id persona)"):
-    page.get_by_role("navigation", name="Menú Conexión Empresas").get_by_role("link", name="Lotes › Carga de lotes").click()
+    menu(page, "Lotes › Carga de lotes")
     page.get_by_label("Tipo de lote").select_option(label=kind_label)
     page.get_by_label("Clic aquí para seleccionar el archivo de lote.").set_input_files(str(path))
     page.get_by_role("button", name="Enviar").click()

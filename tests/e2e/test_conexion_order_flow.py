@@ -16,6 +16,7 @@ from portal.domain import batch_layouts as bl
 from portal.extensions import db
 from portal.models import Batch, OutboxMessage, SandboxBankAccount, ServiceOrder
 from tests import factories
+from tests.e2e.conftest import menu
 from tests.e2e.test_conexion_batches import load, person
 from tests.test_worker import eventually
 
@@ -44,10 +45,6 @@ def member(company, username, full_name):
     user = factories.user("corporate", username, full_name=full_name)
     factories.member(user, company, can_upload=True, can_authorize=True, can_consult=True)
     return user
-
-
-def menu(page, name):
-    page.get_by_role("navigation", name="Menú Conexión Empresas").get_by_role("link", name=name).click()
 
 
 def flash(page, text):

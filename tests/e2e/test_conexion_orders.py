@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from portal.models import ServiceOrder
 from tests import factories
+from tests.e2e.conftest import menu
 from tests.services.test_service_orders import make_order, manual_company
 
 pytestmark = pytest.mark.e2e
@@ -24,8 +25,7 @@ def desk(live_server, corporate):
 
 def test_search_detail_and_annul(desk, live_server, js_errors, shots):
     page, number = desk
-    page.get_by_role("navigation", name="Menú Conexión Empresas").get_by_role(
-        "link", name="Consultas › Órdenes de servicio").click()
+    menu(page, "Consultas › Órdenes de servicio")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Órdenes de servicio")
     row = page.locator("tr", has_text=str(number))
     expect(row).to_contain_text("$\xa011,20")

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.models import Batch, BatchLine, Card, Product
 from tests import factories
+from tests.e2e.conftest import menu
 from tests.e2e.test_conexion_batches import confirm, load
 
 pytestmark = pytest.mark.e2e
@@ -30,10 +31,6 @@ def desk(live_server, worker, corporate):
         db.session.commit()
         factories.member(user, company, can_upload=True)
     return corporate("jhomez", "Clásica In / Visa")
-
-
-def menu(page, name):
-    page.get_by_role("navigation", name="Menú Conexión Empresas").get_by_role("link", name=name).click()
 
 
 def made_by_the_processor(session, number):
