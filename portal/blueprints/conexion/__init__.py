@@ -10,4 +10,5 @@ from portal.blueprints.conexion import (  # noqa: E402,F401
     routes_lotes,
     routes_ordenes,
     routes_pagar,
+    routes_reportes,
 )

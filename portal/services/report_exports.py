@@ -1,0 +1,68 @@
+"""Reportes' downloads: the Cuenta maestra lines as .xlsx (openpyxl write_only, the rows
+fetched from the database a chunk at a time and written as they come: never every row in
+memory; text cells starting with = + - @ neutralised as adapters/xlsx.py does) and as PDF
+(adapters/pdf.py; a range beyond PDF_MAX_ROWS is cut there with a note to use the .xlsx)."""
+import tempfile
+
+from flask import render_template
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from portal.adapters import pdf
+from portal.adapters.xlsx import _safe_text
+from portal.domain.formatting import today_bogota
+from portal.extensions import db
+from portal.services import audit, reports
+
+HEADERS = ("Fecha", "Descripción", "Ref.", "Cargo", "Abono", "Saldo")
+PDF_MAX_ROWS = 2000
+SPOOL_BYTES = 8 * 1024 * 1024  # a bigger workbook goes to a temporary file, not memory
+
+
+def file_stem(access, found):
+    return f"Cuenta_maestra_{access.company.nit}_{found.start:%Y%m%d}-{found.end:%Y%m%d}"
+
+
+def _row(line):
+    return (reports.local_time(line.created_at), _safe_text(line.description), _safe_text(line.reference),
+            line.charge, line.credit, line.balance)
+
+
+def master_xlsx(user, access, found, chunk=2000):
+    """A file object (positioned at 0) holding the workbook; audited, commits."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Cuenta maestra")
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, h, bold) for h in HEADERS])
+    for line in reports.master_lines(access, found, chunk=chunk):
+        sheet.append(_row(line))
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    book.save(out)
+    out.seek(0)
+    _audit("conexion.report_xlsx", user, access, found)
+    return out
+
+
+def _bold(sheet, value, font):
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell
+
+
+def master_pdf(user, access, found):
+    """PDF bytes of the range's lines (at most PDF_MAX_ROWS); audited, commits."""
+    total = reports.master_count(access, found)
+    lines = list(reports.master_lines(access, found, limit=PDF_MAX_ROWS))
+    html = render_template("conexion/reportes/cuenta_maestra_pdf.html", font_css=pdf.font_css(), access=access,
+                           found=found, lines=lines, total=total, capped=total > len(lines),
+                           printed_on=today_bogota())
+    data = pdf.from_html(html)
+    _audit("conexion.report_pdf", user, access, found)
+    return data
+
+
+def _audit(kind, user, access, found):
+    audit.record(kind, user, subject=f"product:{access.product.id}", report="cuenta-maestra",
+                 desde=found.texts["fecha_inicial"], hasta=found.texts["fecha_final"])
+    db.session.commit()

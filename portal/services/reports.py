@@ -1,0 +1,180 @@
+"""Reportes (manual 003 ch. 6, manual 004 ch. 8): the queries of each report of the catalogue.
+
+Cuenta maestra (6.1.1): the product's master account entries in a date range, newest
+first, with Fecha, Descripción, Ref., Cargo, Abono and Saldo, the balance after the entry.
+Saldo is never a sum of the whole history per row: the account's running balance minus the
+entries after the page's first row (one index range, ix_ledger_entries_account_created,
+which holds the amounts), then each next row is the previous Saldo minus its amount: the
+rows of a date range are contiguous in (created_at, id), the order of the balance."""
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, func, or_, select
+
+from portal.domain import charts, order_search, paging
+from portal.domain.formatting import local
+from portal.extensions import db
+from portal.models import LedgerAccount, LedgerEntry
+
+DEFAULT_DAYS = 30  # without Fecha inicial: the last 30 days (Bogotá), today included
+BOGOTA_OFFSET = timedelta(hours=-5)  # Colombia keeps no daylight saving time
+
+
+@dataclass(frozen=True)
+class Report:
+    slug: str
+    title: str
+    summary: str
+
+
+CATALOGUE = (Report("cuenta-maestra", "Cuenta maestra",
+                    "Las transacciones realizadas con la cuenta concentradora y su saldo."),)
+BY_SLUG = {r.slug: r for r in CATALOGUE}
+
+
+@dataclass(frozen=True)
+class Line:
+    entry_id: int
+    created_at: object
+    description: str
+    reference: str
+    amount: Decimal
+    balance: Decimal  # after this entry
+
+    @property
+    def charge(self):  # Cargo: money out of the master account
+        return -self.amount if self.amount < 0 else None
+
+    @property
+    def credit(self):  # Abono
+        return self.amount if self.amount > 0 else None
+
+
+def criteria(args, today):
+    """The report's Fecha inicial / Fecha final (order_search's rules and messages); an
+    empty Fecha inicial is 30 days before the Fecha final (or today)."""
+    found = order_search.parse({k: v for k, v in args.items() if k != "dias"}, today)
+    if found.errors or found.start:
+        return found
+    end = found.end or today
+    start = end - timedelta(days=DEFAULT_DAYS - 1)
+    texts = {"fecha_inicial": f"{start:%d/%m/%Y}", "fecha_final": f"{end:%d/%m/%Y}"}
+    return order_search.Criteria(texts, start, end)
+
+
+def master_account(access):
+    """The product's master account, or None when nothing was ever posted to it (read
+    only: a report makes no account)."""
+    return db.session.scalar(select(LedgerAccount).where(
+        LedgerAccount.kind == "master", LedgerAccount.company_id == access.company.id,
+        LedgerAccount.product_id == access.product.id, LedgerAccount.card_id.is_(None)))
+
+
+def _in_range(account, found):
+    since, before = order_search.utc_bounds(found.start, found.end)
+    where = [LedgerEntry.account_id == account.id]
+    if since:
+        where.append(LedgerEntry.created_at >= since)
+    if before:
+        where.append(LedgerEntry.created_at < before)
+    return where
+
+
+def _after(account, created_at, entry_id):
+    """The sum of the account's entries after (created_at, entry_id) in balance order."""
+    return db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+        LedgerEntry.account_id == account.id,
+        or_(LedgerEntry.created_at > created_at,
+            and_(LedgerEntry.created_at == created_at, LedgerEntry.id > entry_id))))
+
+
+def _newest_first(where):
+    return (select(LedgerEntry.id, LedgerEntry.created_at, LedgerEntry.description, LedgerEntry.reference,
+                   LedgerEntry.txn_id, LedgerEntry.amount)
+            .where(*where).order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()))
+
+
+def _lines(account, rows):
+    """Lines with their Saldo from rows newest first (contiguous in balance order)."""
+    saldo = None
+    for row in rows:
+        if saldo is None:
+            saldo = Decimal(account.balance) - Decimal(_after(account, row.created_at, row.id))
+        yield Line(row.id, row.created_at, row.description, row.reference or row.txn_id[:12], Decimal(row.amount),
+                   saldo)
+        saldo -= Decimal(row.amount)
+
+
+def master_page(access, found, number, per_page):
+    """(lines of page `number`, paging.Page) of the master account in the criteria's range."""
+    account = master_account(access)
+    if account is None or found.errors:
+        return [], paging.page_of(0, number, per_page)
+    where = _in_range(account, found)
+    total = db.session.scalar(select(func.count()).select_from(LedgerEntry).where(*where))
+    page = paging.page_of(total, number, per_page)
+    rows = db.session.execute(_newest_first(where).limit(page.per_page).offset(page.offset)).all()
+    return list(_lines(account, rows)), page
+
+
+def master_lines(access, found, chunk=2000, limit=None):
+    """Every line of the range newest first, fetched `chunk` rows at a time (an export
+    never holds them all); `limit` caps them."""
+    account = master_account(access)
+    if account is None or found.errors:
+        return iter(())
+    query = _newest_first(_in_range(account, found))
+    if limit is not None:
+        query = query.limit(limit)
+    rows = db.session.execute(query.execution_options(yield_per=chunk))
+    return _lines(account, rows)
+
+
+def master_count(access, found):
+    account = master_account(access)
+    if account is None or found.errors:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(LedgerEntry).where(*_in_range(account, found)))
+
+
+def _local_day():
+    """The Bogotá day of an entry, in SQL (UTC − 5 h)."""
+    if db.engine.dialect.name == "sqlite":
+        return func.date(LedgerEntry.created_at, "-5 hours")
+    return func.date(LedgerEntry.created_at + BOGOTA_OFFSET)
+
+
+def master_chart(access, found):
+    """The balance at the close of each day of the range that had movements (a LineChart)."""
+    account = master_account(access)
+    if account is None or found.errors:
+        return charts.line([])
+    day = _local_day().label("day")
+    sums = db.session.execute(select(day, func.sum(LedgerEntry.amount)).where(*_in_range(account, found))
+                              .group_by(day).order_by(day.desc())).all()
+    if not sums:
+        return charts.line([])
+    _, before = order_search.utc_bounds(found.start, found.end)
+    closing = Decimal(account.balance) - Decimal(_after_instant(account, before))
+    series = []
+    for day_value, total in sums:  # newest first: each earlier close is this one minus the day's movements
+        series.append((_day_label(day_value), closing))
+        closing -= Decimal(total)
+    return charts.line(series[::-1])
+
+
+def _after_instant(account, before):
+    if before is None:
+        return 0
+    return db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+        LedgerEntry.account_id == account.id, LedgerEntry.created_at >= before))
+
+
+def _day_label(value):
+    text = str(value)[:10]  # SQLite returns 'YYYY-MM-DD', PostgreSQL a date
+    return f"{text[8:10]}/{text[5:7]}"
+
+
+def local_time(moment):
+    return local(moment).replace(tzinfo=None)
