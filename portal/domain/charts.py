@@ -80,3 +80,34 @@ def line(series, width=WIDTH, height=HEIGHT):
     labels = tuple((x(i), label) for i, (label, _) in enumerate(series) if i % every == 0 or i == len(series) - 1)
     return LineChart(width, height, tuple((x(i), y(v)) for i, v in enumerate(values)), s,
                      tuple((y(t), t) for t in s.ticks), labels, y(Decimal(0)) if s.low < 0 < s.high else None)
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: tuple  # (x, y, width, height, label, value) in SVG units
+    scale: Scale
+    y_ticks: tuple
+    zero_y: float
+
+    @property
+    def empty(self):
+        return not self.bars
+
+
+def bars(series, width=WIDTH, height=HEIGHT):
+    """series: [(label, value)] in order (e.g. a month and its commissions); a negative
+    value hangs below the zero line."""
+    values = [Decimal(v) for _, v in series] or [Decimal(0)]
+    s = scale(values)
+    inner_w, inner_h = width - LEFT - RIGHT, height - TOP - BOTTOM
+
+    def y(value):
+        return TOP + inner_h * float((s.high - value) / (s.high - s.low))
+
+    slot = inner_w / max(1, len(series))
+    zero = y(Decimal(0))
+    drawn = tuple((LEFT + slot * (i + 0.15), min(y(v), zero), slot * 0.7, abs(zero - y(v)), label, v)
+                  for i, ((label, _), v) in enumerate(zip(series, values, strict=False)))
+    return BarChart(width, height, drawn, s, tuple((y(t), t) for t in s.ticks), zero)

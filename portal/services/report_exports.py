@@ -3,6 +3,7 @@ fetched from the database a chunk at a time and written as they come: never ever
 memory; text cells starting with = + - @ neutralised as adapters/xlsx.py does) and as PDF
 (adapters/pdf.py; a range beyond PDF_MAX_ROWS is cut there with a note to use the .xlsx)."""
 import tempfile
+from decimal import Decimal
 
 from flask import render_template
 from openpyxl import Workbook
@@ -20,8 +21,20 @@ PDF_MAX_ROWS = 2000
 SPOOL_BYTES = 8 * 1024 * 1024  # a bigger workbook goes to a temporary file, not memory
 
 
-def file_stem(access, found):
-    return f"Cuenta_maestra_{access.company.nit}_{found.start:%Y%m%d}-{found.end:%Y%m%d}"
+STEMS = {"cuenta-maestra": "Cuenta_maestra", "ordenes-de-servicio": "Ordenes_de_servicio"}
+ORDER_HEADERS = ("Mes", "Órdenes", "Monto comisión", "Monto IVA", "GMF", "Monto OS")
+
+
+def file_stem(slug, access, found):
+    return f"{STEMS[slug]}_{access.company.nit}_{found.start:%Y%m%d}-{found.end:%Y%m%d}"
+
+
+def xlsx_of(slug, user, access, found):
+    return master_xlsx(user, access, found) if slug == "cuenta-maestra" else orders_xlsx(user, access, found)
+
+
+def pdf_of(slug, user, access, found):
+    return master_pdf(user, access, found) if slug == "cuenta-maestra" else orders_pdf(user, access, found)
 
 
 def _row(line):
@@ -62,7 +75,43 @@ def master_pdf(user, access, found):
     return data
 
 
-def _audit(kind, user, access, found):
-    audit.record(kind, user, subject=f"product:{access.product.id}", report="cuenta-maestra",
+def orders_totals(months):
+    """The «Total» row: orders and every amount summed."""
+    return reports.Month("Total", sum(m.orders for m in months),
+                         *(sum((getattr(m, k) for m in months), Decimal(0)) for k in ("commission", "iva", "gmf", "total")))
+
+
+def _order_row(m):
+    return (m.month, m.orders, m.commission, m.iva, m.gmf, m.total)
+
+
+def orders_xlsx(user, access, found):
+    """Órdenes de servicio by month (a few rows: one per month) as a workbook file object."""
+    months = reports.orders_by_month(access, found)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Órdenes de servicio")
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, h, bold) for h in ORDER_HEADERS])
+    for m in months:
+        sheet.append(_order_row(m))
+    sheet.append([_bold(sheet, v, bold) for v in _order_row(orders_totals(months))])
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    book.save(out)
+    out.seek(0)
+    _audit("conexion.report_xlsx", user, access, found, "ordenes-de-servicio")
+    return out
+
+
+def orders_pdf(user, access, found):
+    months = reports.orders_by_month(access, found)
+    html = render_template("conexion/reportes/ordenes_de_servicio_pdf.html", font_css=pdf.font_css(), access=access,
+                           found=found, months=months, totals=orders_totals(months), printed_on=today_bogota())
+    data = pdf.from_html(html)
+    _audit("conexion.report_pdf", user, access, found, "ordenes-de-servicio")
+    return data
+
+
+def _audit(kind, user, access, found, report="cuenta-maestra"):
+    audit.record(kind, user, subject=f"product:{access.product.id}", report=report,
                  desde=found.texts["fecha_inicial"], hasta=found.texts["fecha_final"])
     db.session.commit()

@@ -13,9 +13,10 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 
 from portal.domain import charts, order_search, paging
+from portal.domain import orders as o
 from portal.domain.formatting import local
 from portal.extensions import db
-from portal.models import LedgerAccount, LedgerEntry
+from portal.models import LedgerAccount, LedgerEntry, ServiceOrder
 
 DEFAULT_DAYS = 30  # without Fecha inicial: the last 30 days (Bogotá), today included
 BOGOTA_OFFSET = timedelta(hours=-5)  # Colombia keeps no daylight saving time
@@ -29,7 +30,9 @@ class Report:
 
 
 CATALOGUE = (Report("cuenta-maestra", "Cuenta maestra",
-                    "Las transacciones realizadas con la cuenta concentradora y su saldo."),)
+                    "Las transacciones realizadas con la cuenta concentradora y su saldo."),
+             Report("ordenes-de-servicio", "Órdenes de servicio",
+                    "Comisiones, IVA y GMF de las órdenes de servicio, por mes."))
 BY_SLUG = {r.slug: r for r in CATALOGUE}
 
 
@@ -51,14 +54,14 @@ class Line:
         return self.amount if self.amount > 0 else None
 
 
-def criteria(args, today):
+def criteria(args, today, days=DEFAULT_DAYS):
     """The report's Fecha inicial / Fecha final (order_search's rules and messages); an
-    empty Fecha inicial is 30 days before the Fecha final (or today)."""
+    empty Fecha inicial is `days` days before the Fecha final (or today)."""
     found = order_search.parse({k: v for k, v in args.items() if k != "dias"}, today)
     if found.errors or found.start:
         return found
     end = found.end or today
-    start = end - timedelta(days=DEFAULT_DAYS - 1)
+    start = end - timedelta(days=days - 1)
     texts = {"fecha_inicial": f"{start:%d/%m/%Y}", "fecha_final": f"{end:%d/%m/%Y}"}
     return order_search.Criteria(texts, start, end)
 
@@ -178,3 +181,49 @@ def _day_label(value):
 
 def local_time(moment):
     return local(moment).replace(tzinfo=None)
+
+
+# --- Órdenes de servicio: commissions, IVA and GMF per month ------------------------------
+
+ORDERS_DAYS = 365  # without Fecha inicial: the last year
+
+
+@dataclass(frozen=True)
+class Month:
+    month: str  # MM/AAAA
+    orders: int
+    commission: Decimal
+    iva: Decimal
+    gmf: Decimal
+    total: Decimal  # Monto OS
+
+
+def _local_month(column):
+    if db.engine.dialect.name == "sqlite":
+        return func.strftime("%Y-%m", column, "-5 hours")
+    return func.to_char(column + BOGOTA_OFFSET, "YYYY-MM")
+
+
+def orders_by_month(access, found):
+    """The product's orders authorized in the range (not the annulled ones), newest month first."""
+    if found.errors:
+        return []
+    since, before = order_search.utc_bounds(found.start, found.end)
+    month = _local_month(ServiceOrder.created_at).label("month")
+    query = (select(month, func.count(), func.sum(ServiceOrder.commission), func.sum(ServiceOrder.iva),
+                    func.sum(ServiceOrder.gmf), func.sum(ServiceOrder.total))
+             .where(ServiceOrder.company_id == access.company.id, ServiceOrder.product_id == access.product.id,
+                    ServiceOrder.status != o.ANNULLED, ServiceOrder.created_at >= since,
+                    ServiceOrder.created_at < before)
+             .group_by(month).order_by(month.desc()))
+    return [Month(f"{m[5:7]}/{m[:4]}", count, *(_cents(v) for v in sums))
+            for m, count, *sums in db.session.execute(query)]
+
+
+def _cents(value):
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def orders_chart(months):
+    """Commission + IVA + GMF of each month, oldest first."""
+    return charts.bars([(m.month, m.commission + m.iva + m.gmf) for m in reversed(months)])

@@ -46,3 +46,13 @@ def test_empty_data_and_a_single_point():
 def test_many_days_get_at_most_a_handful_of_date_labels_the_last_included():
     chart = charts.line([(f"d{i}", Decimal(i)) for i in range(60)])
     assert len(chart.x_labels) <= charts.MAX_X_LABELS + 1 and chart.x_labels[-1][1] == "d59"
+
+
+def test_bars_stand_on_the_zero_line_and_negatives_hang_below():
+    chart = charts.bars([("05/2026", Decimal("1200")), ("06/2026", Decimal("-300")), ("07/2026", Decimal(0))])
+    assert len(chart.bars) == 3 and not chart.empty
+    up, down, flat = chart.bars
+    assert abs(up[1] + up[3] - chart.zero_y) < 1e-6 and down[1] == chart.zero_y and flat[3] == 0
+    assert up[3] > down[3] > 0  # 1,200 is taller than 300
+    assert up[0] < down[0] < flat[0] and up[4] == "05/2026"
+    assert charts.bars([]).empty

@@ -35,32 +35,43 @@ def reports_page(company_id, product_id):
 @bp.get(REPORTES + "/<slug>", endpoint="report")
 @with_product("consult")
 def report_page(company_id, product_id, slug):
-    """6.1.1 Cuenta maestra: criteria, chart and the paged table; bad dates are named (422)."""
+    """A report of the catalogue: criteria, chart and the paged table; bad dates are named (422)."""
     report = _report(slug)
-    found = reports.criteria(request.args, today_bogota())
+    found = _criteria(slug)
     f = paging.Filters(request.args)
-    lines, page = reports.master_page(g.access, found, f["pagina"], f["por_pagina"])
     params = dict(found.params, **f.link_params("pagina", "q"))
-    body = render("conexion/reportes/cuenta_maestra.html", partial="conexion/reportes/_cuenta_maestra.html",
-                  access=g.access, report=report, catalogue=reports.CATALOGUE, found=found, filters=f,
-                  lines=lines, page=page, params=params, chart=reports.master_chart(g.access, found),
-                  local_time=reports.local_time)
+    context = dict(access=g.access, report=report, catalogue=reports.CATALOGUE, found=found, filters=f,
+                   params=params)
+    if slug == "cuenta-maestra":
+        lines, page = reports.master_page(g.access, found, f["pagina"], f["por_pagina"])
+        context.update(lines=lines, page=page, chart=reports.master_chart(g.access, found))
+    else:
+        months = reports.orders_by_month(g.access, found)
+        page = paging.page_of(len(months), f["pagina"], f["por_pagina"])
+        context.update(months=months[page.offset:page.offset + page.per_page], page=page,
+                       chart=reports.orders_chart(months), totals=report_exports.orders_totals(months))
+    template = slug.replace("-", "_")
+    body = render(f"conexion/reportes/{template}.html", partial=f"conexion/reportes/_{template}.html", **context)
     return body, 422 if found.errors else 200
+
+
+def _criteria(slug):
+    days = reports.ORDERS_DAYS if slug == "ordenes-de-servicio" else reports.DEFAULT_DAYS
+    return reports.criteria(request.args, today_bogota(), days)
 
 
 @bp.get(REPORTES + "/<slug>.<any(xlsx, pdf):kind>", endpoint="report_export")
 @with_product("consult")
 def report_export(company_id, product_id, slug, kind):
-    """The report's range as .xlsx (streamed from the database) or PDF."""
+    """The report's range as .xlsx (the Cuenta maestra's streamed from the database) or PDF."""
     _report(slug)
-    found = reports.criteria(request.args, today_bogota())
+    found = _criteria(slug)
     if found.errors:
         return redirect(url_for("conexion.report", company_id=company_id, product_id=product_id, slug=slug,
                                 **found.params))
-    name = report_exports.file_stem(g.access, found)
+    name = report_exports.file_stem(slug, g.access, found)
     if kind == "xlsx":
-        data = report_exports.master_xlsx(current_user, g.access, found)
+        data = report_exports.xlsx_of(slug, current_user, g.access, found)
         return send_file(data, mimetype=xlsx.MIME, as_attachment=True, download_name=f"{name}.xlsx")
-    data = report_exports.master_pdf(current_user, g.access, found)
-    return send_file(io.BytesIO(data), mimetype=pdf.MIME, as_attachment=True,
-                     download_name=f"{name}.pdf")
+    data = report_exports.pdf_of(slug, current_user, g.access, found)
+    return send_file(io.BytesIO(data), mimetype=pdf.MIME, as_attachment=True, download_name=f"{name}.pdf")
