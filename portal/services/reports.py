@@ -14,7 +14,6 @@ from sqlalchemy import and_, func, or_, select
 
 from portal.domain import charts, order_search, paging
 from portal.domain import orders as o
-from portal.domain.formatting import local
 from portal.extensions import db
 from portal.models import LedgerAccount, LedgerEntry, ServiceOrder
 
@@ -180,7 +179,10 @@ def _day_label(value):
 
 
 def local_time(moment):
-    return local(moment).replace(tzinfo=None)
+    """A stored naive-UTC time as Bogotá's wall clock, naive (for a spreadsheet cell):
+    UTC − 5 h, which is what formatting.local gives for Colombia at a fraction of its cost
+    per row of a 100,000-row export."""
+    return moment + BOGOTA_OFFSET
 
 
 # --- Órdenes de servicio: commissions, IVA and GMF per month ------------------------------

@@ -1,6 +1,7 @@
 """Reportes (manual 003 ch. 6): the catalogue's drop-down and Cuenta maestra: its criteria,
 the table's Saldo against the ledger, paging, the SVG chart, the .xlsx (read back) and the
 PDF (pdftotext), a streamed export, 404 for another company's product, 403 without consult."""
+import gc
 import io
 import shutil
 import subprocess
@@ -202,6 +203,7 @@ def test_the_export_streams_its_rows_in_chunks(app, jahc, monkeypatch):
     finally:
         event.remove(db.engine, "before_cursor_execute", spy)
     assert any(o.get("yield_per") == 10 and o.get("stream_results") for o in seen), seen
+    assert gc.isenabled()  # switched off only while the rows were written
     monkeypatch.undo()
     values = list(load_workbook(out).active.iter_rows(values_only=True))
     assert len(values) == 1 + 5 + 45 and values[1][5] == 999324.75 + 45
