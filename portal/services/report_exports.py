@@ -23,7 +23,9 @@ PDF_MAX_ROWS = 2000
 SPOOL_BYTES = 8 * 1024 * 1024  # a bigger workbook goes to a temporary file, not memory
 
 
-STEMS = {"cuenta-maestra": "Cuenta_maestra", "ordenes-de-servicio": "Ordenes_de_servicio"}
+STEMS = {"cuenta-maestra": "Cuenta_maestra", "ordenes-de-servicio": "Ordenes_de_servicio",
+         "recargas": "Recargas_por_tarjetahabiente"}
+HOLDER_HEADERS = ("Documento", "Nombre", "Tarjeta", "Recargas", "Monto recargado")
 ORDER_HEADERS = ("Mes", "Órdenes", "Monto comisión", "Monto IVA", "GMF", "Monto OS")
 
 
@@ -32,11 +34,45 @@ def file_stem(slug, access, found):
 
 
 def xlsx_of(slug, user, access, found):
-    return master_xlsx(user, access, found) if slug == "cuenta-maestra" else orders_xlsx(user, access, found)
+    return {"cuenta-maestra": master_xlsx, "recargas": holders_xlsx}.get(slug, orders_xlsx)(user, access, found)
 
 
 def pdf_of(slug, user, access, found):
-    return master_pdf(user, access, found) if slug == "cuenta-maestra" else orders_pdf(user, access, found)
+    return {"cuenta-maestra": master_pdf, "recargas": holders_pdf}.get(slug, orders_pdf)(user, access, found)
+
+
+def _holder_row(h):
+    return (_safe_text(h.id_number), _safe_text(h.name), h.card, h.count, h.amount)
+
+
+def holders_xlsx(user, access, found):
+    """Recargas por tarjetahabiente: one row per card, read by chunks."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Recargas")
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, h, bold) for h in HOLDER_HEADERS])
+    for holder in reports.holders_all(access, found):
+        sheet.append(_holder_row(holder))
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    book.save(out)
+    out.seek(0)
+    _audit("conexion.report_xlsx", user, access, found, "recargas")
+    return out
+
+
+def holders_pdf(user, access, found):
+    holders = []
+    for holder in reports.holders_all(access, found):
+        if len(holders) == PDF_MAX_ROWS:
+            break
+        holders.append(holder)
+    total = len(holders) if len(holders) < PDF_MAX_ROWS else reports.holders_page(access, found, 1, 10)[1].total
+    html = render_template("conexion/reportes/recargas_pdf.html", font_css=pdf.font_css(), access=access,
+                           found=found, holders=holders, total=total, capped=total > len(holders),
+                           printed_on=today_bogota())
+    data = pdf.from_html(html)
+    _audit("conexion.report_pdf", user, access, found, "recargas")
+    return data
 
 
 def _row(line):

@@ -11,11 +11,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from portal.domain import charts, order_search, paging
 from portal.domain import orders as o
 from portal.extensions import db
-from portal.models import LedgerAccount, LedgerEntry, ServiceOrder
+from portal.models import Card, LedgerAccount, LedgerEntry, ServiceOrder
 
 DEFAULT_DAYS = 30  # without Fecha inicial: the last 30 days (Bogotá), today included
 BOGOTA_OFFSET = timedelta(hours=-5)  # Colombia keeps no daylight saving time
@@ -31,7 +32,9 @@ class Report:
 CATALOGUE = (Report("cuenta-maestra", "Cuenta maestra",
                     "Las transacciones realizadas con la cuenta concentradora y su saldo."),
              Report("ordenes-de-servicio", "Órdenes de servicio",
-                    "Comisiones, IVA y GMF de las órdenes de servicio, por mes."))
+                    "Comisiones, IVA y GMF de las órdenes de servicio, por mes."),
+             Report("recargas", "Recargas por tarjetahabiente",
+                    "Cuántas recargas y cuánto dinero recibió cada tarjetahabiente en el periodo."))
 BY_SLUG = {r.slug: r for r in CATALOGUE}
 
 
@@ -229,3 +232,61 @@ def _cents(value):
 def orders_chart(months):
     """Commission + IVA + GMF of each month, oldest first."""
     return charts.bars([(m.month, m.commission + m.iva + m.gmf) for m in reversed(months)])
+
+
+# --- Recargas por tarjetahabiente -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Holder:
+    id_number: str
+    name: str
+    card: str  # masked: first 6 / last 4
+    count: int
+    amount: Decimal
+
+
+def _holders_query(access, found):
+    """Each card's recargas in the range: credits to its account whose movement takes the
+    money from the company's clearing account (a paid order) or master account (an abono),
+    so a replacement's balance moved to the new card is not a recarga."""
+    source, source_account = aliased(LedgerEntry), aliased(LedgerAccount)
+    since, before = order_search.utc_bounds(found.start, found.end)
+    amount = func.sum(LedgerEntry.amount).label("amount")
+    return (select(Card.holder_id_number, Card.holder_name, Card.account_mask, func.count().label("count"), amount)
+            .join(LedgerAccount, LedgerAccount.card_id == Card.id)
+            .join(LedgerEntry, LedgerEntry.account_id == LedgerAccount.id)
+            .join(source, (source.txn_id == LedgerEntry.txn_id) & (source.amount < 0))
+            .join(source_account, (source_account.id == source.account_id)
+                  & source_account.kind.in_(("clearing", "master")) & (source_account.company_id == Card.company_id))
+            .where(Card.company_id == access.company.id, Card.product_id == access.product.id,
+                   LedgerEntry.amount > 0, LedgerEntry.created_at >= since, LedgerEntry.created_at < before)
+            .group_by(Card.id, Card.holder_id_number, Card.holder_name, Card.account_mask)
+            .order_by(amount.desc(), Card.holder_id_number))
+
+
+def holders_page(access, found, number, per_page):
+    if found.errors:
+        return [], paging.page_of(0, number, per_page)
+    query = _holders_query(access, found)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = paging.page_of(total, number, per_page)
+    rows = db.session.execute(query.limit(page.per_page).offset(page.offset))
+    return [_holder(r) for r in rows], page
+
+
+def holders_all(access, found, chunk=2000):
+    if found.errors:
+        return iter(())
+    return (_holder(r) for r in db.session.execute(_holders_query(access, found).execution_options(yield_per=chunk)))
+
+
+def _holder(row):
+    return Holder(row[0] or "", row[1] or "", row[2], row[3], _cents(row[4]))
+
+
+def holders_chart(access, found, top=10):
+    """The `top` holders by amount recharged (bars, largest first)."""
+    if found.errors:
+        return charts.bars([])
+    rows = db.session.execute(_holders_query(access, found).limit(top))
+    return charts.bars([(r[0] or r[2][-4:], _cents(r[4])) for r in rows])

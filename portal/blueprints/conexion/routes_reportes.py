@@ -45,6 +45,9 @@ def report_page(company_id, product_id, slug):
     if slug == "cuenta-maestra":
         lines, page = reports.master_page(g.access, found, f["pagina"], f["por_pagina"])
         context.update(lines=lines, page=page, chart=reports.master_chart(g.access, found))
+    elif slug == "recargas":
+        holders, page = reports.holders_page(g.access, found, f["pagina"], f["por_pagina"])
+        context.update(holders=holders, page=page, chart=reports.holders_chart(g.access, found))
     else:
         months = reports.orders_by_month(g.access, found)
         page = paging.page_of(len(months), f["pagina"], f["por_pagina"])
@@ -56,7 +59,7 @@ def report_page(company_id, product_id, slug):
 
 
 def _criteria(slug):
-    days = reports.ORDERS_DAYS if slug == "ordenes-de-servicio" else reports.DEFAULT_DAYS
+    days = reports.ORDERS_DAYS if slug == "ordenes-de-servicio" else reports.DEFAULT_DAYS  # recargas: 30 days too
     return reports.criteria(request.args, today_bogota(), days)
 
 
