@@ -14,9 +14,10 @@ from openpyxl.styles import Font
 
 from portal.adapters import pdf
 from portal.adapters.xlsx import _safe_text
+from portal.domain.batches import BATCH
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
-from portal.services import audit, reports
+from portal.services import audit, order_pdf, reports
 
 HEADERS = ("Fecha", "Descripción", "Ref.", "Cargo", "Abono", "Saldo")
 PDF_MAX_ROWS = 2000
@@ -24,7 +25,8 @@ SPOOL_BYTES = 8 * 1024 * 1024  # a bigger workbook goes to a temporary file, not
 
 
 STEMS = {"cuenta-maestra": "Cuenta_maestra", "ordenes-de-servicio": "Ordenes_de_servicio",
-         "recargas": "Recargas_por_tarjetahabiente"}
+         "recargas": "Recargas_por_tarjetahabiente", "lotes": "Lotes"}
+BATCH_HEADERS = ("Tipo de lote", "Estado", "Lotes", "Registros", "Válidos", "Monto")
 HOLDER_HEADERS = ("Documento", "Nombre", "Tarjeta", "Recargas", "Monto recargado")
 ORDER_HEADERS = ("Mes", "Órdenes", "Monto comisión", "Monto IVA", "GMF", "Monto OS")
 
@@ -34,11 +36,50 @@ def file_stem(slug, access, found):
 
 
 def xlsx_of(slug, user, access, found):
-    return {"cuenta-maestra": master_xlsx, "recargas": holders_xlsx}.get(slug, orders_xlsx)(user, access, found)
+    return {"cuenta-maestra": master_xlsx, "recargas": holders_xlsx, "lotes": batches_xlsx}.get(slug, orders_xlsx)(user, access, found)
 
 
 def pdf_of(slug, user, access, found):
-    return {"cuenta-maestra": master_pdf, "recargas": holders_pdf}.get(slug, orders_pdf)(user, access, found)
+    return {"cuenta-maestra": master_pdf, "recargas": holders_pdf, "lotes": batches_pdf}.get(slug, orders_pdf)(user, access, found)
+
+
+def batch_groups(access, found):
+    return reports.batches_by_kind(access, found, order_pdf.kind_label, BATCH.label)
+
+
+def batch_totals(groups):
+    return reports.BatchGroup("Total", "", sum(g.batches for g in groups), sum(g.records for g in groups),
+                              sum(g.valid for g in groups), sum((g.amount for g in groups), Decimal(0)))
+
+
+def _batch_row(g):
+    return (g.kind, g.status, g.batches, g.records, g.valid, g.amount)
+
+
+def batches_xlsx(user, access, found):
+    """Lotes by type and status (a few rows) as a workbook file object."""
+    groups = batch_groups(access, found)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Lotes")
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, h, bold) for h in BATCH_HEADERS])
+    for group in groups:
+        sheet.append(_batch_row(group))
+    sheet.append([_bold(sheet, v, bold) for v in _batch_row(batch_totals(groups))])
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    book.save(out)
+    out.seek(0)
+    _audit("conexion.report_xlsx", user, access, found, "lotes")
+    return out
+
+
+def batches_pdf(user, access, found):
+    groups = batch_groups(access, found)
+    html = render_template("conexion/reportes/lotes_pdf.html", font_css=pdf.font_css(), access=access,
+                           found=found, groups=groups, totals=batch_totals(groups), printed_on=today_bogota())
+    data = pdf.from_html(html)
+    _audit("conexion.report_pdf", user, access, found, "lotes")
+    return data
 
 
 def _holder_row(h):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from portal.domain import charts, order_search, paging
 from portal.domain import orders as o
 from portal.extensions import db
-from portal.models import Card, LedgerAccount, LedgerEntry, ServiceOrder
+from portal.models import Batch, Card, LedgerAccount, LedgerEntry, ServiceOrder
 
 DEFAULT_DAYS = 30  # without Fecha inicial: the last 30 days (Bogotá), today included
 BOGOTA_OFFSET = timedelta(hours=-5)  # Colombia keeps no daylight saving time
@@ -33,6 +33,7 @@ CATALOGUE = (Report("cuenta-maestra", "Cuenta maestra",
                     "Las transacciones realizadas con la cuenta concentradora y su saldo."),
              Report("ordenes-de-servicio", "Órdenes de servicio",
                     "Comisiones, IVA y GMF de las órdenes de servicio, por mes."),
+             Report("lotes", "Lotes", "Los lotes cargados por tipo y estado en el periodo."),
              Report("recargas", "Recargas por tarjetahabiente",
                     "Cuántas recargas y cuánto dinero recibió cada tarjetahabiente en el periodo."))
 BY_SLUG = {r.slug: r for r in CATALOGUE}
@@ -290,3 +291,37 @@ def holders_chart(access, found, top=10):
         return charts.bars([])
     rows = db.session.execute(_holders_query(access, found).limit(top))
     return charts.bars([(r[0] or r[2][-4:], _cents(r[4])) for r in rows])
+
+
+# --- Lotes: by type and status --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BatchGroup:
+    kind: str  # Tipo de lote, as the manual writes it
+    status: str  # Estado, as «Lotes pendientes» shows it
+    batches: int
+    records: int
+    valid: int
+    amount: Decimal
+
+
+def batches_by_kind(access, found, kind_label, status_label):
+    """The product's batches uploaded in the range, counted by type and status."""
+    if found.errors:
+        return []
+    since, before = order_search.utc_bounds(found.start, found.end)
+    query = (select(Batch.kind, Batch.status, func.count(), func.sum(Batch.rows_total), func.sum(Batch.valid_count),
+                    func.sum(Batch.total_amount))
+             .where(Batch.company_id == access.company.id, Batch.product_id == access.product.id,
+                    Batch.created_at >= since, Batch.created_at < before)
+             .group_by(Batch.kind, Batch.status).order_by(Batch.kind, Batch.status))
+    return [BatchGroup(kind_label(kind), status_label(status), count, int(rows or 0), int(valid or 0), _cents(amount))
+            for kind, status, count, rows, valid, amount in db.session.execute(query)]
+
+
+def batches_chart(groups):
+    """Batches per type (every status together)."""
+    per_kind = {}
+    for g in groups:
+        per_kind[g.kind] = per_kind.get(g.kind, 0) + g.batches
+    return charts.bars(list(per_kind.items()))

@@ -45,6 +45,11 @@ def report_page(company_id, product_id, slug):
     if slug == "cuenta-maestra":
         lines, page = reports.master_page(g.access, found, f["pagina"], f["por_pagina"])
         context.update(lines=lines, page=page, chart=reports.master_chart(g.access, found))
+    elif slug == "lotes":
+        groups = report_exports.batch_groups(g.access, found)
+        page = paging.page_of(len(groups), f["pagina"], f["por_pagina"])
+        context.update(groups=groups[page.offset:page.offset + page.per_page], page=page,
+                       chart=reports.batches_chart(groups), totals=report_exports.batch_totals(groups))
     elif slug == "recargas":
         holders, page = reports.holders_page(g.access, found, f["pagina"], f["por_pagina"])
         context.update(holders=holders, page=page, chart=reports.holders_chart(g.access, found))
@@ -59,7 +64,7 @@ def report_page(company_id, product_id, slug):
 
 
 def _criteria(slug):
-    days = reports.ORDERS_DAYS if slug == "ordenes-de-servicio" else reports.DEFAULT_DAYS  # recargas: 30 days too
+    days = reports.ORDERS_DAYS if slug in ("ordenes-de-servicio", "lotes") else reports.DEFAULT_DAYS
     return reports.criteria(request.args, today_bogota(), days)
 
 
