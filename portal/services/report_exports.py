@@ -102,11 +102,7 @@ def holders_xlsx(user, access, found):
 
 
 def holders_pdf(user, access, found):
-    holders = []
-    for holder in reports.holders_all(access, found):
-        if len(holders) == PDF_MAX_ROWS:
-            break
-        holders.append(holder)
+    holders = list(reports.holders_all(access, found, limit=PDF_MAX_ROWS))
     total = len(holders) if len(holders) < PDF_MAX_ROWS else reports.holders_page(access, found, 1, 10)[1].total
     html = render_template("conexion/reportes/recargas_pdf.html", font_css=pdf.font_css(), access=access,
                            found=found, holders=holders, total=total, capped=total > len(holders),

@@ -275,10 +275,14 @@ def holders_page(access, found, number, per_page):
     return [_holder(r) for r in rows], page
 
 
-def holders_all(access, found, chunk=2000):
+def holders_all(access, found, chunk=2000, limit=None):
+    """Every card's line, largest first, fetched `chunk` rows at a time; `limit` caps them."""
     if found.errors:
         return iter(())
-    return (_holder(r) for r in db.session.execute(_holders_query(access, found).execution_options(yield_per=chunk)))
+    query = _holders_query(access, found)
+    if limit is not None:
+        query = query.limit(limit)
+    return (_holder(r) for r in db.session.execute(query.execution_options(yield_per=chunk)))
 
 
 def _holder(row):

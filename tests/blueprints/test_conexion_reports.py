@@ -222,3 +222,11 @@ def test_another_companys_product_is_404_and_without_consult_403(client, jahc, a
         assert client.get(url(company, tail)).status_code == 403, tail
     product = client.get(f"/empresas/{company.id}/productos/{company.products[0].id}/").get_data(as_text=True)
     assert url(company) not in product
+
+
+def test_htmx_swaps_only_the_report_block(client, jahc):
+    company, _ = jahc
+    got = client.get(url(company, "cuenta-maestra") + "?por_pagina=10", headers={"HX-Request": "true"})
+    body = got.get_data(as_text=True)
+    assert got.status_code == 200 and body.lstrip().startswith("<div id=\"report\">") and "<html" not in body
+    assert 'hx-target="#report"' in body and len(rows_of(body)) == 5
