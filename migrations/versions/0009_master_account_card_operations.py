@@ -119,8 +119,14 @@ def upgrade():
         batch_op.drop_constraint('ck_payments_kind', type_='check')
         batch_op.create_check_constraint('ck_payments_kind', _kinds(KINDS_NEW))
 
+    # Reportes › Cuenta maestra: an account's entries by date and each row's Saldo from the index
+    op.create_index('ix_ledger_entries_account_created', 'ledger_entries',
+                    ['account_id', 'created_at', 'id', 'amount'], unique=False)
+
 
 def downgrade():
+    op.drop_index('ix_ledger_entries_account_created', table_name='ledger_entries')
+
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_constraint('ck_payments_kind', type_='check')
         batch_op.create_check_constraint('ck_payments_kind', _kinds(KINDS_OLD))

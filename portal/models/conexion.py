@@ -156,6 +156,9 @@ class LedgerEntry(db.Model):
     """One leg of a movement; the legs of a transaction (same txn_id) sum to zero."""
 
     __tablename__ = "ledger_entries"
+    # Reportes › Cuenta maestra: an account's entries by date, newest first, and the sum of
+    # those after a row (its Saldo) read from the index alone (amount is in it).
+    __table_args__ = (Index("ix_ledger_entries_account_created", "account_id", "created_at", "id", "amount"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     txn_id: Mapped[str] = mapped_column(String(36), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)

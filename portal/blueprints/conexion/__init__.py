@@ -11,5 +11,6 @@ from portal.blueprints.conexion import (  # noqa: E402,F401
     routes_maestra,
     routes_ordenes,
     routes_pagar,
+    routes_reportes,
     routes_tarjetas,
 )

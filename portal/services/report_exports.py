@@ -1,0 +1,208 @@
+"""Reportes' downloads: the Cuenta maestra lines as .xlsx (openpyxl write_only, the rows
+fetched from the database a chunk at a time and written as they come: never every row in
+memory; text cells starting with = + - @ neutralised as adapters/xlsx.py does) and as PDF
+(adapters/pdf.py; a range beyond PDF_MAX_ROWS is cut there with a note to use the .xlsx)."""
+import contextlib
+import gc
+import tempfile
+from decimal import Decimal
+
+from flask import render_template
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from portal.adapters import pdf
+from portal.adapters.xlsx import _safe_text
+from portal.domain.batches import BATCH
+from portal.domain.formatting import today_bogota
+from portal.extensions import db
+from portal.services import audit, order_pdf, reports
+
+HEADERS = ("Fecha", "Descripción", "Ref.", "Cargo", "Abono", "Saldo")
+PDF_MAX_ROWS = 2000
+SPOOL_BYTES = 8 * 1024 * 1024  # a bigger workbook goes to a temporary file, not memory
+
+
+STEMS = {"cuenta-maestra": "Cuenta_maestra", "ordenes-de-servicio": "Ordenes_de_servicio",
+         "recargas": "Recargas_por_tarjetahabiente", "lotes": "Lotes"}
+BATCH_HEADERS = ("Tipo de lote", "Estado", "Lotes", "Registros", "Válidos", "Monto")
+HOLDER_HEADERS = ("Documento", "Nombre", "Tarjeta", "Recargas", "Monto recargado")
+ORDER_HEADERS = ("Mes", "Órdenes", "Monto comisión", "Monto IVA", "GMF", "Monto OS")
+
+
+def file_stem(slug, access, found):
+    return f"{STEMS[slug]}_{access.company.nit}_{found.start:%Y%m%d}-{found.end:%Y%m%d}"
+
+
+def xlsx_of(slug, user, access, found):
+    return {"cuenta-maestra": master_xlsx, "recargas": holders_xlsx, "lotes": batches_xlsx}.get(slug, orders_xlsx)(user, access, found)
+
+
+def pdf_of(slug, user, access, found):
+    return {"cuenta-maestra": master_pdf, "recargas": holders_pdf, "lotes": batches_pdf}.get(slug, orders_pdf)(user, access, found)
+
+
+def batch_groups(access, found):
+    return reports.batches_by_kind(access, found, order_pdf.kind_label, BATCH.label)
+
+
+def batch_totals(groups):
+    return reports.BatchGroup("Total", "", sum(g.batches for g in groups), sum(g.records for g in groups),
+                              sum(g.valid for g in groups), sum((g.amount for g in groups), Decimal(0)))
+
+
+def _batch_row(g):
+    return (g.kind, g.status, g.batches, g.records, g.valid, g.amount)
+
+
+def batches_xlsx(user, access, found):
+    """Lotes by type and status (a few rows) as a workbook file object."""
+    groups = batch_groups(access, found)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Lotes")
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, h, bold) for h in BATCH_HEADERS])
+    for group in groups:
+        sheet.append(_batch_row(group))
+    sheet.append([_bold(sheet, v, bold) for v in _batch_row(batch_totals(groups))])
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    book.save(out)
+    out.seek(0)
+    _audit("conexion.report_xlsx", user, access, found, "lotes")
+    return out
+
+
+def batches_pdf(user, access, found):
+    groups = batch_groups(access, found)
+    html = render_template("conexion/reportes/lotes_pdf.html", font_css=pdf.font_css(), access=access,
+                           found=found, groups=groups, totals=batch_totals(groups), printed_on=today_bogota())
+    data = pdf.from_html(html)
+    _audit("conexion.report_pdf", user, access, found, "lotes")
+    return data
+
+
+def _holder_row(h):
+    return (_safe_text(h.id_number), _safe_text(h.name), h.card, h.count, h.amount)
+
+
+def holders_xlsx(user, access, found):
+    """Recargas por tarjetahabiente: one row per card, read by chunks."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Recargas")
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, h, bold) for h in HOLDER_HEADERS])
+    for holder in reports.holders_all(access, found):
+        sheet.append(_holder_row(holder))
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    book.save(out)
+    out.seek(0)
+    _audit("conexion.report_xlsx", user, access, found, "recargas")
+    return out
+
+
+def holders_pdf(user, access, found):
+    holders = list(reports.holders_all(access, found, limit=PDF_MAX_ROWS))
+    total = len(holders) if len(holders) < PDF_MAX_ROWS else reports.holders_page(access, found, 1, 10)[1].total
+    html = render_template("conexion/reportes/recargas_pdf.html", font_css=pdf.font_css(), access=access,
+                           found=found, holders=holders, total=total, capped=total > len(holders),
+                           printed_on=today_bogota())
+    data = pdf.from_html(html)
+    _audit("conexion.report_pdf", user, access, found, "recargas")
+    return data
+
+
+def _row(line):
+    return (reports.local_time(line.created_at), _safe_text(line.description), _safe_text(line.reference),
+            line.charge, line.credit, line.balance)
+
+
+def master_xlsx(user, access, found, chunk=2000):
+    """A file object (positioned at 0) holding the workbook; audited, commits."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Cuenta maestra")
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, h, bold) for h in HEADERS])
+    with _no_cyclic_gc():
+        for line in reports.master_lines(access, found, chunk=chunk):
+            sheet.append(_row(line))
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    book.save(out)
+    out.seek(0)
+    _audit("conexion.report_xlsx", user, access, found)
+    return out
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc():
+    """The rows make no reference cycles (tuples, Decimals, openpyxl's cells written and
+    dropped), so the cyclic collector has nothing to find while they are written; left on,
+    it walks the whole app's heap again and again (measured: a third of the export's time
+    in a worker). Reference counting still frees every row as it goes."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _bold(sheet, value, font):
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell
+
+
+def master_pdf(user, access, found):
+    """PDF bytes of the range's lines (at most PDF_MAX_ROWS); audited, commits."""
+    total = reports.master_count(access, found)
+    lines = list(reports.master_lines(access, found, limit=PDF_MAX_ROWS))
+    html = render_template("conexion/reportes/cuenta_maestra_pdf.html", font_css=pdf.font_css(), access=access,
+                           found=found, lines=lines, total=total, capped=total > len(lines),
+                           printed_on=today_bogota())
+    data = pdf.from_html(html)
+    _audit("conexion.report_pdf", user, access, found)
+    return data
+
+
+def orders_totals(months):
+    """The «Total» row: orders and every amount summed."""
+    return reports.Month("Total", sum(m.orders for m in months),
+                         *(sum((getattr(m, k) for m in months), Decimal(0)) for k in ("commission", "iva", "gmf", "total")))
+
+
+def _order_row(m):
+    return (m.month, m.orders, m.commission, m.iva, m.gmf, m.total)
+
+
+def orders_xlsx(user, access, found):
+    """Órdenes de servicio by month (a few rows: one per month) as a workbook file object."""
+    months = reports.orders_by_month(access, found)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Órdenes de servicio")
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, h, bold) for h in ORDER_HEADERS])
+    for m in months:
+        sheet.append(_order_row(m))
+    sheet.append([_bold(sheet, v, bold) for v in _order_row(orders_totals(months))])
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    book.save(out)
+    out.seek(0)
+    _audit("conexion.report_xlsx", user, access, found, "ordenes-de-servicio")
+    return out
+
+
+def orders_pdf(user, access, found):
+    months = reports.orders_by_month(access, found)
+    html = render_template("conexion/reportes/ordenes_de_servicio_pdf.html", font_css=pdf.font_css(), access=access,
+                           found=found, months=months, totals=orders_totals(months), printed_on=today_bogota())
+    data = pdf.from_html(html)
+    _audit("conexion.report_pdf", user, access, found, "ordenes-de-servicio")
+    return data
+
+
+def _audit(kind, user, access, found, report="cuenta-maestra"):
+    audit.record(kind, user, subject=f"product:{access.product.id}", report=report,
+                 desde=found.texts["fecha_inicial"], hasta=found.texts["fecha_final"])
+    db.session.commit()
