@@ -75,8 +75,7 @@ def batches_xlsx(user, access, found):
 
 def batches_pdf(user, access, found):
     groups = batch_groups(access, found)
-    html = render_template("conexion/reportes/lotes_pdf.html", font_css=pdf.font_css(), access=access,
-                           found=found, groups=groups, totals=batch_totals(groups), printed_on=today_bogota())
+    html = _pdf_html("lotes", access=access, found=found, groups=groups, totals=batch_totals(groups))
     data = pdf.from_html(html)
     _audit("conexion.report_pdf", user, access, found, "lotes")
     return data
@@ -104,9 +103,7 @@ def holders_xlsx(user, access, found):
 def holders_pdf(user, access, found):
     holders = list(reports.holders_all(access, found, limit=PDF_MAX_ROWS))
     total = len(holders) if len(holders) < PDF_MAX_ROWS else reports.holders_page(access, found, 1, 10)[1].total
-    html = render_template("conexion/reportes/recargas_pdf.html", font_css=pdf.font_css(), access=access,
-                           found=found, holders=holders, total=total, capped=total > len(holders),
-                           printed_on=today_bogota())
+    html = _pdf_html("recargas", access=access, found=found, holders=holders, total=total, capped=total > len(holders))
     data = pdf.from_html(html)
     _audit("conexion.report_pdf", user, access, found, "recargas")
     return data
@@ -158,9 +155,7 @@ def master_pdf(user, access, found):
     """PDF bytes of the range's lines (at most PDF_MAX_ROWS); audited, commits."""
     total = reports.master_count(access, found)
     lines = list(reports.master_lines(access, found, limit=PDF_MAX_ROWS))
-    html = render_template("conexion/reportes/cuenta_maestra_pdf.html", font_css=pdf.font_css(), access=access,
-                           found=found, lines=lines, total=total, capped=total > len(lines),
-                           printed_on=today_bogota())
+    html = _pdf_html("cuenta-maestra", access=access, found=found, lines=lines, total=total, capped=total > len(lines))
     data = pdf.from_html(html)
     _audit("conexion.report_pdf", user, access, found)
     return data
@@ -195,8 +190,7 @@ def orders_xlsx(user, access, found):
 
 def orders_pdf(user, access, found):
     months = reports.orders_by_month(access, found)
-    html = render_template("conexion/reportes/ordenes_de_servicio_pdf.html", font_css=pdf.font_css(), access=access,
-                           found=found, months=months, totals=orders_totals(months), printed_on=today_bogota())
+    html = _pdf_html("ordenes-de-servicio", access=access, found=found, months=months, totals=orders_totals(months))
     data = pdf.from_html(html)
     _audit("conexion.report_pdf", user, access, found, "ordenes-de-servicio")
     return data
@@ -206,3 +200,9 @@ def _audit(kind, user, access, found, report="cuenta-maestra"):
     audit.record(kind, user, subject=f"product:{access.product.id}", report=report,
                  desde=found.texts["fecha_inicial"], hasta=found.texts["fecha_final"])
     db.session.commit()
+
+
+def _pdf_html(slug, **context):
+    """A report's PDF page (conexion/reportes/<slug>_pdf.html on _pdf.html's header)."""
+    return render_template(f"conexion/reportes/{slug.replace('-', '_')}_pdf.html", font_css=pdf.font_css(),
+                           report=reports.BY_SLUG[slug], printed_on=today_bogota(), **context)

@@ -59,7 +59,8 @@ def report_page(company_id, product_id, slug):
         context.update(months=months[page.offset:page.offset + page.per_page], page=page,
                        chart=reports.orders_chart(months), totals=report_exports.orders_totals(months))
     template = slug.replace("-", "_")
-    body = render(f"conexion/reportes/{template}.html", partial=f"conexion/reportes/_{template}.html", **context)
+    part = f"conexion/reportes/_{template}.html"
+    body = render("conexion/reportes/report.html", partial=part, report_part=part, **context)
     return body, 422 if found.errors else 200
 
 
