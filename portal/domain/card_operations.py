@@ -4,8 +4,8 @@ with money, its rules and the search's criteria. Pure: no Flask, no database.
 What each operation moves, as legs by account role (+ credit, − debit; they sum to zero):
 
     balance      master −fee, fees +fee                         (Consultar saldo)
-    credit       master −(amount+fee), card +amount, fees +fee  (Abonar a tarjeta)
-    debit        card −amount, master +amount−fee, fees +fee    (Cargo a tarjeta)
+    credit       master −fee and −amount, card +amount, fees +fee  (Abonar a tarjeta)
+    debit        card −amount, master +amount and −fee, fees +fee  (Cargo a tarjeta)
     replacement  old card −its balance, new card +it, master −cost, fees +cost
 
 The commission is a leg of the same movement, so an operation and its commission are
@@ -78,11 +78,14 @@ def moves(kind, amount=Decimal(0), fee=Decimal(0), card="", new_card=""):
     legs = {
         "balance": [Move("master", -fee, f"Comisión consulta de saldo tarjeta {card}"),
                     Move("fees", fee, f"Comisión consulta de saldo tarjeta {card}")],
-        "credit": [Move("master", -(amount + fee), f"Abono a tarjeta {card} y su comisión"),
+        # The commission is its own master leg (its own row of the Cuenta maestra report, as the manual's)
+        "credit": [Move("master", -fee, f"Comisión abono a tarjeta {card}"),
+                   Move("master", -amount, f"Abono a tarjeta {card}"),
                    Move("card", amount, "Abono desde la cuenta maestra"),
                    Move("fees", fee, f"Comisión abono a tarjeta {card}")],
         "debit": [Move("card", -amount, "Cargo a la cuenta maestra"),
-                  Move("master", amount - fee, f"Cargo a tarjeta {card} menos su comisión"),
+                  Move("master", amount, f"Cargo a tarjeta {card}"),
+                  Move("master", -fee, f"Comisión cargo a tarjeta {card}"),
                   Move("fees", fee, f"Comisión cargo a tarjeta {card}")],
         "replacement": [Move("card", -amount, f"Saldo trasladado a la tarjeta {new_card} (reposición)"),
                         Move("new_card", amount, f"Saldo trasladado de la tarjeta {card} (reposición)"),

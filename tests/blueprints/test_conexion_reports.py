@@ -230,3 +230,24 @@ def test_htmx_swaps_only_the_report_block(client, jahc):
     body = got.get_data(as_text=True)
     assert got.status_code == 200 and body.lstrip().startswith("<div id=\"report\">") and "<html" not in body
     assert 'hx-target="#report"' in body and len(rows_of(body)) == 5
+
+
+def test_a_card_operations_commission_is_its_own_row(client, auth):
+    """An abono and a cargo by «Consulta de tarjetas»: each commission a row apart from its
+    transfer, as the manual's report shows them (-55.00, then -100.00)."""
+    from portal.services import card_operations
+    from tests import card_helpers
+
+    user, access, company = card_helpers.setup("1000.00", can_consult=True)
+    card = card_helpers.card(access, balance="10.00")
+    for key, kind, amount in (("k-1", "credit", D("100.00")), ("k-2", "debit", D("30.00"))):
+        assert card_operations.operate(user, access, key, factories.PASSWORD, kind, [card], amount=amount).ok
+    auth.as_user(user)
+    rows = rows_of(client.get(url(company, "cuenta-maestra")).get_data(as_text=True))
+    cells = [[cell.split("<")[0] for cell in row.split('data-label="')[2:]] for row in rows]
+    assert [[c.split('">')[1] for c in row if not c.startswith(("Fecha", "Ref."))] for row in cells] == [
+        ["Comisión cargo a tarjeta 450714******1234", "$\xa055,00", "", "$\xa0820,00"],
+        ["Cargo a tarjeta 450714******1234", "", "$\xa030,00", "$\xa0875,00"],
+        ["Abono a tarjeta 450714******1234", "$\xa0100,00", "", "$\xa0845,00"],
+        ["Comisión abono a tarjeta 450714******1234", "$\xa055,00", "", "$\xa0945,00"],
+        ["Fondeo", "", "$\xa01.000,00", "$\xa01.000,00"]]

@@ -21,9 +21,24 @@ D = Decimal
 ])
 def test_each_operation_moves_balanced_legs_with_the_commission_as_a_leg(kind, amount, fee, expected):
     legs = co.moves(kind, amount, fee, card="450714******1234", new_card="450714******9876")
-    assert {leg.role: leg.amount for leg in legs} == expected
+    by_role = {}
+    for leg in legs:
+        by_role[leg.role] = by_role.get(leg.role, D(0)) + leg.amount
+    assert by_role == expected
     assert sum((leg.amount for leg in legs), D(0)) == 0
     assert all(leg.amount for leg in legs) and all(leg.description for leg in legs)
+
+
+@pytest.mark.parametrize("kind, amount, fee, master", [
+    ("credit", D("100.00"), D("55.00"), [(D("-55.00"), "Comisión abono a tarjeta 450714******1234"),
+                                         (D("-100.00"), "Abono a tarjeta 450714******1234")]),
+    ("debit", D("100.00"), D("55.00"), [(D("100.00"), "Cargo a tarjeta 450714******1234"),
+                                        (D("-55.00"), "Comisión cargo a tarjeta 450714******1234")]),
+    ("balance", D(0), D("60.00"), [(D("-60.00"), "Comisión consulta de saldo tarjeta 450714******1234")])])
+def test_the_commission_is_its_own_row_of_the_master_account(kind, amount, fee, master):
+    """The Cuenta maestra report lists each commission apart from the transfer (manual 003 ch. 6)."""
+    legs = co.moves(kind, amount, fee, card="450714******1234")
+    assert [(leg.amount, leg.description) for leg in legs if leg.role == "master"] == master
 
 
 @pytest.mark.parametrize("kind, amount, fee, need", [

@@ -51,7 +51,7 @@ def test_an_abono_moves_amount_and_fee_in_one_transaction(app):
     assert outcome.ok
     op = outcome.operations[0]
     legs = db.session.scalars(select(LedgerEntry.amount).where(LedgerEntry.txn_id == op.ledger_txn)).all()
-    assert sorted(legs) == [D("-155.00"), D("55.00"), D("100.00")]
+    assert sorted(legs) == [D("-100.00"), D("-55.00"), D("55.00"), D("100.00")]
     assert h.master_balance(access) == D("845.00") and h.card_balance(card) == D("100.00") and fees() == D("55.00")
     assert ledger.differences() == []
     assert db.session.query(AuditEvent).filter_by(action="conexion.card_credit").count() == 1
