@@ -377,17 +377,17 @@ def cards_by_branch(access, found, replaced_reason):
 
 def card_branches(card_ids):
     """{card id: sucursal} from the emission line that made each card (an unnamed batch's
-    branch_name, an emission line's «branch»); a replacement card has its old card's."""
-    found, pending = {}, list(card_ids)
+    branch_name, an emission line's «branch»); a replacement card has its first card's."""
+    found = _line_branches(list(card_ids))
+    chase = {card: card for card in card_ids if card not in found}  # card -> the one looked back from
     for _ in range(10):  # replacements of replacements, a few deep at most
-        found.update(_line_branches(pending))
-        pending = [c for c in pending if c not in found]
-        previous = _replaced(pending)
-        if not previous:
+        previous = _replaced(list(chase.values()))  # {replacement: the card it replaced}
+        chase = {card: previous[at] for card, at in chase.items() if at in previous}
+        if not chase:
             break
-        branches_before = _line_branches(list(previous.values()))
-        found.update({new: branches_before[old] for new, old in previous.items() if old in branches_before})
-        pending = [previous[c] for c in pending if c in previous and c not in found]
+        lines = _line_branches(list(set(chase.values())))
+        found.update({card: lines[at] for card, at in chase.items() if at in lines})
+        chase = {card: at for card, at in chase.items() if at not in lines}
     return found
 
 

@@ -49,8 +49,9 @@ def jahc(auth):
     c3 = card(company, 3, when=datetime(2026, 4, 1), blocked=datetime(2026, 5, 12), reason="robo")
     batch(company, 1, "unnamed_emission", BRANCH, [(c1, {}), (c2, {}), (c3, {})])
     c4 = card(company, 4, when=datetime(2026, 5, 11), blocked=datetime(2026, 5, 20), reason="reposicion")
-    c6 = card(company, 6, when=datetime(2026, 5, 20))
+    c6 = card(company, 6, when=datetime(2026, 5, 20), blocked=datetime(2026, 5, 25), reason="reposicion")
     c4.replaced_by_id = c6.id  # the new card has no batch line: its old card's sucursal
+    c6.replaced_by_id = card(company, 12, when=datetime(2026, 5, 25)).id  # and a replacement of it, the first's
     batch(company, 2, "emission", lines=[(c4, {"branch": "002"})])
     batch(company, 3, "topup", "OTRA", lines=[(c1, {"branch": "999"}), (c4, {"branch": "999"})])  # not what made them
     card(company, 7, holder=False)  # a demo card: no line
@@ -78,12 +79,12 @@ def test_cards_per_branch_with_a_chart(client, jahc):
     body = got.get_data(as_text=True)
     assert got.status_code == 200
     rows = [cells(r.split("</tr>")[0]) for r in body.split('<tr class="group">')[1:]]
-    assert rows == [["Sucursal 002", "2", "2", "0", "1"], [BRANCH, "2", "1", "1", "0"],
+    assert rows == [["Sucursal 002", "3", "3", "0", "2"], [BRANCH, "2", "1", "1", "0"],
                     ["Sin sucursal", "2", "1", "0", "0"]]
     total = body[body.index('id="tarjetas-total"'):].split("</tr>")[0]
-    assert [c.split(">")[-1] for c in total.split("</td>")[:-1]] == ["6", "4", "1", "1"]
+    assert [c.split(">")[-1] for c in total.split("</td>")[:-1]] == ["7", "5", "1", "2"]
     svg = body[body.index("<svg"):body.index("</svg>")]
-    assert svg.count("<rect") == 3 and "Sucursal 002: 2<" in svg
+    assert svg.count("<rect") == 3 and "Sucursal 002: 3<" in svg
 
 
 def test_listed_in_the_catalogue(client, jahc):
@@ -96,13 +97,13 @@ def test_xlsx_and_pdf(client, jahc):
     assert got.status_code == 200
     values = list(load_workbook(io.BytesIO(got.data)).active.iter_rows(values_only=True))
     assert values == [("Sucursal", "Emitidas", "Afiliadas", "Bloqueadas", "Repuestas"),
-                      ("Sucursal 002", 2, 2, 0, 1), (BRANCH, 2, 1, 1, 0), ("Sin sucursal", 2, 1, 0, 0),
-                      ("Total", 6, 4, 1, 1)]
+                      ("Sucursal 002", 3, 3, 0, 2), (BRANCH, 2, 1, 1, 0), ("Sin sucursal", 2, 1, 0, 0),
+                      ("Total", 7, 5, 1, 2)]
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=client.get(url(jahc, ".pdf")).data,
                               capture_output=True, check=True).stdout.decode()
         assert "Reporte Tarjetas" in text and BRANCH in text
-        assert any(line.split()[:5] == ["Sucursal", "002", "2", "2", "0"] for line in text.splitlines())
+        assert any(line.split()[:5] == ["Sucursal", "002", "3", "3", "0"] for line in text.splitlines())
 
 
 def test_without_consult_403(client, jahc, auth):
