@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 
 from portal.adapters import pdf
 from portal.adapters.xlsx import _safe_text
+from portal.domain import card_operations as co
 from portal.domain.batches import BATCH
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
@@ -25,9 +26,10 @@ SPOOL_BYTES = 8 * 1024 * 1024  # a bigger workbook goes to a temporary file, not
 
 
 STEMS = {"cuenta-maestra": "Cuenta_maestra", "ordenes-de-servicio": "Ordenes_de_servicio",
-         "recargas": "Recargas_por_tarjetahabiente", "lotes": "Lotes"}
+         "recargas": "Recargas_por_tarjetahabiente", "lotes": "Lotes", "tarjetas": "Tarjetas"}
 BATCH_HEADERS = ("Tipo de lote", "Estado", "Lotes", "Registros", "Válidos", "Monto")
 HOLDER_HEADERS = ("Documento", "Nombre", "Tarjeta", "Recargas", "Monto recargado")
+CARD_HEADERS = ("Sucursal", "Emitidas", "Afiliadas", "Bloqueadas", "Repuestas")
 ORDER_HEADERS = ("Mes", "Órdenes", "Monto comisión", "Monto IVA", "GMF", "Monto OS")
 
 
@@ -36,11 +38,13 @@ def file_stem(slug, access, found):
 
 
 def xlsx_of(slug, user, access, found):
-    return {"cuenta-maestra": master_xlsx, "recargas": holders_xlsx, "lotes": batches_xlsx}.get(slug, orders_xlsx)(user, access, found)
+    return {"cuenta-maestra": master_xlsx, "recargas": holders_xlsx, "lotes": batches_xlsx,
+            "tarjetas": cards_xlsx}.get(slug, orders_xlsx)(user, access, found)
 
 
 def pdf_of(slug, user, access, found):
-    return {"cuenta-maestra": master_pdf, "recargas": holders_pdf, "lotes": batches_pdf}.get(slug, orders_pdf)(user, access, found)
+    return {"cuenta-maestra": master_pdf, "recargas": holders_pdf, "lotes": batches_pdf,
+            "tarjetas": cards_pdf}.get(slug, orders_pdf)(user, access, found)
 
 
 def batch_groups(access, found):
@@ -78,6 +82,44 @@ def batches_pdf(user, access, found):
     html = _pdf_html("lotes", access=access, found=found, groups=groups, totals=batch_totals(groups))
     data = pdf.from_html(html)
     _audit("conexion.report_pdf", user, access, found, "lotes")
+    return data
+
+
+def card_groups(access, found):
+    return reports.cards_by_branch(access, found, co.REPLACED)
+
+
+def card_totals(groups):
+    return reports.BranchCards("Total", *(sum(getattr(g, k) for g in groups)
+                                          for k in ("issued", "affiliated", "blocked", "replaced")))
+
+
+def _card_row(g):
+    return (_safe_text(g.branch), g.issued, g.affiliated, g.blocked, g.replaced)
+
+
+def cards_xlsx(user, access, found):
+    """Tarjetas per sucursal (a row per sucursal) as a workbook file object."""
+    groups = card_groups(access, found)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Tarjetas")
+    bold = Font(bold=True)
+    sheet.append([_bold(sheet, h, bold) for h in CARD_HEADERS])
+    for group in groups:
+        sheet.append(_card_row(group))
+    sheet.append([_bold(sheet, v, bold) for v in _card_row(card_totals(groups))])
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+    book.save(out)
+    out.seek(0)
+    _audit("conexion.report_xlsx", user, access, found, "tarjetas")
+    return out
+
+
+def cards_pdf(user, access, found):
+    groups = card_groups(access, found)
+    html = _pdf_html("tarjetas", access=access, found=found, groups=groups, totals=card_totals(groups))
+    data = pdf.from_html(html)
+    _audit("conexion.report_pdf", user, access, found, "tarjetas")
     return data
 
 

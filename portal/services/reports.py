@@ -6,6 +6,7 @@ Saldo is never a sum of the whole history per row: the account's running balance
 entries after the page's first row (one index range, ix_ledger_entries_account_created,
 which holds the amounts), then each next row is the previous Saldo minus its amount: the
 rows of a date range are contiguous in (created_at, id), the order of the balance."""
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -16,7 +17,7 @@ from sqlalchemy.orm import aliased
 from portal.domain import charts, order_search, paging
 from portal.domain import orders as o
 from portal.extensions import db
-from portal.models import Batch, Card, LedgerAccount, LedgerEntry, ServiceOrder
+from portal.models import Batch, BatchLine, Card, LedgerAccount, LedgerEntry, ServiceOrder
 
 DEFAULT_DAYS = 30  # without Fecha inicial: the last 30 days (Bogotá), today included
 BOGOTA_OFFSET = timedelta(hours=-5)  # Colombia keeps no daylight saving time
@@ -35,7 +36,9 @@ CATALOGUE = (Report("cuenta-maestra", "Cuenta maestra",
                     "Comisiones, IVA y GMF de las órdenes de servicio, por mes."),
              Report("lotes", "Lotes", "Los lotes cargados por tipo y estado en el periodo."),
              Report("recargas", "Recargas por tarjetahabiente",
-                    "Cuántas recargas y cuánto dinero recibió cada tarjetahabiente en el periodo."))
+                    "Cuántas recargas y cuánto dinero recibió cada tarjetahabiente en el periodo."),
+             Report("tarjetas", "Tarjetas",
+                    "Las tarjetas emitidas, afiliadas, bloqueadas y repuestas de cada sucursal en el periodo."))
 BY_SLUG = {r.slug: r for r in CATALOGUE}
 
 
@@ -329,3 +332,100 @@ def batches_chart(groups):
     for g in groups:
         per_kind[g.kind] = per_kind.get(g.kind, 0) + g.batches
     return charts.bars(list(per_kind.items()))
+
+
+# --- Tarjetas: issued, affiliated, blocked and replaced per sucursal ------------------------
+
+NO_BRANCH = "Sin sucursal"
+EMISSION_KINDS = ("emission", "unnamed_emission")
+_IDS_PER_QUERY = 500  # card ids per IN (…) list
+
+
+@dataclass(frozen=True)
+class BranchCards:
+    branch: str
+    issued: int  # Emitidas: made in the range
+    affiliated: int  # Afiliadas: made in the range and holding a cardholder now
+    blocked: int  # Bloqueadas: blocked in the range (pérdida, robo, deterioro), still blocked
+    replaced: int  # Repuestas: blocked in the range because a new card replaced them
+
+
+def cards_by_branch(access, found, replaced_reason):
+    """The product's cards per sucursal (its batch line's), «Sin sucursal» last."""
+    if found.errors:
+        return []
+    since, before = order_search.utc_bounds(found.start, found.end)
+    made = (Card.created_at >= since) & (Card.created_at < before)
+    blocked = (Card.blocked_at >= since) & (Card.blocked_at < before)
+    rows = db.session.execute(select(Card.id, Card.created_at, Card.holder_id_number, Card.blocked_at,
+                                     Card.blocked_reason)
+                              .where(Card.company_id == access.company.id, Card.product_id == access.product.id,
+                                     made | blocked)).all()
+    branch_of = card_branches([r.id for r in rows])
+    counts = {}
+    for r in rows:
+        new = since <= r.created_at < before
+        out = r.blocked_at is not None and since <= r.blocked_at < before
+        row = counts.setdefault(branch_of.get(r.id) or NO_BRANCH, [0, 0, 0, 0])
+        row[0] += new
+        row[1] += new and bool(r.holder_id_number)
+        row[2] += out and r.blocked_reason != replaced_reason
+        row[3] += out and r.blocked_reason == replaced_reason
+    names = sorted(counts, key=lambda b: (b == NO_BRANCH, b))
+    return [BranchCards(b, *counts[b]) for b in names]
+
+
+def card_branches(card_ids):
+    """{card id: sucursal} from the emission line that made each card (an unnamed batch's
+    branch_name, an emission line's «branch»); a replacement card has its first card's."""
+    found = _line_branches(list(card_ids))
+    chase = {card: card for card in card_ids if card not in found}  # card -> the one looked back from
+    for _ in range(10):  # replacements of replacements, a few deep at most
+        previous = _replaced(list(chase.values()))  # {replacement: the card it replaced}
+        chase = {card: previous[at] for card, at in chase.items() if at in previous}
+        if not chase:
+            break
+        lines = _line_branches(list(set(chase.values())))
+        found.update({card: lines[at] for card, at in chase.items() if at in lines})
+        chase = {card: at for card, at in chase.items() if at not in lines}
+    return found
+
+
+def _chunks(ids):
+    for i in range(0, len(ids), _IDS_PER_QUERY):
+        yield ids[i:i + _IDS_PER_QUERY]
+
+
+def _line_branches(card_ids):
+    found = {}
+    for chunk in _chunks(card_ids):
+        rows = db.session.execute(select(BatchLine.card_id, Batch.kind, Batch.branch_name, BatchLine.values_json)
+                                  .join(Batch, Batch.id == BatchLine.batch_id)
+                                  .where(BatchLine.card_id.in_(chunk), Batch.kind.in_(EMISSION_KINDS))
+                                  .order_by(BatchLine.id))
+        for card_id, kind, branch_name, values in rows:
+            found.setdefault(card_id, _branch(kind, branch_name, values))
+    return found
+
+
+def _branch(kind, branch_name, values):
+    if kind == "unnamed_emission":
+        return branch_name or NO_BRANCH
+    try:  # JSON text, read here: SQLite and PostgreSQL differ in their JSON functions
+        code = json.loads(values or "{}").get("branch")
+    except (ValueError, AttributeError):
+        code = None
+    return f"Sucursal {code}" if code else NO_BRANCH
+
+
+def _replaced(card_ids):
+    """{new card id: the card it replaced} of the given cards."""
+    found = {}
+    for chunk in _chunks(card_ids):
+        found.update(db.session.execute(select(Card.replaced_by_id, Card.id).where(Card.replaced_by_id.in_(chunk))).all())
+    return found
+
+
+def cards_chart(groups):
+    """Cards issued per sucursal."""
+    return charts.bars([(g.branch if len(g.branch) <= 18 else g.branch[:17] + "…", g.issued) for g in groups])

@@ -68,7 +68,7 @@ def test_the_catalogue_drop_down_and_the_menu(client, jahc):
     assert f'href="{url(company)}"' in body and ">Reportes</a>" in body  # the menu
     chosen = client.get(url(company) + "?reporte=cuenta-maestra")
     assert chosen.status_code == 302 and chosen.headers["Location"].endswith(url(company, "cuenta-maestra"))
-    assert client.get(url(company, "tarjetas")).status_code == 404  # not in the catalogue (yet)
+    assert client.get(url(company, "inexistente")).status_code == 404  # not in the catalogue
     product = client.get(f"/empresas/{company.id}/productos/{company.products[0].id}/").get_data(as_text=True)
     assert f'href="{url(company)}"' in product
 

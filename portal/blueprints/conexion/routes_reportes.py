@@ -50,6 +50,8 @@ def report_page(company_id, product_id, slug):
         page = paging.page_of(len(groups), f["pagina"], f["por_pagina"])
         context.update(groups=groups[page.offset:page.offset + page.per_page], page=page,
                        chart=reports.batches_chart(groups), totals=report_exports.batch_totals(groups))
+    elif slug == "tarjetas":
+        context.update(_cards_context(found, f))
     elif slug == "recargas":
         holders, page = reports.holders_page(g.access, found, f["pagina"], f["por_pagina"])
         context.update(holders=holders, page=page, chart=reports.holders_chart(g.access, found))
@@ -62,6 +64,13 @@ def report_page(company_id, product_id, slug):
     part = f"conexion/reportes/_{template}.html"
     body = render("conexion/reportes/report.html", partial=part, report_part=part, **context)
     return body, 422 if found.errors else 200
+
+
+def _cards_context(found, f):
+    groups = report_exports.card_groups(g.access, found)
+    page = paging.page_of(len(groups), f["pagina"], f["por_pagina"])
+    return dict(groups=groups[page.offset:page.offset + page.per_page], page=page,
+                chart=reports.cards_chart(groups), totals=report_exports.card_totals(groups))
 
 
 def _criteria(slug):
