@@ -93,7 +93,7 @@ def test_without_the_master_account_permission_it_is_forbidden(client, auth):
     assert post(client, url, {"monto": "1000", "descripcion": "x"}, page=page).status_code == 403
     assert db.session.query(Payment).count() == 0
     body = client.get(page).get_data(as_text=True)
-    assert "Cuenta maestra" not in body  # no menu entry, no link
+    assert "Servicios › Cuenta maestra" not in menu_entries(body) and url not in body  # no menu entry, no link
 
 
 def test_a_post_without_its_csrf_token_changes_nothing(client, signed_in):
