@@ -165,14 +165,13 @@ def _process(run, batch):
     checker = _LineChecker(spec, batch)
     per_insert, inserts_per_step = _steps(lines.count)
     batch_id, done = batch.id, 0
-    with upload_jobs.collector_paused():
-        for n, chunk in enumerate(_chunks(lines.rows, per_insert), 1):
-            rows = tally.rows(batch_id, checker.check(chunk, done))
-            db.session.execute(insert(BatchLine.__table__), rows)
-            done += len(chunk)
-            if n % inserts_per_step == 0 or done == lines.count:
-                run.beat(rows_done=done)
-                db.session.commit()  # the progress of «Lotes pendientes» reads it
+    for n, chunk in enumerate(_chunks(lines.rows, per_insert), 1):
+        rows = tally.rows(batch_id, checker.check(chunk, done))
+        db.session.execute(insert(BatchLine.__table__), rows)
+        done += len(chunk)
+        if n % inserts_per_step == 0 or done == lines.count:
+            run.beat(rows_done=done)
+            db.session.commit()  # the progress of «Lotes pendientes» reads it
     batch.rows_total = done
     batch.valid_count, batch.error_count = tally.valid, done - tally.valid
     batch.total_amount = tally.total

@@ -142,7 +142,7 @@ def _process(run, upload):
     given back with them. 20,000 rows take well under a second to check and write, so
     the bar goes from reading to done; nothing half written is ever committed."""
     statement = upload.statement
-    lines, line_ids = lines_to_check(statement, by_name=upload.source == "browser")  # a draft's rows are the table's
+    lines, line_ids = lines_to_check(statement, None if upload.source == "browser" else upload.kind)
     if upload.source == "xlsx":
         read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
                                 expected_sheet=layout.layout(upload.kind).title)
