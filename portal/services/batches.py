@@ -18,7 +18,6 @@ from itertools import islice
 from flask import current_app
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 
 from portal.adapters import templates_zip, xlsx
 from portal.domain import batch_layouts as bl
@@ -26,7 +25,7 @@ from portal.domain import batches as b
 from portal.domain import clock, paging, text_files
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
-from portal.models import Batch, BatchDay, BatchLine, Card
+from portal.models import Batch, BatchDay, BatchLine, Card, StoredFile
 from portal.services import audit, auth, tables, upload_jobs
 
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
@@ -143,9 +142,7 @@ next_number = _next_number  # for batches made without a file (services/unnamed_
 
 def process(batch_id):
     """Check every line of a batch; safe to run twice (the claim lets one run in)."""
-    # Its content is read once (_read): reloaded after every commit it would be copied
-    # again each time (12 MB for a 100,000-line .txt, at every step).
-    return upload_jobs.run(BATCHES, batch_id, _process, options=[defer(Batch.content)])
+    return upload_jobs.run(BATCHES, batch_id, _process)
 
 
 def recover_stuck():
@@ -217,7 +214,9 @@ def _read(batch, spec):
     objects a step at a time). An .xlsx's count may include empty rows at its end, which
     are never given."""
     limit = current_app.config["BATCH_MAX_LINES"]
-    content = db.session.scalar(select(Batch.content).where(Batch.id == batch.id))
+    # Read once, outside the session's objects: held by a StoredFile, every commit would
+    # expire it and the next look reload it (12 MB for a 100,000-line .txt).
+    content = db.session.scalar(select(StoredFile.content).where(StoredFile.id == batch.file_id))
     if batch.source == "xlsx":
         read = xlsx.read_upload_rows(content, max_bytes=current_app.config["BATCH_MAX_BYTES"], max_rows=limit,
                                      **XLSX_OPTIONS)

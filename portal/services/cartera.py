@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import defer
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
@@ -72,10 +71,10 @@ def slips_of(statement):
 
 
 def processed_uploads(statement):
-    """The period's processed uploads, oldest first, without their file (`content`, read
-    only if asked for): for processed() and cartera_slips.pending_uploads (`uploads=`)."""
+    """The period's processed uploads, oldest first (their files, StoredFile, read only if
+    asked for): for processed() and cartera_slips.pending_uploads (`uploads=`)."""
     return db.session.scalars(
-        select(CarteraUpload).options(defer(CarteraUpload.content))
+        select(CarteraUpload)
         .where(CarteraUpload.statement_id == statement.id, CarteraUpload.status == u.PROCESSED)
         .order_by(CarteraUpload.id)).all()
 

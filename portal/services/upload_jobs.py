@@ -85,16 +85,16 @@ def error_file_name(filename, default="archivo"):
     return f"{(filename or default).rsplit('.', 1)[0]}_con_errores.xlsx"
 
 
-def run(kind, upload_id, work, options=()):
+def run(kind, upload_id, work):
     """The job of one upload: claimed (else None: another run has it), then
     `work(run, upload)`, the cyclic collector paused (collector_paused); a run given up
     for dead stops quietly (None), anything unexpected makes the upload 'failed' with
-    its partial lines dropped. `options`: how the upload is loaded (a job that reads its
-    file once defers it)."""
+    its partial lines dropped. The upload's file (a StoredFile) is read only if the job
+    asks for it."""
     this_run = Run(kind, upload_id)
     if not this_run.claim():
         return None
-    upload = db.session.get(kind.model, upload_id, options=list(options))
+    upload = db.session.get(kind.model, upload_id)
     try:
         with collector_paused():
             return work(this_run, upload)
