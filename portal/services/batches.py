@@ -25,7 +25,7 @@ from portal.domain import batches as b
 from portal.domain import clock, paging, text_files
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
-from portal.models import Batch, BatchDay, BatchLine, Card, StoredFile
+from portal.models import Batch, BatchDay, BatchLine, Card
 from portal.services import audit, auth, tables, upload_jobs
 
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
@@ -216,7 +216,7 @@ def _read(batch, spec):
     limit = current_app.config["BATCH_MAX_LINES"]
     # Read once, outside the session's objects: held by a StoredFile, every commit would
     # expire it and the next look reload it (12 MB for a 100,000-line .txt).
-    content = db.session.scalar(select(StoredFile.content).where(StoredFile.id == batch.file_id))
+    content = upload_jobs.file_bytes(batch.file_id)
     if batch.source == "xlsx":
         read = xlsx.read_upload_rows(content, max_bytes=current_app.config["BATCH_MAX_BYTES"], max_rows=limit,
                                      **XLSX_OPTIONS)
