@@ -3,16 +3,14 @@ there (file_id), so a job's progress and heartbeat UPDATEs, which on SQLite rewr
 whole row, no longer write the file again each time
 
 Revision ID: 3c9e1f7a2b64
-Revises: 5f727450cc05
+Revises: 6e9693522701
 Create Date: 2026-11-30 03:40:00
-
-The lead re-points down_revision to migration 0008 (another branch) when both are merged.
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '3c9e1f7a2b64'
-down_revision = '5f727450cc05'
+down_revision = '6e9693522701'
 branch_labels = None
 depends_on = None
 

@@ -44,7 +44,7 @@ def scratch_url(database_url, tmp_path):
         admin.dispose()
 
 
-BEFORE_STORED_FILES = "5f727450cc05"  # 0007
+BEFORE_STORED_FILES = "6e9693522701"  # 0008
 
 
 def test_stored_files_migration_moves_the_files_and_back(scratch_url, redis_url, tmp_path):
@@ -70,7 +70,7 @@ def test_stored_files_migration_moves_the_files_and_back(scratch_url, redis_url,
 
 
 def _uploads_with_files(connection):
-    """As 0007 left them: an upload with its file, one without (a browser draft), a batch."""
+    """As 0008 left them: an upload with its file, one without (a browser draft), a batch."""
     from portal.models import Branch, Company, Entity, Product, Statement
 
     now = datetime(2026, 11, 30)
