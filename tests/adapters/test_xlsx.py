@@ -655,5 +655,5 @@ def test_read_upload_rows_gives_the_rows_read_upload_gives(cells, empty_text_at)
 
 def test_read_upload_rows_refuses_as_read_upload(files):
     assert xlsx.read_upload_rows(_sheet_of({})).error == xlsx.read_upload(_sheet_of({})).error
-    assert xlsx.read_upload_rows(files[cl.ACTIVOS], max_rows=3).error == (
-        xlsx.read_upload(files[cl.ACTIVOS], max_rows=3).error)
+    assert xlsx.read_upload_rows(files[cl.ACTIVE], max_rows=3).error == (
+        xlsx.read_upload(files[cl.ACTIVE], max_rows=3).error)
