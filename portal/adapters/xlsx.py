@@ -241,6 +241,7 @@ class ReadResult:
     formula_cells: list = field(default_factory=list)  # (excel_row, column_index)
     error: str | None = None
     sheet_name: str | None = None
+    count: int = 0  # of rows (read_upload_rows: at most)
 
     @property
     def ok(self):
@@ -606,6 +607,23 @@ def read_upload(data: bytes, max_bytes=DEFAULT_MAX_BYTES, max_rows=DEFAULT_MAX_R
         return _refuse(DAMAGED)
 
 
+def read_upload_rows(data: bytes, max_bytes=DEFAULT_MAX_BYTES, max_rows=DEFAULT_MAX_ROWS, *,
+                     expected_sheet=None, max_columns=DEFAULT_MAX_COLUMNS, max_members=DEFAULT_MAX_MEMBERS,
+                     max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO,
+                     ignored_sheets=()) -> ReadResult:
+    """read_upload, every check and refusal the same, with the rows given one at a time
+    (ReadResult.rows an iterator, to take once): python-calamine still holds the whole
+    sheet, but its cells become Python objects only as they are taken (a 100,000-line
+    batch's rows are ~80 MB of them). ReadResult.count is known first: the rows up to
+    the last one python-calamine holds; trailing empty rows are left out as they come,
+    so fewer may be given."""
+    try:
+        return _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
+                            expected_sheet, ignored_sheets, streamed=True)
+    except _BROKEN:
+        return _refuse(DAMAGED)
+
+
 def precheck(data: bytes, max_bytes=DEFAULT_MAX_BYTES, *, expected_sheet=None, max_members=DEFAULT_MAX_MEMBERS,
              max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO, ignored_sheets=()):
     """The cheap part of read_upload (size, signature, zip directory, macros, sheets;
@@ -669,7 +687,7 @@ def _no(message):
 
 
 def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
-                 expected_sheet, ignored_sheets=()):
+                 expected_sheet, ignored_sheets=(), streamed=False):
     problem, zf, infos, names = _container(data, max_bytes, max_members, max_uncompressed, max_ratio)
     if problem:
         return _refuse(problem)
@@ -683,19 +701,51 @@ def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncomp
     if problem:
         return _refuse(problem)
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_name(sheet_name)
-        rows = sheet.to_python(skip_empty_area=False)
-        name = sheet.name
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet_name)
+        rows, count = _streamed_rows(sheet) if streamed else _all_rows(sheet)
     except Exception:  # python-calamine raises its own error types for broken files
         return _refuse(f"{NOT_XLSX}: no se pudo leer la hoja. Descárguelo de nuevo del portal.")
-    while rows and all(v == "" or v is None for v in rows[-1]):
-        rows.pop()
-    if not rows:
+    if not count:
         return _refuse("El archivo está vacío: no tiene títulos ni filas.")
-    if len(rows) > max_rows + 1:
-        return _refuse(_too_many_rows(len(rows) - 1, max_rows))
-    return ReadResult(rows=rows, formula_cells=sorted(set(scanner.formulas)), sheet_name=name)
+    if count > max_rows + 1:
+        return _refuse(_too_many_rows(count - 1, max_rows))
+    return ReadResult(rows=rows, formula_cells=sorted(set(scanner.formulas)), sheet_name=sheet.name, count=count)
+
+
+def _empty_row(row):
+    return all(v == "" or v is None for v in row)
+
+
+def _all_rows(sheet):
+    """(every row from A1, trailing empty rows dropped; how many)."""
+    rows = sheet.to_python(skip_empty_area=False)
+    while rows and _empty_row(rows[-1]):
+        rows.pop()
+    return rows, len(rows)
+
+
+def _streamed_rows(sheet):
+    """(the rows from A1 as an iterator, as _all_rows gives them; how many at most: up to
+    the last row python-calamine holds, trailing empty rows included)."""
+    if sheet.end is None:  # nothing in it
+        return iter(()), 0
+    return _without_trailing_empty(sheet.iter_rows(), sheet.start[1]), sheet.end[0] + 1
+
+
+def _without_trailing_empty(rows, left):
+    """iter_rows' rows (which start at the sheet's first used column, `left`) from column
+    A, an empty row held back until a row with something follows it."""
+    pad, held = [""] * left, []
+    for row in rows:
+        if left:
+            row = pad + row
+        if _empty_row(row):
+            held.append(row)
+            continue
+        if held:
+            yield from held
+            held = []
+        yield row
 
 
 def _inflate_all(data, infos, sheet_path, scanner, budget):

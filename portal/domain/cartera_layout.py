@@ -17,6 +17,7 @@ Decisions, so the services and the UI tell one story:
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from portal.domain.cells import NO, YES
 from portal.domain.formatting import to_money
@@ -144,6 +145,14 @@ class CarteraLine:
 
 
 _FIELDS = tuple(f.name for f in fields(CarteraLine))
+
+
+class OtherFileCredit(NamedTuple):
+    """A credit of the statement listed in the other file (Activos or Retirados): all a
+    file's check needs of it, to name the file it belongs to."""
+
+    credit_number: str
+    kind: str  # ACTIVE | RETIRED
 
 
 def _status(line):

@@ -108,7 +108,7 @@ def check_rows(rows, expected_lines, kind, *, formula_cells=(), first_row=FIRST_
     rows: the data rows (after the header), cell values as the reader gives them
     (str, float, int, bool, date; '' or None for empty), row i is Excel row first_row + i.
     expected_lines: CarteraLine of the statement (any kind: a credit of the other file is
-    named as such). formula_cells: (excel_row, column_index) pairs holding a formula.
+    named as such; of those, an OtherFileCredit is enough). formula_cells: (excel_row, column_index) pairs holding a formula.
     errors_column: the file carries our «Errores» column right after the layout (a file
     sent back and fixed): that column is ignored. Assumes `check_structure` passed.
 

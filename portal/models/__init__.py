@@ -13,6 +13,7 @@ from portal.models.cartera import (
 )
 from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
 from portal.models.entities import ApplicationRequest, Branch, Entity
+from portal.models.files import StoredFile
 from portal.models.gateway import GatewayEvent, GatewayTransaction
 from portal.models.orders import (
                                    BatchSignature,
@@ -48,7 +49,7 @@ __all__ = [
     "Company", "Credit", "Entity", "GatewayEvent", "GatewayTransaction", "Payment",
     "PaymentReview", "PaymentSlip", "KindergartenSlip", "LedgerAccount", "LedgerEntry",
     "LoginGuard", "Membership", "OtpChallenge", "OutboxAttachment", "OutboxMessage", "PasswordHistory",
-    "PendingForm", "Product", "Statement", "StatementLine", "SubsidyOrder", "User",
+    "PendingForm", "Product", "Statement", "StatementLine", "StoredFile", "SubsidyOrder", "User",
     "UserSession", "Worker", "BatchSignature", "Counter", "DistributionTariff", "EmailCode",
     "OrderDistribution", "OrderPayment", "SandboxBankAccount", "SandboxBankDebit", "ServiceOrder", "Tariff",
     "CardOperation", "MasterDeposit", "MasterFunding",

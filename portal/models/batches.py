@@ -1,16 +1,17 @@
 """Conexión Empresas batches: the file a company loads for a product, and its lines."""
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import Money, UtcDateTime, utcnow
+from portal.models.files import WithStoredFile
 
 BATCH_STATUSES = ("queued", "processing", "valid", "invalid", "failed", "confirmed", "deleted",
                   "signed", "authorized", "in_process", "processed", "annulled")
 BATCH_KINDS = ("emission", "topup", "affiliation", "unnamed_emission")
 
 
-class Batch(db.Model):
+class Batch(WithStoredFile, db.Model):
     """A batch file (emission, top-up, affiliation) checked whole by a job, then
     confirmed with the password; its lines are in BatchLine."""
 
@@ -31,7 +32,6 @@ class Batch(db.Model):
     source: Mapped[str] = mapped_column(String(8), default="xlsx")  # xlsx | txt | api | form (no file)
     filename: Mapped[str | None] = mapped_column(String(200))
     encoding: Mapped[str | None] = mapped_column(String(12))  # of a text file, as detected
-    content = mapped_column(LargeBinary, nullable=True)  # kept to hand it back with its errors
     content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     content_key: Mapped[str | None] = mapped_column(String(64), index=True)  # same lines, any bytes
     size_bytes: Mapped[int] = mapped_column(default=0)

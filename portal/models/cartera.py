@@ -1,9 +1,10 @@
 """Libranza credits of employers' workers and the monthly statements (Estado de Cartera)."""
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.base import Money, UtcDateTime, utcnow
+from portal.models.files import WithStoredFile
 
 
 class Worker(db.Model):
@@ -96,7 +97,7 @@ class StatementLine(db.Model):
     worker = relationship("Worker")
 
 
-class CarteraUpload(db.Model):
+class CarteraUpload(WithStoredFile, db.Model):
     """An Activos or Retirados file (or the browser draft) sent for a period's statement.
     Validated whole by an RQ job; only a file without errors is 'processed'."""
 
@@ -117,7 +118,6 @@ class CarteraUpload(db.Model):
     # Same accepted data, however the file was saved: a re-upload needs confirmation.
     content_key: Mapped[str | None] = mapped_column(String(64), index=True)
     size_bytes: Mapped[int] = mapped_column(default=0)
-    content = mapped_column(LargeBinary, nullable=True)  # kept to hand it back with errors
     status: Mapped[str] = mapped_column(String(10), default="queued")
     rows_total: Mapped[int] = mapped_column(default=0)
     rows_done: Mapped[int] = mapped_column(default=0)

@@ -18,7 +18,6 @@ from itertools import islice
 from flask import current_app
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
 
 from portal.adapters import templates_zip, xlsx
 from portal.domain import batch_layouts as bl
@@ -41,6 +40,9 @@ TEXT_SUFFIXES = (".txt", ".csv")
 # over the 50 MB an xlsx is allowed by default (a 20,000-row cartera file).
 XLSX_OPTIONS = {"expected_sheet": templates_zip.SHEET, "ignored_sheets": (templates_zip.INSTRUCTIONS,),
                 "max_uncompressed": 200 * 1024 * 1024}
+
+
+NO_LINES = "El lote no tiene líneas: solo trae los títulos de las columnas."
 
 
 class BatchRefused(Exception):
@@ -140,9 +142,7 @@ next_number = _next_number  # for batches made without a file (services/unnamed_
 
 def process(batch_id):
     """Check every line of a batch; safe to run twice (the claim lets one run in)."""
-    # Its content is read once (_read): reloaded after every commit it would be copied
-    # again each time (12 MB for a 100,000-line .txt, at every step).
-    return upload_jobs.run(BATCHES, batch_id, _process, options=[defer(Batch.content)])
+    return upload_jobs.run(BATCHES, batch_id, _process)
 
 
 def recover_stuck():
@@ -165,14 +165,15 @@ def _process(run, batch):
     checker = _LineChecker(spec, batch)
     per_insert, inserts_per_step = _steps(lines.count)
     batch_id, done = batch.id, 0
-    with upload_jobs.collector_paused():
-        for n, chunk in enumerate(_chunks(lines.rows, per_insert), 1):
-            rows = tally.rows(batch_id, checker.check(chunk, done))
-            db.session.execute(insert(BatchLine.__table__), rows)
-            done += len(chunk)
-            if n % inserts_per_step == 0 or done == lines.count:
-                run.beat(rows_done=done)
-                db.session.commit()  # the progress of «Lotes pendientes» reads it
+    for n, chunk in enumerate(_chunks(lines.rows, per_insert), 1):
+        rows = tally.rows(batch_id, checker.check(chunk, done))
+        db.session.execute(insert(BatchLine.__table__), rows)
+        done += len(chunk)
+        if n % inserts_per_step == 0 or done == lines.count:
+            run.beat(rows_done=done)
+            db.session.commit()  # the progress of «Lotes pendientes» reads it
+    if not done:  # an .xlsx whose rows under the titles were all empty
+        return _finish(run, batch, b.INVALID, general=NO_LINES)
     batch.rows_total = done
     batch.valid_count, batch.error_count = tally.valid, done - tally.valid
     batch.total_amount = tally.total
@@ -207,18 +208,21 @@ class _Lines:
 
 
 def _read(batch, spec):
-    """(the data rows, None) or (None, a problem of the whole file). A .txt's rows are
-    read as they are checked (text_files.Rows); an .xlsx's come whole from
-    python-calamine and are let go as they are checked."""
+    """(the data rows, None) or (None, a problem of the whole file). The rows are read
+    as they are checked: a .txt's by text_files.Rows, an .xlsx's by
+    xlsx.read_upload_rows (python-calamine holds the sheet; its cells become Python
+    objects a step at a time). An .xlsx's count may include empty rows at its end, which
+    are never given."""
     limit = current_app.config["BATCH_MAX_LINES"]
-    content = db.session.scalar(select(Batch.content).where(Batch.id == batch.id))
+    # Read once, outside the session's objects: held by a StoredFile, every commit would
+    # expire it and the next look reload it (12 MB for a 100,000-line .txt).
+    content = upload_jobs.file_bytes(batch.file_id)
     if batch.source == "xlsx":
-        read = xlsx.read_upload(content, max_bytes=current_app.config["BATCH_MAX_BYTES"], max_rows=limit,
-                                **XLSX_OPTIONS)
+        read = xlsx.read_upload_rows(content, max_bytes=current_app.config["BATCH_MAX_BYTES"], max_rows=limit,
+                                     **XLSX_OPTIONS)
         if not read.ok:
             return None, read.error
-        count = len(read.rows)
-        rows = _consumed(read.rows)
+        rows, count = read.rows, read.count
     else:
         decoded = text_files.decode(content)
         del content
@@ -234,21 +238,13 @@ def _read(batch, spec):
     if problem:
         return None, f"El archivo no corresponde a la plantilla: {problem}."
     if count < 2:
-        return None, "El lote no tiene líneas: solo trae los títulos de las columnas."
+        return None, NO_LINES
     if count - 1 > limit:
         return None, f"El lote tiene {count - 1:,} líneas; el máximo es {limit:,}.".replace(",", ".")
     if bl.has_errors_column(spec, headers):  # given back and fixed: its «Errores» column goes
         width = len(spec.fields)
         rows = (row[:width] + row[width + 1:] for row in rows)
     return _Lines(rows, count - 1), None
-
-
-def _consumed(rows):
-    """A list's items in order, each let go once taken (a 100,000-line sheet's cells
-    are ~50 MB of Python objects: they go as the lines are written)."""
-    rows.reverse()
-    while rows:
-        yield rows.pop()
 
 
 class _LineChecker:

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import defer
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
@@ -72,10 +71,10 @@ def slips_of(statement):
 
 
 def processed_uploads(statement):
-    """The period's processed uploads, oldest first, without their file (`content`, read
-    only if asked for): for processed() and cartera_slips.pending_uploads (`uploads=`)."""
+    """The period's processed uploads, oldest first (their files, StoredFile, read only if
+    asked for): for processed() and cartera_slips.pending_uploads (`uploads=`)."""
     return db.session.scalars(
-        select(CarteraUpload).options(defer(CarteraUpload.content))
+        select(CarteraUpload)
         .where(CarteraUpload.statement_id == statement.id, CarteraUpload.status == u.PROCESSED)
         .order_by(CarteraUpload.id)).all()
 
@@ -155,16 +154,30 @@ def cartera_lines(statement, credit_number=None):
     return list(map(layout.CarteraLine.from_row, db.session.execute(query).all()))
 
 
-def lines_to_check(statement, by_name=True):
+def lines_to_check(statement, kind=None):
     """(the statement's lines, their StatementLine ids by credit number): what the job
-    checking an upload needs, in one query, run on the session's connection (the ORM's
-    result machinery costs a third more for 10,000 rows; a job has nothing pending to
-    flush here) and fetched at once (row by row costs a fetchone each). by_name=False: in no particular order (a file's rows carry their own)."""
+    checking an upload needs, run on the session's connection (the ORM's result
+    machinery costs a third more for 10,000 rows; a job has nothing pending to flush
+    here) and fetched at once (row by row costs a fetchone each).
+    Without `kind` (a browser draft): every line, by worker name, the table's order.
+    With it (a file, whose rows carry their own order): that kind's lines, in no
+    particular order, and the other file's credits as OtherFileCredit (number and kind:
+    their amounts and dates, a Decimal or a date built in Python per value on SQLite,
+    would only name the other file)."""
     query = _lines_query(statement, StatementLine.id)
+    if kind is None:
+        query = query.order_by(*_BY_NAME)
+    else:
+        query = query.where(StatementLine.kind == kind)
+    connection = db.session.connection()
     lines, ids, width = [], {}, len(_LINE_COLUMNS)
-    for row in db.session.connection().execute(query.order_by(*_BY_NAME) if by_name else query).all():
+    for row in connection.execute(query).all():
         lines.append(layout.CarteraLine.from_row(row[:width]))
         ids[row[0]] = row[width]
+    if kind is not None:
+        lines += map(layout.OtherFileCredit._make, connection.execute(
+            select(Credit.number, StatementLine.kind).join(Credit, Credit.id == StatementLine.credit_id)
+            .where(StatementLine.statement_id == statement.id, StatementLine.kind != kind)).all())
     return lines, ids
 
 

@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.orm import defer
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
@@ -115,9 +114,9 @@ def upload_of(statement, upload_id):
 
 
 def latest_upload(statement, kind):
-    """Without its file (up to MAX_UPLOAD_MB), read only if asked for (has_error_file)."""
+    """Its file (up to MAX_UPLOAD_MB, a StoredFile) is read only if asked for (error_file)."""
     return db.session.scalars(
-        select(CarteraUpload).options(defer(CarteraUpload.content))
+        select(CarteraUpload)
         .where(CarteraUpload.statement_id == statement.id, CarteraUpload.kind == kind)
         .order_by(CarteraUpload.id.desc())).first()
 
@@ -142,7 +141,7 @@ def _process(run, upload):
     given back with them. 20,000 rows take well under a second to check and write, so
     the bar goes from reading to done; nothing half written is ever committed."""
     statement = upload.statement
-    lines, line_ids = lines_to_check(statement, by_name=upload.source == "browser")  # a draft's rows are the table's
+    lines, line_ids = lines_to_check(statement, None if upload.source == "browser" else upload.kind)
     if upload.source == "xlsx":
         read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
                                 expected_sheet=layout.layout(upload.kind).title)
@@ -281,7 +280,7 @@ def errors_of(upload):
 
 
 def has_error_file(upload):
-    return upload.status == u.INVALID and upload.source == "xlsx" and bool(upload.content)
+    return upload.status == u.INVALID and upload.source == "xlsx" and upload.file_id is not None
 
 
 def error_file(user, upload, action="cartera.error_file_downloaded", **detail):

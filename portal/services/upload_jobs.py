@@ -33,11 +33,12 @@ from sqlalchemy import delete, func, select, update
 from portal.domain import clock
 from portal.domain import uploads as u
 from portal.extensions import db
-from portal.models import AuditEvent
+from portal.models import AuditEvent, StoredFile
 from portal.queue import enqueue_after_commit
 from portal.services import audit
 
 DEATHS_BEFORE_FAILING = 3
+FILE_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,21 @@ def move(kind, upload_id, new, *where, **values):
         .values(status=new, **values).execution_options(synchronize_session=False)).rowcount)
 
 
+def file_bytes(file_id):
+    """A stored file's bytes (a bytearray; None when there is none), read a megabyte at
+    a time into one buffer: psycopg receives a bytea as hex text, so a single SELECT of a
+    12.7 MB batch file held ~36 MB more at its peak than the file itself."""
+    where = StoredFile.id == file_id
+    size = db.session.scalar(select(func.length(StoredFile.content)).where(where))
+    if size is None:
+        return None
+    out = bytearray(size)
+    for start in range(0, size, FILE_CHUNK):
+        out[start:start + FILE_CHUNK] = db.session.scalar(
+            select(func.substr(StoredFile.content, start + 1, FILE_CHUNK)).where(where))
+    return out
+
+
 def progress(upload):
     """0–100 for the progress bar: reading counts for a tenth, then rows written."""
     if upload.status not in u.WORKING:
@@ -85,17 +101,19 @@ def error_file_name(filename, default="archivo"):
     return f"{(filename or default).rsplit('.', 1)[0]}_con_errores.xlsx"
 
 
-def run(kind, upload_id, work, options=()):
+def run(kind, upload_id, work):
     """The job of one upload: claimed (else None: another run has it), then
-    `work(run, upload)`; a run given up for dead stops quietly (None), anything
-    unexpected makes the upload 'failed' with its partial lines dropped. `options`: how the
-    upload is loaded (a job that reads its file once defers it)."""
+    `work(run, upload)`, the cyclic collector paused (collector_paused); a run given up
+    for dead stops quietly (None), anything unexpected makes the upload 'failed' with
+    its partial lines dropped. The upload's file (a StoredFile) is read only if the job
+    asks for it."""
     this_run = Run(kind, upload_id)
     if not this_run.claim():
         return None
-    upload = db.session.get(kind.model, upload_id, options=list(options))
+    upload = db.session.get(kind.model, upload_id)
     try:
-        return work(this_run, upload)
+        with collector_paused():
+            return work(this_run, upload)
     except Abandoned:
         db.session.rollback()
         current_app.logger.warning("%s %s was given up for dead and rerun; this run stops", kind.subject, upload_id)
@@ -118,7 +136,8 @@ def collector_paused():
     """Python's cyclic garbage collector off while a job works through its lines: what
     the lines make (rows, values, JSON) is freed by reference counting, but the
     collector, set off by those allocations, scans the worker's whole heap (the app's
-    objects too) again and again — ~15 % of a 100,000-line batch here."""
+    objects too) again and again — ~15 % of a 100,000-line batch here, and about a
+    third of a 10,000-row cartera file's CPU (its statement's lines: 0.2 s → 0.08 s)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

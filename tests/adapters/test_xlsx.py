@@ -614,3 +614,46 @@ def test_first_row_reads_the_titles_without_the_rest():
     Workbook().save(empty)
     assert xlsx.first_row(empty.getvalue()) == ([], None)
     assert xlsx.first_row(b"not a zip")[1]
+
+
+def _sheet_of(cells, empty_text_at=None):
+    """A workbook of these cells; `empty_text_at` (e.g. "A5"): an empty inline string
+    there (python-calamine holds it: its row counts)."""
+    book = openpyxl.Workbook()
+    for ref, value in cells.items():
+        book.active[ref] = value
+    out = io.BytesIO()
+    book.save(out)
+    if empty_text_at is None:
+        return out.getvalue()
+    row = empty_text_at.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    cell = f'<row r="{row}"><c r="{empty_text_at}" t="inlineStr"><is><t></t></is></c></row></sheetData>'
+    source, edited = zipfile.ZipFile(out), io.BytesIO()
+    with zipfile.ZipFile(edited, "w") as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"</sheetData>", cell.encode())
+            target.writestr(info, body)
+    return edited.getvalue()
+
+
+@pytest.mark.parametrize(("cells", "empty_text_at"), [
+    ({"A1": "t", "B1": "u", "A2": 1.5, "B3": "x"}, None),
+    ({"B3": "x", "C4": 1.5}, None),  # the used area starts at B3: rows still from A1
+    ({"A1": "t", "A2": "", "A3": " "}, "B5"),  # empty rows at the end are left out
+    ({"A1": "t"}, "A3"),
+    ({"A1": "t", "A2": "", "A3": "y"}, None),
+    ({"A1": "t", "B2": date(2024, 2, 29)}, None),
+])
+def test_read_upload_rows_gives_the_rows_read_upload_gives(cells, empty_text_at):
+    data = _sheet_of(cells, empty_text_at)
+    whole, streamed = xlsx.read_upload(data), xlsx.read_upload_rows(data)
+    assert streamed.ok and streamed.count >= len(whole.rows) == whole.count
+    assert list(streamed.rows) == whole.rows
+
+
+def test_read_upload_rows_refuses_as_read_upload(files):
+    assert xlsx.read_upload_rows(_sheet_of({})).error == xlsx.read_upload(_sheet_of({})).error
+    assert xlsx.read_upload_rows(files[cl.ACTIVE], max_rows=3).error == (
+        xlsx.read_upload(files[cl.ACTIVE], max_rows=3).error)

@@ -316,9 +316,24 @@ def test_the_products_cards_decide_emissions_top_ups_and_affiliations(client, ja
                                          5: "ID PERSONA: esta persona ya tiene una tarjeta de este producto"}
 
 
-def test_a_header_only_file_is_invalid_with_the_reason(client, jahc):
+def _with_empty_text_row(data):
+    """The file with a row 3 holding an empty text cell (python-calamine counts it)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"</sheetData>",
+                                    b'<row r="3"><c r="A3" t="inlineStr"><is><t></t></is></c></row></sheetData>')
+            target.writestr(info, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("empty_rows", [False, True], ids=["titles only", "titles and empty rows"])
+def test_a_header_only_file_is_invalid_with_the_reason(client, jahc, empty_rows):
     company, product = jahc
-    batch = loaded(client, company, product, xlsx_file([]))
+    data = xlsx_file([])
+    batch = loaded(client, company, product, _with_empty_text_row(data) if empty_rows else data)
     assert batch.status == "invalid"
     assert "solo trae los títulos" in client.get(url(company, product, f"{batch.id}/")).get_data(as_text=True)
 

@@ -113,7 +113,7 @@ def test_estado_de_cartera_reads_the_period_s_slips_and_processed_uploads_once(a
     statements = _statements(app, client, cartera.BASE)
     # 11, and 2 to know the step the employer is on (a download, the latest uploads)
     assert len(statements) <= 13, "\n".join(s[:90] for s in statements)
-    assert not [s for s in statements if "cartera_uploads.content," in s]  # the files stay put
+    assert not [s for s in statements if "stored_files" in s]  # the files stay put
 
 
 def test_no_rate_limit_lookup_before_each_request_when_no_limit_covers_every_route(app, monkeypatch):
