@@ -44,7 +44,7 @@ def scratch_url(database_url, tmp_path):
         admin.dispose()
 
 
-BEFORE_STORED_FILES = "6e9693522701"  # 0008
+BEFORE_STORED_FILES = "89c2b95c4282"  # 0009
 
 
 def test_stored_files_migration_moves_the_files_and_back(scratch_url, redis_url, tmp_path):

@@ -3,14 +3,14 @@ there (file_id), so a job's progress and heartbeat UPDATEs, which on SQLite rewr
 whole row, no longer write the file again each time
 
 Revision ID: 3c9e1f7a2b64
-Revises: 6e9693522701
+Revises: 89c2b95c4282
 Create Date: 2026-11-30 03:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '3c9e1f7a2b64'
-down_revision = '6e9693522701'
+down_revision = '89c2b95c4282'
 branch_labels = None
 depends_on = None
 
