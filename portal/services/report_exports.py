@@ -63,27 +63,12 @@ def _batch_row(g):
 def batches_xlsx(user, access, found):
     """Lotes by type and status (a few rows) as a workbook file object."""
     groups = batch_groups(access, found)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Lotes")
-    bold = Font(bold=True)
-    sheet.append([_bold(sheet, h, bold) for h in BATCH_HEADERS])
-    for group in groups:
-        sheet.append(_batch_row(group))
-    sheet.append([_bold(sheet, v, bold) for v in _batch_row(batch_totals(groups))])
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    book.save(out)
-    out.seek(0)
-    _audit("conexion.report_xlsx", user, access, found, "lotes")
-    return out
-
+    return _workbook(user, access, found, "lotes", "Lotes", BATCH_HEADERS, map(_batch_row, groups),
+                     _batch_row(batch_totals(groups)))
 
 def batches_pdf(user, access, found):
     groups = batch_groups(access, found)
-    html = _pdf_html("lotes", access=access, found=found, groups=groups, totals=batch_totals(groups))
-    data = pdf.from_html(html)
-    _audit("conexion.report_pdf", user, access, found, "lotes")
-    return data
-
+    return _pdf(user, access, found, "lotes", groups=groups, totals=batch_totals(groups))
 
 def card_groups(access, found):
     return reports.cards_by_branch(access, found, co.REPLACED)
@@ -101,27 +86,12 @@ def _card_row(g):
 def cards_xlsx(user, access, found):
     """Tarjetas per sucursal (a row per sucursal) as a workbook file object."""
     groups = card_groups(access, found)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Tarjetas")
-    bold = Font(bold=True)
-    sheet.append([_bold(sheet, h, bold) for h in CARD_HEADERS])
-    for group in groups:
-        sheet.append(_card_row(group))
-    sheet.append([_bold(sheet, v, bold) for v in _card_row(card_totals(groups))])
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    book.save(out)
-    out.seek(0)
-    _audit("conexion.report_xlsx", user, access, found, "tarjetas")
-    return out
-
+    return _workbook(user, access, found, "tarjetas", "Tarjetas", CARD_HEADERS, map(_card_row, groups),
+                     _card_row(card_totals(groups)))
 
 def cards_pdf(user, access, found):
     groups = card_groups(access, found)
-    html = _pdf_html("tarjetas", access=access, found=found, groups=groups, totals=card_totals(groups))
-    data = pdf.from_html(html)
-    _audit("conexion.report_pdf", user, access, found, "tarjetas")
-    return data
-
+    return _pdf(user, access, found, "tarjetas", groups=groups, totals=card_totals(groups))
 
 def _holder_row(h):
     return (_safe_text(h.id_number), _safe_text(h.name), h.card, h.count, h.amount)
@@ -129,27 +99,13 @@ def _holder_row(h):
 
 def holders_xlsx(user, access, found):
     """Recargas por tarjetahabiente: one row per card, read by chunks."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Recargas")
-    bold = Font(bold=True)
-    sheet.append([_bold(sheet, h, bold) for h in HOLDER_HEADERS])
-    for holder in reports.holders_all(access, found):
-        sheet.append(_holder_row(holder))
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    book.save(out)
-    out.seek(0)
-    _audit("conexion.report_xlsx", user, access, found, "recargas")
-    return out
-
+    return _workbook(user, access, found, "recargas", "Recargas", HOLDER_HEADERS,
+                     map(_holder_row, reports.holders_all(access, found)))
 
 def holders_pdf(user, access, found):
     holders = list(reports.holders_all(access, found, limit=PDF_MAX_ROWS))
     total = len(holders) if len(holders) < PDF_MAX_ROWS else reports.holders_page(access, found, 1, 10)[1].total
-    html = _pdf_html("recargas", access=access, found=found, holders=holders, total=total, capped=total > len(holders))
-    data = pdf.from_html(html)
-    _audit("conexion.report_pdf", user, access, found, "recargas")
-    return data
-
+    return _pdf(user, access, found, "recargas", holders=holders, total=total, capped=total > len(holders))
 
 def _row(line):
     return (reports.local_time(line.created_at), _safe_text(line.description), _safe_text(line.reference),
@@ -157,18 +113,28 @@ def _row(line):
 
 
 def master_xlsx(user, access, found, chunk=2000):
-    """A file object (positioned at 0) holding the workbook; audited, commits."""
+    """A file object (positioned at 0) holding the workbook, streamed from the database;
+    audited, commits."""
+    return _workbook(user, access, found, "cuenta-maestra", "Cuenta maestra", HEADERS,
+                     map(_row, reports.master_lines(access, found, chunk=chunk)))
+
+
+def _workbook(user, access, found, slug, title, headers, rows, totals=None):
+    """A write_only workbook (bold headers, the rows as they come, a bold totals row) in a
+    spooled file positioned at 0; the download audited."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Cuenta maestra")
+    sheet = book.create_sheet(title)
     bold = Font(bold=True)
-    sheet.append([_bold(sheet, h, bold) for h in HEADERS])
+    sheet.append([_bold(sheet, h, bold) for h in headers])
     with _no_cyclic_gc():
-        for line in reports.master_lines(access, found, chunk=chunk):
-            sheet.append(_row(line))
+        for row in rows:
+            sheet.append(row)
+    if totals is not None:
+        sheet.append([_bold(sheet, v, bold) for v in totals])
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     book.save(out)
     out.seek(0)
-    _audit("conexion.report_xlsx", user, access, found)
+    _audit("conexion.report_xlsx", user, access, found, slug)
     return out
 
 
@@ -197,11 +163,7 @@ def master_pdf(user, access, found):
     """PDF bytes of the range's lines (at most PDF_MAX_ROWS); audited, commits."""
     total = reports.master_count(access, found)
     lines = list(reports.master_lines(access, found, limit=PDF_MAX_ROWS))
-    html = _pdf_html("cuenta-maestra", access=access, found=found, lines=lines, total=total, capped=total > len(lines))
-    data = pdf.from_html(html)
-    _audit("conexion.report_pdf", user, access, found)
-    return data
-
+    return _pdf(user, access, found, "cuenta-maestra", lines=lines, total=total, capped=total > len(lines))
 
 def orders_totals(months):
     """The «Total» row: orders and every amount summed."""
@@ -216,27 +178,12 @@ def _order_row(m):
 def orders_xlsx(user, access, found):
     """Órdenes de servicio by month (a few rows: one per month) as a workbook file object."""
     months = reports.orders_by_month(access, found)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Órdenes de servicio")
-    bold = Font(bold=True)
-    sheet.append([_bold(sheet, h, bold) for h in ORDER_HEADERS])
-    for m in months:
-        sheet.append(_order_row(m))
-    sheet.append([_bold(sheet, v, bold) for v in _order_row(orders_totals(months))])
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    book.save(out)
-    out.seek(0)
-    _audit("conexion.report_xlsx", user, access, found, "ordenes-de-servicio")
-    return out
-
+    return _workbook(user, access, found, "ordenes-de-servicio", "Órdenes de servicio", ORDER_HEADERS,
+                     map(_order_row, months), _order_row(orders_totals(months)))
 
 def orders_pdf(user, access, found):
     months = reports.orders_by_month(access, found)
-    html = _pdf_html("ordenes-de-servicio", access=access, found=found, months=months, totals=orders_totals(months))
-    data = pdf.from_html(html)
-    _audit("conexion.report_pdf", user, access, found, "ordenes-de-servicio")
-    return data
-
+    return _pdf(user, access, found, "ordenes-de-servicio", months=months, totals=orders_totals(months))
 
 def _audit(kind, user, access, found, report="cuenta-maestra"):
     audit.record(kind, user, subject=f"product:{access.product.id}", report=report,
@@ -248,3 +195,10 @@ def _pdf_html(slug, **context):
     """A report's PDF page (conexion/reportes/<slug>_pdf.html on _pdf.html's header)."""
     return render_template(f"conexion/reportes/{slug.replace('-', '_')}_pdf.html", font_css=pdf.font_css(),
                            report=reports.BY_SLUG[slug], printed_on=today_bogota(), **context)
+
+
+def _pdf(user, access, found, slug, **context):
+    """PDF bytes of a report (its template on _pdf.html's header); the download audited."""
+    data = pdf.from_html(_pdf_html(slug, access=access, found=found, **context))
+    _audit("conexion.report_pdf", user, access, found, slug)
+    return data
