@@ -202,28 +202,13 @@ def reset_peak_rss():
         return False
 
 
-@contextlib.contextmanager
 def scratch_database(tmp):
     """The URL of an empty database for a bench, dropped at the end: a SQLite file in
     `tmp`, or, when DATABASE_URL names a PostgreSQL server, a database of its own created
     on that server (the one DATABASE_URL names is never written)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    from sqlalchemy import create_engine, make_url, text
+    from portal.scratch_db import scratch_database as scratch
 
-    target = make_url(url)
-    name = f"portal_bench_{os.getpid()}"
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield target.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return scratch(os.environ.get("DATABASE_URL", ""), tmp, "portal_bench")
 
 
 def job_app(database_url, tmp, migrate=False):

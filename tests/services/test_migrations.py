@@ -1,14 +1,14 @@
 """The migrations build exactly the schema the models describe (no drift either way), and
 those that move data move it both ways."""
-import os
 from datetime import date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
 from portal.extensions import db
+from portal.scratch_db import scratch_database
 
 
 def test_models_and_migrations_agree(app):
@@ -27,21 +27,8 @@ def _ignorable(difference):
 def scratch_url(database_url, tmp_path):
     """An empty database of the run's kind: a SQLite file, or one created on the
     PostgreSQL server of the run (dropped at the end)."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    target = make_url(database_url)
-    name = f"portal_migrations_{os.getpid()}"
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield target.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(database_url, tmp_path, "portal_migrations") as url:
+        yield url
 
 
 BEFORE_STORED_FILES = "89c2b95c4282"  # 0009
