@@ -66,9 +66,11 @@ def batches_xlsx(user, access, found):
     return _workbook(user, access, found, "lotes", "Lotes", BATCH_HEADERS, map(_batch_row, groups),
                      _batch_row(batch_totals(groups)))
 
+
 def batches_pdf(user, access, found):
     groups = batch_groups(access, found)
     return _pdf(user, access, found, "lotes", groups=groups, totals=batch_totals(groups))
+
 
 def card_groups(access, found):
     return reports.cards_by_branch(access, found, co.REPLACED)
@@ -89,9 +91,11 @@ def cards_xlsx(user, access, found):
     return _workbook(user, access, found, "tarjetas", "Tarjetas", CARD_HEADERS, map(_card_row, groups),
                      _card_row(card_totals(groups)))
 
+
 def cards_pdf(user, access, found):
     groups = card_groups(access, found)
     return _pdf(user, access, found, "tarjetas", groups=groups, totals=card_totals(groups))
+
 
 def _holder_row(h):
     return (_safe_text(h.id_number), _safe_text(h.name), h.card, h.count, h.amount)
@@ -102,10 +106,12 @@ def holders_xlsx(user, access, found):
     return _workbook(user, access, found, "recargas", "Recargas", HOLDER_HEADERS,
                      map(_holder_row, reports.holders_all(access, found)))
 
+
 def holders_pdf(user, access, found):
     holders = list(reports.holders_all(access, found, limit=PDF_MAX_ROWS))
     total = len(holders) if len(holders) < PDF_MAX_ROWS else reports.holders_page(access, found, 1, 10)[1].total
     return _pdf(user, access, found, "recargas", holders=holders, total=total, capped=total > len(holders))
+
 
 def _row(line):
     return (reports.local_time(line.created_at), _safe_text(line.description), _safe_text(line.reference),
@@ -165,6 +171,7 @@ def master_pdf(user, access, found):
     lines = list(reports.master_lines(access, found, limit=PDF_MAX_ROWS))
     return _pdf(user, access, found, "cuenta-maestra", lines=lines, total=total, capped=total > len(lines))
 
+
 def orders_totals(months):
     """The «Total» row: orders and every amount summed."""
     return reports.Month("Total", sum(m.orders for m in months),
@@ -181,9 +188,11 @@ def orders_xlsx(user, access, found):
     return _workbook(user, access, found, "ordenes-de-servicio", "Órdenes de servicio", ORDER_HEADERS,
                      map(_order_row, months), _order_row(orders_totals(months)))
 
+
 def orders_pdf(user, access, found):
     months = reports.orders_by_month(access, found)
     return _pdf(user, access, found, "ordenes-de-servicio", months=months, totals=orders_totals(months))
+
 
 def _audit(kind, user, access, found, report="cuenta-maestra"):
     audit.record(kind, user, subject=f"product:{access.product.id}", report=report,
