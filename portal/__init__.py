@@ -49,6 +49,7 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
+    from portal.blueprints.api import bp as api_bp
     from portal.blueprints.auth import bp as auth_bp
     from portal.blueprints.cartera import bp as cartera_bp
     from portal.blueprints.conexion import bp as conexion_bp
@@ -65,4 +66,6 @@ def _register_blueprints(app):
     app.register_blueprint(pagos_bp, url_prefix="/pagos-express")
     app.register_blueprint(conexion_bp, url_prefix="/empresas")
     app.register_blueprint(staff_bp, url_prefix="/personal")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # a key in a header, never a cookie: nothing for a forged form to ride on
     app.register_blueprint(gateway_bp, url_prefix="/pasarela")

@@ -95,6 +95,8 @@ class Config:
     RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "30 per minute")
     RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT", "10 per minute")
     RATELIMIT_HEADERS_ENABLED = True
+    # The ERP API: requests per key (429 with Retry-After beyond it).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 
     # Outbound messages
     MAIL_FROM = os.environ.get("MAIL_FROM", "Portal Cajacopi <no-responder@portal.local>")

@@ -20,11 +20,13 @@ from werkzeug.exceptions import HTTPException
 
 from portal import static_files
 from portal.adapters import xlsx
+from portal.blueprints.api import problems
 from portal.domain import batches as batch_states
 from portal.domain import formatting, nit
 from portal.domain import uploads as upload_states
 from portal.services import sessions
 
+API_PREFIX = "/api/"
 # Which login page serves each area.
 LOGIN_VIEWS = {
     "pagos": "auth.affiliate_login",
@@ -67,13 +69,18 @@ def init_app(app):
 
 
 def _not_for_static_files(hook):
-    """Static files skip the session hooks: no session record read, none touched."""
+    """Static files and the API (a key, no cookie) skip the session hooks: no session
+    record read, none touched."""
     @wraps(hook)
     def wrapped():
-        if request.endpoint in static_files.ENDPOINTS:
+        if request.endpoint in static_files.ENDPOINTS or _is_api():
             return None
         return hook()
     return wrapped
+
+
+def _is_api():
+    return request.path.startswith(API_PREFIX)
 
 
 def render(template, partial=None, **context):
@@ -197,6 +204,8 @@ def _csrf_error(error):
 def _http_error(error):
     if error.code in (301, 302, 303, 307, 308):
         return error
+    if _is_api():
+        return _api_problem(error)
     return _error_page(error.code if error.code in ERRORS else 500)
 
 
@@ -204,7 +213,18 @@ def _unexpected_error(error):
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     from portal.extensions import db
     db.session.rollback()
-    return _error_page(500)
+    return problems.problem(500) if _is_api() else _error_page(500)
+
+
+def _api_problem(error):
+    """An HTTP error inside /api/: problem+json (an abort carrying a response keeps it)."""
+    if error.response is not None:
+        return error.response
+    code = error.code if error.code in problems.TITLES else 500
+    response = problems.problem(code)
+    if code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
 
 def _template_globals():

@@ -1,4 +1,5 @@
 """SQLAlchemy tables, one module per aggregate. Import them all so Alembic sees them."""
+from portal.models.api import ApiKey, IdempotentRequest, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from portal.models.audit import AuditEvent, OutboxAttachment, OutboxMessage
 from portal.models.batches import Batch, BatchDay, BatchLine, CompanyContact
 from portal.models.cartera import (
@@ -53,4 +54,5 @@ __all__ = [
     "UserSession", "Worker", "BatchSignature", "Counter", "DistributionTariff", "EmailCode",
     "OrderDistribution", "OrderPayment", "SandboxBankAccount", "SandboxBankDebit", "ServiceOrder", "Tariff",
     "CardOperation", "MasterDeposit", "MasterFunding",
+    "ApiKey", "IdempotentRequest", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

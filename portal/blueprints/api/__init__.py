@@ -1,0 +1,10 @@
+"""The ERP API under /api/v1 (issue #12): JSON, a key per company, es-CO messages."""
+from flask import Blueprint
+
+from portal.blueprints.api import core
+
+bp = Blueprint("api", __name__)
+bp.before_request(core.authenticate)
+bp.after_request(core.record_use)
+
+from portal.blueprints.api import routes  # noqa: E402,F401

@@ -1,0 +1,184 @@
+"""What every API request goes through: the key (401), its rate (429), the scope an
+operation needs (403), the product it names (404), Idempotency-Key on POSTs, and one
+audit event per use. Views stay thin: they read `request.context` (validated by
+spectree) and call the services the portal's pages use."""
+import time
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import abort, current_app, g, request
+from limits import parse
+from pydantic import BaseModel, Field
+from spectree import SpecTree
+from werkzeug.exceptions import HTTPException
+
+from portal.blueprints.api.problems import problem, validation_problem
+from portal.domain import api
+from portal.extensions import db, limiter
+from portal.services import api_keys, audit, idempotency
+
+PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; `errors` lists each field or line at fault."""
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[dict] | None = Field(default=None, description="Campos o líneas con error.")
+
+
+def _before_validation(req, resp, req_validation_error, instance, model_adapter=None):
+    """spectree found the request invalid: answer problem+json in Spanish instead."""
+    if req_validation_error is not None:
+        abort(validation_problem(req_validation_error.errors()))
+
+
+spec = SpecTree(
+    "flask", mode="strict", title="Portal — API para ERP", version="1.0.0",
+    description=("Lo que una persona hace en Conexión Empresas, desde el ERP o el sistema de nómina de la "
+                 "empresa, salvo las firmas y el pago de órdenes, que siguen en el portal. Autenticación: "
+                 "`Authorization: Bearer <llave>` (Configuración › API)."),
+    validation_error_status=422, validation_error_model=Problem, before=_before_validation,
+    naming_strategy=lambda model: model.__name__, annotations=False,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The audit's actor for a request made with a key: the member it acts for."""
+    id: int
+    principal_type: str = "user"
+
+
+def authenticate():
+    """before_request of the blueprint: the key in Authorization, and its rate."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    whole = api.bearer(request.headers.get("Authorization"))
+    key = api_keys.authenticate(whole) if whole else None
+    if key is None:
+        detail = ("La llave no es válida o fue revocada." if whole else None)
+        return problem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    g.api_key = key
+    g.api_actor = Actor(key.membership.user_id)
+    return _rate_limited(key)
+
+
+def _rate_limited(key):
+    item = parse(current_app.config["API_RATE_LIMIT"])
+    strategy = limiter.limiter
+    if strategy is None or strategy.hit(item, "api", key.prefix):
+        return None
+    reset, _ = strategy.get_window_stats(item, "api", key.prefix)
+    wait = max(1, int(reset - time.time()) + 1)
+    return problem(429, headers={"Retry-After": wait})
+
+
+def record_use(response):
+    """after_request: every use of a key audited (method, path, status), its last use kept."""
+    key = getattr(g, "api_key", None)
+    if key is None:
+        return response
+    try:
+        db.session.rollback()
+        audit.record("api.request", g.api_actor, subject=f"api_key:{key.id}", method=request.method,
+                     path=request.path, status=response.status_code)
+        api_keys.touch(key, request.remote_addr)
+        db.session.commit()
+    except Exception:  # the answer is already made; a lost audit row must not turn it into a 500
+        db.session.rollback()
+        current_app.logger.exception("could not audit API request %s %s", request.method, request.path)
+    return response
+
+
+def needs(scope):
+    """The view needs the key's `scope` (upload, consult, master_account): else 403."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not api_keys.access(g.api_key).may(scope):
+                return problem(403, f"La llave no tiene el permiso «{api.SCOPES[scope]}».")
+            return view(*args, **kwargs)
+        wrapped.api_scope = scope
+        return wrapped
+    return decorator
+
+
+def product_access(product_id):
+    """The key's Access to one of its company's products (those it is limited to, if
+    any); another company's product, or one outside the key, is a 404."""
+    found = api_keys.access(g.api_key, product_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def key_access():
+    """The key's Access to its company, no product chosen."""
+    return api_keys.access(g.api_key)
+
+
+# --- Idempotency-Key ---------------------------------------------------------------------
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotent(view):
+    """A POST that may carry `Idempotency-Key`: its first answer is kept 24 h and given
+    again (`Idempotent-Replayed: true`) to the same request; another request with the
+    key is a 422, and a copy that arrives while the first runs is a 409."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not api.IDEMPOTENCY_KEY.match(key):
+            return problem(400, "Idempotency-Key debe tener de 1 a 255 caracteres ASCII visibles, sin espacios.")
+        claim = idempotency.begin(g.api_key.company_id, g.api_key.id, key, _fingerprint())
+        if claim.outcome == idempotency.CONFLICT:
+            return problem(422, "Esta Idempotency-Key ya se usó con otra solicitud; use una llave nueva "
+                                "para una operación distinta.")
+        if claim.outcome == idempotency.IN_FLIGHT:
+            return problem(409, "Una solicitud con esta Idempotency-Key todavía se está procesando; "
+                                "repítala en unos segundos.", headers={"Retry-After": 1})
+        if claim.outcome == idempotency.REPLAY:
+            return _replayed(claim.record)
+        return _run_once(claim.record.id, view, args, kwargs)
+    return wrapped
+
+
+def _run_once(record_id, view, args, kwargs):
+    try:
+        response = current_app.make_response(view(*args, **kwargs))
+    except HTTPException as exc:
+        response = exc.get_response()
+    except Exception:
+        idempotency.abandon(record_id)
+        raise
+    if response.status_code >= 500 or response.status_code in (409, 429):
+        idempotency.abandon(record_id)
+    else:
+        idempotency.finish(record_id, response.status_code, response.content_type, response.get_data(),
+                           response.headers.get("Location"))
+    return response
+
+
+def _replayed(record):
+    response = current_app.response_class(record.body, status=record.status_code, content_type=record.content_type)
+    if record.location:
+        response.headers["Location"] = record.location
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _fingerprint():
+    if request.mimetype == "multipart/form-data":
+        parts = [f"{name}={value}".encode() for name, value in sorted(request.form.items(multi=True))]
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            parts += [f"{name}:{upload.filename}".encode(), upload.read()]
+            upload.seek(0)
+    else:
+        parts = [request.get_data()]
+    return api.fingerprint(request.method, request.path, request.mimetype, parts)

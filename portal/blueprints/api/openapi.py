@@ -1,0 +1,54 @@
+"""The OpenAPI 3.1 document: spectree builds it from the views' pydantic models (JSON
+Schema 2020-12, which 3.1 uses as is); this adds what is common to every operation — the
+key, the rate limit, Idempotency-Key on POSTs — and says errors are problem+json."""
+import copy
+
+from portal.blueprints.api.core import IDEMPOTENCY_HEADER, spec
+from portal.blueprints.api.problems import MEDIA_TYPE, TITLES
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+COMMON_ERRORS = (401, 429)
+POST_ERRORS = (400, 409, 422)
+_document = None
+
+
+def document():
+    """The document, built once per process (the routes do not change)."""
+    global _document
+    if _document is None:
+        _document = _completed(copy.deepcopy(spec.spec))
+    return _document
+
+
+def _completed(doc):
+    doc["openapi"] = "3.1.0"
+    components = doc.setdefault("components", {})
+    components.setdefault("securitySchemes", {})["llave"] = {
+        "type": "http", "scheme": "bearer",
+        "description": "La llave que un administrador de la empresa crea en Configuración › API."}
+    doc["security"] = [{"llave": []}]
+    for path in doc.get("paths", {}).values():
+        for method, operation in path.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                _operation(method, operation)
+    return doc
+
+
+def _operation(method, operation):
+    responses = operation.setdefault("responses", {})
+    wanted = COMMON_ERRORS + (POST_ERRORS if method == "post" else ())
+    for status in wanted:
+        responses.setdefault(str(status), {"description": TITLES[status]})
+    for status, response in responses.items():
+        if status.isdigit() and int(status) >= 400:
+            response["content"] = {MEDIA_TYPE: {"schema": PROBLEM}}
+            response["description"] = TITLES.get(int(status), response.get("description", "Error"))
+    if "429" in responses:
+        responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"},
+                                                       "description": "Segundos que debe esperar."}}
+    if method == "post":
+        operation.setdefault("parameters", []).append({
+            "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
+            "description": ("Reintentos seguros: la primera respuesta se guarda 24 horas y se repite, con "
+                            "`Idempotent-Replayed: true`, a la misma solicitud con la misma llave."),
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}})
