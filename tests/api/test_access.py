@@ -127,3 +127,15 @@ def test_the_docs_page_lists_the_operations(client):
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert "GET /api/v1/products" in page
     assert "Productos de la empresa" in page
+
+
+def test_the_cli_prints_a_working_key_once(app, client):
+    user = factories.user("corporate", "erpcli")
+    company = factories.company()
+    factories.member(user, company, can_upload=True, can_consult=True, can_admin_company=True)
+    result = app.test_cli_runner().invoke(args=["api", "llave", "--usuario", "erpcli", "--nit", company.nit])
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip()
+    assert client.get("/api/v1/products", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    refused = app.test_cli_runner().invoke(args=["api", "llave", "--usuario", "erpcli", "--nit", "1"])
+    assert refused.exit_code != 0 and "no pertenece" in refused.output

@@ -1,0 +1,43 @@
+"""schemathesis against the live app on its own OpenAPI document: every operation, every
+check, positive and negative data. No 500, every response as documented (status, content
+type, body), invalid data refused, auth not ignored."""
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from tests import api_helpers
+
+EXAMPLES = 25  # per operation and mode; the whole run stays within seconds per operation
+
+
+@pytest.fixture
+def app_config():
+    return {"API_RATE_LIMIT": "100000 per minute"}
+
+
+@pytest.fixture(autouse=True)
+def node_id_for_schemathesis(request):
+    # schemathesis 4.32's lazy schema reads and rewrites `node._nodeid`, which pytest 9.2
+    # no longer has (it became `_id`); give it the attribute it reports through.
+    request.node._nodeid = request.node.nodeid
+
+
+@pytest.fixture
+def keyed(app):
+    return api_helpers.keyed()
+
+
+@pytest.fixture
+def api_schema(app, keyed):
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+def test_every_operation_matches_its_document(case, keyed):
+    case.call_and_validate(headers=keyed.headers())
