@@ -6,9 +6,8 @@ Revises: f023c0cb7f1d
 Create Date: 2026-11-30 06:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'eec9e0b5f68e'
