@@ -121,8 +121,9 @@ def test_a_new_mobile_gets_a_code_and_the_request_waits_for_it(client, affiliate
     assert "****567" in page and 'data-countdown="109"' in page and NEW not in page
     code_input = re.search(r'<input[^>]*name="code"[^>]*>', page).group(0)
     assert 'inputmode="numeric"' in code_input and 'autocomplete="one-time-code"' in code_input
-    # Staff do not see it yet.
-    assert text(client.get(PAGE)).count("Falta confirmar el celular") == 1
+    # Its state on the page, with the way back to the code step.
+    page = text(client.get(PAGE))
+    assert "Falta confirmar el celular" in page and f'href="{CODE}"' in page
 
 
 def test_wrong_then_right_code_sends_it_to_staff(client, affiliate):
