@@ -131,6 +131,8 @@ def masked_email(email):
 def age(seconds):
     """The age of a queue's oldest item, as the staff home shows it."""
     seconds = max(0, int(seconds))
+    if seconds < 60:
+        return "menos de 1 min"
     if seconds < 3600:
         return f"{seconds // 60} min"
     if seconds < 86400:
