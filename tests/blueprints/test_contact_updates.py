@@ -217,3 +217,14 @@ def test_the_state_shows_a_rejection_and_its_reason(client, affiliate):
     db.session.commit()
     page = text(client.get(PAGE))
     assert "Rechazada" in page and "La dirección no corresponde al certificado." in page
+
+
+def test_codes_to_new_mobiles_are_capped_per_hour_like_the_login(client, app, affiliate):
+    app.config["OTP_MAX_SENDS_PER_HOUR"] = 2
+    ask(client, mobile=NEW)
+    ask(client, mobile="3151112233")  # replaces the first: two codes sent this hour
+    response = ask(client, mobile="3162223344")
+    assert response.status_code == 422 and "Ya enviamos varios códigos a celulares nuevos" in text(response)
+    assert sms_to("3162223344") == []
+    assert [r.status for r in requests()] == ["replaced", "awaiting_code"]  # nothing changed
+    assert post(client, RESEND, page=PAGE).status_code == 422
