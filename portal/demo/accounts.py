@@ -72,7 +72,7 @@ USERS = (
               profile=("Nelson", "Uribe Vargas", "Analista de nómina", "Gestión humana")),
     DemoLogin("staff", "admin", "Rafael Acosta Llanos", "rol admin (todas las colas)", roles="admin"),
     DemoLogin("staff", "cartera", "Kathien Castro", "rol cartera", roles="cartera"),
-    DemoLogin("staff", "pagos", "Milena Torres Polo", "rol pagos", roles="pagos"),
+    DemoLogin("staff", "pagos", "Milena Torres Polo", "rol pagos (pagos, datos de afiliados)", roles="pagos"),
     DemoLogin("staff", "tarjetas", "Hernán Ariza Mercado", "rol tarjetas", roles="tarjetas"),
 )
 

@@ -3,8 +3,9 @@ from dataclasses import dataclass
 
 from portal.demo.common import get_or_add, last_periods, money
 from portal.demo.entities import EMPLOYERS
+from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import Affiliate, AffiliateCredit, KindergartenSlip
+from portal.models import Affiliate, AffiliateCredit, ContactUpdateRequest, KindergartenSlip
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class AffiliateSpec:
     employer: str
     credits: tuple = ()  # (number, concept, debt, paid, instalment)
     note: str = ""
+    address: str = "Calle 30 # 20-15, Barranquilla"
 
     @property
     def full_name(self):
@@ -33,7 +35,7 @@ AFFILIATES = (
                   EMPLOYERS[1].name,
                   (("LI-112", "CREDITO POR LIBRANZAS", "3200000", "1280000", "160000"),
                    ("LI-145", "CREDITO EDUCATIVO", "1450000", "290000", "145000")),
-                  note="2 créditos; jardín: niño 1100556677"),
+                  note="2 créditos; jardín: niño 1100556677; una solicitud de datos en revisión"),
     AffiliateSpec("1043876519", "JOSÉ DE JESÚS", "ARRIETA CANTILLO", "3156782290",
                   "jose.arrieta.demo@example.com", EMPLOYERS[2].name,
                   (("LI-201", "CREDITO POR LIBRANZAS", "980000", "245000", "122500"),),
@@ -64,7 +66,7 @@ def load(stats, today):
     for spec in AFFILIATES:
         affiliate = get_or_add(stats, Affiliate, {"cedula": spec.cedula}, first_name=spec.first_name,
                                last_name=spec.last_name, mobile=spec.mobile, email=spec.email,
-                               employer_name=spec.employer)
+                               employer_name=spec.employer, address=spec.address)
         affiliates[spec.cedula] = affiliate
         for number, concept, debt, paid, instalment in spec.credits:
             get_or_add(stats, AffiliateCredit, {"number": number}, affiliate_id=affiliate.id,
@@ -74,5 +76,15 @@ def load(stats, today):
         get_or_add(stats, KindergartenSlip, {"number": number}, child_id=child, student_name=student,
                    guardian_id=affiliates[guardian].id, concept=concept, period=period,
                    amount=money(amount), status=status)
+    _pending_data_update(stats, affiliates["32765123"])
     db.session.commit()
     return affiliates
+
+
+def _pending_data_update(stats, affiliate):
+    """Staff › Datos de afiliados: one request waiting (a new e-mail and address; a new
+    mobile would have been confirmed with a code first). Added once: not again once decided."""
+    get_or_add(stats, ContactUpdateRequest, {"affiliate_id": affiliate.id}, status="pending",
+               old_mobile=affiliate.mobile, old_email=affiliate.email, old_address=affiliate.address,
+               new_email="mafe.gomez.demo@example.com", new_address="Carrera 54 # 72-80, Barranquilla",
+               code_sends=0, submitted_at=utcnow())

@@ -13,6 +13,7 @@ from portal.models.cartera import (
                                    Worker,
 )
 from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
+from portal.models.contact_updates import ContactUpdateRequest
 from portal.models.entities import ApplicationRequest, Branch, Entity
 from portal.models.files import StoredFile
 from portal.models.gateway import GatewayEvent, GatewayTransaction
@@ -55,4 +56,5 @@ __all__ = [
     "OrderDistribution", "OrderPayment", "SandboxBankAccount", "SandboxBankDebit", "ServiceOrder", "Tariff",
     "CardOperation", "MasterDeposit", "MasterFunding",
     "ApiKey", "IdempotentRequest", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+    "ContactUpdateRequest",
 ]

@@ -92,6 +92,8 @@ class Affiliate(UserMixin, db.Model):
     last_name: Mapped[str] = mapped_column(String(80))
     mobile: Mapped[str] = mapped_column(String(15))
     email: Mapped[str | None] = mapped_column(String(254))
+    # «Actualizar mis datos» (manual 001's note); changed only by an approved request.
+    address: Mapped[str | None] = mapped_column(String(200))
     employer_name: Mapped[str | None] = mapped_column(String(160))
     created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow)
 

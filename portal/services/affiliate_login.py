@@ -41,19 +41,23 @@ def cedula_is_valid(cedula):
 
 
 def _guard(cedula):
-    subject = f"cedula:{cedula}"
-    guard = db.session.query(LoginGuard).filter_by(subject=subject).first()
-    if guard is None:
+    return guard(f"cedula:{cedula}")
+
+
+def guard(subject):
+    """The failure counter of a code's subject (also «Actualizar mis datos»' new mobile)."""
+    row = db.session.query(LoginGuard).filter_by(subject=subject).first()
+    if row is None:
         try:
             with db.session.begin_nested():
-                guard = LoginGuard(subject=subject, failures=0)
-                db.session.add(guard)
+                row = LoginGuard(subject=subject, failures=0)
+                db.session.add(row)
         except IntegrityError:  # a parallel first request created it
-            guard = db.session.query(LoginGuard).filter_by(subject=subject).one()
-    return guard
+            row = db.session.query(LoginGuard).filter_by(subject=subject).one()
+    return row
 
 
-def _count_failure(guard, now):
+def count_failure(guard, now):
     """One more wrong code, counted in the database (UPDATE ... failures + 1), so
     parallel guesses cannot overwrite each other's count and get past the lock."""
     cfg = current_app.config
@@ -76,28 +80,26 @@ def _sends_last_hour(cedula, now):
     return int(total or 0)
 
 
-def _hourly_cap():
+def hourly_cap():
     return current_app.config.get("OTP_MAX_SENDS_PER_HOUR", MAX_SENDS_PER_HOUR)
 
 
-def _ttl():
+def ttl():
     return current_app.config["OTP_TTL_SECONDS"]
 
 
 def _send(challenge, affiliate):
     now = utcnow()
     challenge.sent_at = now
-    challenge.expires_at = otp.expires_at(now, _ttl())
     if affiliate is None:
-        challenge.code_hash = None
+        challenge.code_hash, challenge.expires_at = None, otp.expires_at(now, ttl())
         audit.record("otp.requested_unknown", subject=f"cedula:{challenge.cedula}")
         return
-    code = otp.new_code()
-    challenge.code_hash = otp.code_hash(current_app.config["SECRET_KEY"], challenge.public_id, code)
+    code, challenge.code_hash, challenge.expires_at = issue_code(challenge.public_id, now)
     messaging.send_sms(
         affiliate.mobile,
         f"Cajacopi Pagos Express: su código de acceso es {code}. "
-        f"Vence en {_ttl()} segundos. No lo comparta con nadie.",
+        f"Vence en {ttl()} segundos. No lo comparta con nadie.",
     )
     audit.record("otp.sent", affiliate, subject=f"cedula:{challenge.cedula}", send=challenge.sends)
 
@@ -109,7 +111,7 @@ def request_code(cedula):
         db.session.commit()
         return CodeResult("locked", minutes=lockout.minutes_left(guard.locked_until, now))
     # Known or not, a cédula gets at most so many codes an hour.
-    if _sends_last_hour(cedula, now) >= _hourly_cap():
+    if _sends_last_hour(cedula, now) >= hourly_cap():
         audit.record("otp.send_limit", subject=f"cedula:{cedula}")
         db.session.commit()
         return CodeResult("too_many_sends")
@@ -139,15 +141,12 @@ def open_challenge(public_id):
 def resend(challenge):
     """'Reenviar': a new code and a new 109 s; the failure count is not reset."""
     now = utcnow()
-    guard = _guard(challenge.cedula)
-    if lockout.is_locked(guard.locked_until, now):
+    refusal = resend_refusal(_guard(challenge.cedula), challenge.consumed_at is None,
+                             challenge.sends, _sends_last_hour(challenge.cedula, now), now)
+    if refusal is not None:
         db.session.commit()
-        return CodeResult("locked", challenge, minutes=lockout.minutes_left(guard.locked_until, now))
-    if challenge.consumed_at is not None:
-        return CodeResult("expired", challenge)
-    if challenge.sends >= MAX_SENDS or _sends_last_hour(challenge.cedula, now) >= _hourly_cap():
-        db.session.commit()
-        return CodeResult("too_many_sends", challenge)
+        refusal.challenge = challenge
+        return refusal
     challenge.sends += 1
     affiliate = db.session.get(Affiliate, challenge.affiliate_id) if challenge.affiliate_id else None
     _send(challenge, affiliate)
@@ -157,26 +156,11 @@ def resend(challenge):
 
 def verify_code(challenge, code):
     now = utcnow()
-    guard = _guard(challenge.cedula)
-    if lockout.is_locked(guard.locked_until, now):
-        db.session.commit()
-        return CodeResult("locked", challenge, minutes=lockout.minutes_left(guard.locked_until, now))
-    if challenge.consumed_at is not None or otp.is_expired(challenge.expires_at, now):
-        return CodeResult("expired", challenge)
-    code = (code or "").strip()
-    if not otp.code_matches(current_app.config["SECRET_KEY"], challenge.public_id, code,
-                            challenge.code_hash):
-        outcome = _count_failure(guard, now)
-        audit.record("otp.failed", subject=f"cedula:{challenge.cedula}")
-        if outcome.locked:
-            challenge.consumed_at = now
-            audit.record("otp.locked", subject=f"cedula:{challenge.cedula}",
-                         until=outcome.locked_until.isoformat())
-            db.session.commit()
-            return CodeResult("locked", challenge,
-                              minutes=lockout.minutes_left(outcome.locked_until, now))
-        db.session.commit()
-        return CodeResult("invalid", challenge)
+    guard_row = _guard(challenge.cedula)
+    verdict = judge(guard_row, challenge.public_id, challenge.code_hash, challenge.expires_at,
+                    challenge.consumed_at is None, code, now)
+    if verdict.status != "ok":
+        return _refused(challenge, verdict, now)
     # Claim the code in the database: of two requests racing with it, only one wins.
     claimed = db.session.execute(
         update(OtpChallenge)
@@ -188,12 +172,70 @@ def verify_code(challenge, code):
         db.session.rollback()
         return CodeResult("expired", challenge)
     challenge.consumed_at = now
-    guard.failures, guard.locked_until = 0, None
+    guard_row.failures, guard_row.locked_until = 0, None
     affiliate = db.session.get(Affiliate, challenge.affiliate_id)
     sessions.start(affiliate)
     audit.record("login.success", affiliate, subject=f"cedula:{challenge.cedula}")
     db.session.commit()
     return CodeResult("ok", challenge, affiliate)
+
+
+def _refused(challenge, verdict, now):
+    if verdict.status == "expired":
+        return CodeResult("expired", challenge)
+    subject = f"cedula:{challenge.cedula}"
+    if verdict.failed:
+        audit.record("otp.failed", subject=subject)
+    if verdict.locked_until is not None:  # this wrong code locked it: the code is gone
+        challenge.consumed_at = now
+        audit.record("otp.locked", subject=subject, until=verdict.locked_until.isoformat())
+    db.session.commit()
+    return CodeResult(verdict.status, challenge, minutes=verdict.minutes)
+
+
+# --- the code rules, shared with «Actualizar mis datos» (a new mobile's code) -------------
+
+@dataclass
+class Verdict:
+    status: str  # ok | invalid | expired | locked
+    minutes: int = 0  # locked: how long still
+    failed: bool = False  # a wrong code was counted
+    locked_until: object = None  # set when this wrong code locked the subject
+
+
+def issue_code(challenge_id, now):
+    """A new code for `challenge_id`: (the code to send, its keyed hash, when it expires)."""
+    code = otp.new_code()
+    return code, otp.code_hash(current_app.config["SECRET_KEY"], challenge_id, code), \
+        otp.expires_at(now, ttl())
+
+
+def judge(guard_row, challenge_id, stored_hash, expiry, is_open, code, now):
+    """A typed code against the stored one: the lock first, then expiry, then the code;
+    a wrong code counts towards the lock of `guard_row` (its subject)."""
+    if lockout.is_locked(guard_row.locked_until, now):
+        return Verdict("locked", lockout.minutes_left(guard_row.locked_until, now))
+    if not is_open or otp.is_expired(expiry, now):
+        return Verdict("expired")
+    if otp.code_matches(current_app.config["SECRET_KEY"], challenge_id, (code or "").strip(),
+                        stored_hash):
+        return Verdict("ok")
+    outcome = count_failure(guard_row, now)
+    if outcome.locked:
+        return Verdict("locked", lockout.minutes_left(outcome.locked_until, now), True,
+                       outcome.locked_until)
+    return Verdict("invalid", failed=True)
+
+
+def resend_refusal(guard_row, is_open, sends, sends_last_hour, now):
+    """Why «Reenviar código» sends nothing (a CodeResult), or None when it may send."""
+    if lockout.is_locked(guard_row.locked_until, now):
+        return CodeResult("locked", minutes=lockout.minutes_left(guard_row.locked_until, now))
+    if not is_open:
+        return CodeResult("expired")
+    if sends >= MAX_SENDS or sends_last_hour >= hourly_cap():
+        return CodeResult("too_many_sends")
+    return None
 
 
 def seconds_left(challenge):

@@ -10,7 +10,7 @@ from sqlalchemy import select, true
 
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
-from portal.services import payment_queue, staff_cartera, staff_queue, staff_statements
+from portal.services import contact_updates, payment_queue, staff_cartera, staff_queue, staff_statements
 from portal.services.statements import period_of
 
 PARTS = {
@@ -18,6 +18,7 @@ PARTS = {
     "payments": payment_queue.counts_select,
     "cartera": staff_statements.counts_select,
     "uploads": staff_cartera.counts_select,
+    "contact_updates": contact_updates.counts_select,
 }
 _statements = {}
 
@@ -28,10 +29,11 @@ class HomeCounts:
     payments: dict | None  # reviews | waiting; None without the «pagos» role
     cartera: dict | None  # all | sent | pending; None without «cartera»
     uploads: dict | None  # staff_cartera.FILTERS -> uploads; None without «cartera»
+    contact_updates: dict | None = None  # pending | oldest_age; None without «pagos»
 
 
 def counts(staff_user, today=None):
-    parts = ("pending",) + (("payments",) if staff_user.has_role("pagos") else ()) \
+    parts = ("pending",) + (("payments", "contact_updates") if staff_user.has_role("pagos") else ()) \
         + (("cartera", "uploads") if staff_user.has_role("cartera") else ())
     row = db.session.execute(_statement(parts),
                              {"current_period": period_of(today or today_bogota())}).one()._mapping
@@ -41,7 +43,9 @@ def counts(staff_user, today=None):
         pending=staff_queue.pending_counts(staff_user, part["pending"]),
         payments=part.get("payments"),
         cartera=staff_statements.counts_of(part["cartera"]) if "cartera" in part else None,
-        uploads=staff_cartera.counts_of(part["uploads"]) if "uploads" in part else None)
+        uploads=staff_cartera.counts_of(part["uploads"]) if "uploads" in part else None,
+        contact_updates=(contact_updates.counts_of(part["contact_updates"])
+                         if "contact_updates" in part else None))
 
 
 def _statement(parts):

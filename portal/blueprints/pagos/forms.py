@@ -35,3 +35,26 @@ class PayerForm(FlaskForm):
         render_kw={"inputmode": "tel", "autocomplete": "tel"})
     address = StringField("Dirección", validators=[DataRequired(REQUIRED), Length(max=200)],
                           render_kw={"autocomplete": "street-address"})
+
+
+class ContactForm(FlaskForm):
+    """«Actualizar mis datos»: domain/contact_updates.check says what is wrong (by field)."""
+    mobile = StringField("Celular", render_kw={"inputmode": "numeric", "autocomplete": "tel-national",
+                                               "pattern": "[0-9 ]*", "maxlength": 16})
+    email = EmailField("Correo electrónico", render_kw={"autocomplete": "email", "inputmode": "email",
+                                                        "autocapitalize": "none", "maxlength": 254})
+    address = StringField("Dirección", render_kw={"autocomplete": "street-address", "maxlength": 200})
+
+    FIELDS = ("mobile", "email", "address")
+
+    def fill(self, affiliate):
+        for name in self.FIELDS:
+            getattr(self, name).data = getattr(affiliate, name) or ""
+
+    def typed(self):
+        return {name: getattr(self, name).data or "" for name in self.FIELDS}
+
+    def show(self, errors):
+        for name in self.FIELDS:
+            if name in errors:
+                getattr(self, name).errors = [errors[name]]

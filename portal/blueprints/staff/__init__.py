@@ -5,6 +5,7 @@ bp = Blueprint("staff", __name__)
 from portal.blueprints.staff import (  # noqa: E402,F401
     routes,
     routes_cartera,  # noqa: E402,F401
+    routes_contact_updates,
     routes_master_deposits,
     routes_payments,
 )

@@ -18,7 +18,8 @@ REVIEWERS = ("cartera", "pagos")  # plus admin (User.has_role treats admin as ev
 def home():
     counts = staff_home.counts(current_user)
     return render_template("staff/home.html", pending=counts.pending, payment_counts=counts.payments,
-                           cartera_counts=counts.cartera, cartera_upload_counts=counts.uploads)
+                           cartera_counts=counts.cartera, cartera_upload_counts=counts.uploads,
+                           contact_update_counts=counts.contact_updates)
 
 
 @bp.get("/solicitudes")
