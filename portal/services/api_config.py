@@ -39,7 +39,7 @@ def key_rows(company):
     keys = api_keys.of_company(company.id)
     users = _names({key.created_by_id for key in keys})
     labels = {p.id: p.label for p in company.products}
-    return [KeyRow(key, [api.SCOPES[s] for s in sorted(api.parse_scopes(key.scopes))],
+    return [KeyRow(key, [label for scope, label in api.SCOPES.items() if scope in api.parse_scopes(key.scopes)],
                    [labels.get(p, str(p)) for p in sorted(api.parse_ids(key.product_ids))],
                    users.get(key.created_by_id, "")) for key in keys]
 
