@@ -6,9 +6,8 @@ Revises: 3c9e1f7a2b64
 Create Date: 2026-11-30 05:36:14.504630
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f023c0cb7f1d'

@@ -190,6 +190,23 @@ def test_one_try_at_a_time(app, company):
     assert webhooks.deliver(delivery_id, post=lambda *a, **k: pytest.fail("posted twice")) == "skipped"
 
 
+def test_eight_workers_at_the_same_instant_post_once(app, company):
+    from tests.services.test_batch_concurrency import race
+
+    register(company, "https://erp.example.com/eventos")
+    webhooks.emit(company.id, "order.paid", {"order_id": 1})
+    db.session.commit()
+    delivery_id = deliveries()[0].id
+    posted = []
+    db.session.remove()
+
+    def deliver():
+        return webhooks.deliver(delivery_id, post=lambda url, body, headers, timeout: posted.append(1) or 200)
+
+    assert sorted(race(app, deliver, 8)) == ["delivered"] + ["skipped"] * 7
+    assert len(posted) == 1 and db.session.query(WebhookAttempt).count() == 1
+
+
 def test_a_delivered_delivery_is_never_posted_again(app, company):
     register(company, "https://erp.example.com/eventos")
     webhooks.emit(company.id, "order.paid", {"order_id": 1})
