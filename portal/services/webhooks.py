@@ -20,6 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from http.client import HTTPException
 
 from flask import current_app
 from sqlalchemy import insert, select, update
@@ -229,7 +230,7 @@ def _post(post, delivery, endpoint, body):
     timeout = _config("WEBHOOK_TIMEOUT_SECONDS")
     try:
         return post(endpoint.url, body, headers=headers, timeout=timeout), None
-    except OSError as exc:
+    except (OSError, HTTPException) as exc:  # refused, timed out, TLS, not HTTP at all
         return None, _describe(exc, timeout)
 
 

@@ -107,6 +107,22 @@ def test_a_wrong_password_makes_no_key_and_counts(client, companies):
     assert db.session.query(AuditEvent).filter_by(action="api.key_create_wrong_password").count() == 1
 
 
+def test_five_wrong_passwords_lock_the_user_out(client, companies):
+    jahc, _, _ = companies
+    for _ in range(4):
+        assert make_key(client, jahc, password="Otra#99zz").status_code == 422
+    locked = make_key(client, jahc, password="Otra#99zz")
+    assert locked.status_code == 303 and locked.headers["Location"].startswith("/empresas/ingresar")
+    assert client.get(page(jahc)).status_code in (302, 303)  # the session is over
+    assert db.session.query(ApiKey).count() == 0
+
+
+def test_a_user_without_companies_is_told_so(client, auth):
+    auth.as_new("corporate", "solo")
+    body = client.get("/empresas/configuracion/api/").get_data(as_text=True)
+    assert "Su usuario no tiene empresas asociadas." in body and "Crear llave" not in body
+
+
 def test_the_key_is_shown_once_and_works_against_the_api(client, companies):
     jahc, _, _ = companies
     response = make_key(client, jahc)

@@ -36,6 +36,8 @@ class Receiver:
                 receiver.got.append({"headers": dict(self.headers), "body": body, "verified": verified})
                 code = receiver.codes.pop(0) if receiver.codes else 200
                 self.send_response(code if verified else 401)
+                if 300 <= code < 400:
+                    self.send_header("Location", "http://127.0.0.1:9/elsewhere")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -150,6 +152,17 @@ def test_a_500_is_retried_with_the_backoff_then_delivered(app, company, receiver
     assert [t.status_code for t in delivery.tries] == [500, 503, 200]
     assert (delivery.status, delivery.attempts) == ("delivered", 3)
     assert len({g["headers"]["X-Portal-Delivery"] for g in server.got}) == 1  # the same delivery each time
+
+
+def test_a_redirect_is_not_followed(app, company, receiver):
+    app.config["WEBHOOK_RETRY_INTERVALS"] = []
+    server = receiver(codes=[302])
+    server.secret = register(company, server.url).secret
+    webhooks.emit(company.id, "order.paid", {"order_id": 1})
+    db.session.commit()
+    run_worker()
+    [delivery] = deliveries()
+    assert len(server.got) == 1 and delivery.tries[0].status_code == 302 and delivery.status == "failed"
 
 
 def test_after_the_last_retry_the_delivery_fails(app, company, receiver):
