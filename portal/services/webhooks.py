@@ -83,7 +83,8 @@ def register(user, company, url):
 def _host_problem(url):
     """Why the URL's host may not be posted to (a private or loopback address: SSRF), or
     None; checked when it is registered and again before every try (a name may be
-    pointed elsewhere after it was registered)."""
+    pointed elsewhere after it was registered; between this check and the connection a
+    name could still change: the check narrows that window, it does not close it)."""
     if _config("WEBHOOK_ALLOW_PRIVATE"):
         return None
     host = wh.host_of(url)
