@@ -55,7 +55,8 @@ def run_cron():
     left behind by a dead worker every RECOVER_UPLOADS_EVERY_SECONDS, lapsed first signatures
     every LAPSE_SIGNATURES_EVERY_SECONDS, the bank's pending debits of service orders every
     SETTLE_BANK_EVERY_SECONDS, paid service orders whose processing stalled every
-    ORDER_RECOVERY_EVERY_SECONDS, monthly statements."""
+    ORDER_RECOVERY_EVERY_SECONDS, webhook deliveries whose job was lost every
+    WEBHOOK_REQUEUE_EVERY_SECONDS, monthly statements."""
     become_child()
     from rq.cron import CronScheduler
 
@@ -69,6 +70,7 @@ def run_cron():
     scheduler.register(jobs.lapse_signatures, "default", interval=app.config["LAPSE_SIGNATURES_EVERY_SECONDS"])
     scheduler.register(jobs.settle_bank_debits, "payments", interval=app.config["SETTLE_BANK_EVERY_SECONDS"])
     scheduler.register(jobs.recover_paid_orders, "default", interval=app.config["ORDER_RECOVERY_EVERY_SECONDS"])
+    scheduler.register(jobs.requeue_webhooks, "default", interval=app.config["WEBHOOK_REQUEUE_EVERY_SECONDS"])
     # The month's statements and their e-mailed files (the 1st, 06:00 Bogotá by default).
     # RQ reads cron strings in the process's local time: make it the portal's time zone.
     use_local_time(app.config["TIMEZONE"])

@@ -42,6 +42,14 @@ def _arrears_daily_rate():
     return rate
 
 
+def _webhook_retries():
+    """WEBHOOK_RETRY_INTERVALS ("30,120,…" seconds), else domain/api.WEBHOOK_RETRIES."""
+    from portal.domain.api import WEBHOOK_RETRIES
+
+    given = [int(x) for x in os.environ.get("WEBHOOK_RETRY_INTERVALS", "").split(",") if x.strip()]
+    return given or list(WEBHOOK_RETRIES)
+
+
 class Config:
     ENV_NAME = os.environ.get("PORTAL_ENV", "production")
     DEVELOPMENT = ENV_NAME == "development"
@@ -159,6 +167,17 @@ class Config:
     ORDER_RECOVERY_EVERY_SECONDS = int(os.environ.get("ORDER_RECOVERY_EVERY_SECONDS", 60))
     ORDER_JOB_SLICE_SECONDS = int(os.environ.get("ORDER_JOB_SLICE_SECONDS", 120))
     ORDER_STEP_LINES = int(os.environ.get("ORDER_STEP_LINES", 500))  # lines per commit: what a killed run loses
+    # Webhooks (Configuración › API): http:// and private or loopback hosts (SSRF) are refused
+    # unless allowed; unset, both are allowed in development and tests only (load_config).
+    WEBHOOK_ALLOW_HTTP = _bool("WEBHOOK_ALLOW_HTTP", None)
+    WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE", None)
+    # Seconds before each retry of a delivery not answered 2xx (then it is «Fallido»).
+    WEBHOOK_RETRY_INTERVALS = _webhook_retries()
+    WEBHOOK_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 10))
+    # worker.py's cron, every WEBHOOK_REQUEUE_EVERY_SECONDS: a pending delivery this overdue
+    # (its job was lost with Redis, its worker died) is queued again.
+    WEBHOOK_REQUEUE_EVERY_SECONDS = int(os.environ.get("WEBHOOK_REQUEUE_EVERY_SECONDS", 60))
+    WEBHOOK_LOST_AFTER_SECONDS = int(os.environ.get("WEBHOOK_LOST_AFTER_SECONDS", 300))
 
     TIMEZONE = "America/Bogota"
     FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"
@@ -192,6 +211,9 @@ def load_config(app, overrides=None):
         raise RuntimeError("DEV_OUTBOX_ENABLED shows SMS codes and passwords: never in production")
     _check_bank(app)
     _derive_gateway_keys(app)
+    for name in ("WEBHOOK_ALLOW_HTTP", "WEBHOOK_ALLOW_PRIVATE"):
+        if app.config.get(name) is None:
+            app.config[name] = app.config["ENV_NAME"] == "development" or app.testing
 
 
 def _check_bank(app):

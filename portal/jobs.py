@@ -49,6 +49,24 @@ def deliver_gateway_event(event_id):
 
 
 @job
+def deliver_webhook(delivery_id):
+    """One try of a company's webhook: signed POST, the try kept; non-2xx raises so RQ
+    retries with WEBHOOK_RETRY_INTERVALS (portal.services.webhooks)."""
+    from portal.services import webhooks
+
+    return webhooks.deliver(delivery_id)
+
+
+@job
+def requeue_webhooks():
+    """Every WEBHOOK_REQUEUE_EVERY_SECONDS (worker.py's cron): pending deliveries whose
+    job was lost queued again."""
+    from portal.services import webhooks
+
+    return webhooks.requeue_lost()
+
+
+@job
 def reconcile_payments():
     """Every minute (worker.py's cron): ask the acquirer about payments still waiting."""
     return payments.reconcile()

@@ -36,23 +36,27 @@ def get_queue(name="default", app=None):
     return Queue(name, connection=connection(app))
 
 
-def enqueue_after_commit(func, *ids, retry_intervals=None, queue_name="default"):
+def enqueue_after_commit(func, *ids, retry_intervals=None, queue_name="default", inline=True):
     """`func` is a dotted path or a function of portal.jobs; ids only, never objects.
-    `retry_intervals` (seconds) makes RQ retry a failing job with that backoff."""
-    db.session.info.setdefault(_PENDING, []).append((func, ids, retry_intervals, queue_name))
+    `retry_intervals` (seconds) makes RQ retry a failing job with that backoff.
+    `inline=False`: with Redis down the job is not run here but left to its recovery
+    (a webhook's POST must not hold the user's request)."""
+    db.session.info.setdefault(_PENDING, []).append((func, ids, retry_intervals, queue_name, inline))
 
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session):
     if session.in_nested_transaction():  # a savepoint: wait for the real commit
         return
-    for func, ids, retry_intervals, queue_name in session.info.pop(_PENDING, []):
+    for func, ids, retry_intervals, queue_name, inline in session.info.pop(_PENDING, []):
         retry = Retry(max=len(retry_intervals), interval=retry_intervals) if retry_intervals else None
         try:
             get_queue(queue_name).enqueue(func, *ids, retry=retry)
         except RedisError as exc:
-            log.warning("Redis unavailable (%s): running %s%r inline", type(exc).__name__, func, ids)
-            _run_inline(func, ids)
+            log.warning("Redis unavailable (%s): %s %s%r", type(exc).__name__,
+                        "running inline" if inline else "left to its recovery:", func, ids)
+            if inline:
+                _run_inline(func, ids)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -23,10 +23,11 @@ from portal.adapters import templates_zip, xlsx
 from portal.domain import batch_layouts as bl
 from portal.domain import batches as b
 from portal.domain import clock, paging, text_files
+from portal.domain import webhooks as wh
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
 from portal.models import Batch, BatchDay, BatchLine, Card
-from portal.services import audit, auth, tables, upload_jobs
+from portal.services import audit, auth, tables, upload_jobs, webhooks
 
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
 SAME_CONTENT_DAYS = 30
@@ -396,6 +397,7 @@ def _finish(run, batch, status, general=None):
     batch.checked_at = clock.utcnow()
     audit.record(f"conexion.batch_{status}", subject=f"batch:{batch.id}", number=batch.number,
                  lines=batch.rows_total, errors=batch.error_count)
+    webhooks.emit(batch.company_id, "batch.validated" if status == b.VALID else "batch.invalid", wh.batch_data(batch))
     db.session.commit()
     return status
 

@@ -58,12 +58,13 @@ from portal.domain import batches as b
 from portal.domain import cards, clock
 from portal.domain import line_outcomes as outcomes
 from portal.domain import orders as o
+from portal.domain import webhooks as wh
 from portal.domain.formatting import money, today_bogota
 from portal.extensions import db
 from portal.models import Batch, BatchLine, Card, LedgerAccount, LedgerEntry, ServiceOrder, User
 from portal.models.base import Money
 from portal.queue import enqueue_after_commit
-from portal.services import audit, ledger, messaging
+from portal.services import audit, ledger, messaging, webhooks
 
 JOB = "portal.jobs.process_order"
 CONTINUED = "continued"  # the run's time slice ran out: the rest is queued
@@ -238,13 +239,15 @@ def _emission_carry_out(run, lines, expiry):
     made = _Made(rows=[_card_row(run, (line.row.id_type, line.row.id_number), _name(values), "affiliated",
                                  run.expires) for line, values in named])
     _insert_cards(made)
-    accounts, loads = _new_accounts(run, made), []
+    accounts, loads, events = _new_accounts(run, made), [], []
     for (line, values), row, card_id in zip(named, made.rows, made.ids, strict=True):
         line.card_id, amount = card_id, Decimal(line.row.amount or 0)
         loads.append((line.txn_id, accounts[card_id], amount, row["account_mask"]))
         _tell_holder(run, values, row, amount, "emitida")
+        events.append(_loaded(run, line, card_id, row, amount, "emission"))
     _set_cards(issued)
     _post_loads(run, loads, "Carga inicial")
+    webhooks.emit_each(run.company_id, "card.loaded", [e for e in events if e])
 
 
 def _topup_decide(run, rows):
@@ -262,13 +265,23 @@ def _topup_decide(run, rows):
 def _topup_carry_out(run, lines, expiry):
     loaded = [line for line in lines if line.outcome == b.LINE_PROCESSED]
     accounts = _accounts_of(run, list({line.card.id: line.card for line in loaded}.values()))
-    loads = []
+    loads, events = [], []
     for line in loaded:
         amount = Decimal(line.row.amount or 0)
         loads.append((line.txn_id, accounts[line.card_id], amount, line.card.account_mask))
         if '"email"' in line.row.values_json:  # a top-up file has none; an API line may
             _tell_holder(run, line.values, line.card._asdict(), amount, "recargada")
+        events.append(_loaded(run, line, line.card_id, line.card._asdict(), amount, "topup"))
     _post_loads(run, loads, "Recarga")
+    webhooks.emit_each(run.company_id, "card.loaded", [e for e in events if e])
+
+
+def _loaded(run, line, card_id, card, amount, kind):
+    """The card.loaded webhook's data of a line that put money on a card (else None)."""
+    if not amount:
+        return None
+    return wh.card_loaded_data(run.order_id, run.number, line.row.id, card_id,
+                               cards.masked(card["pan_first6"], card["pan_last4"]), amount, kind)
 
 
 def _affiliation_decide(run, rows):
@@ -464,6 +477,10 @@ def _finish_batch(batch_id, kind):
                           .execution_options(synchronize_session=False)).rowcount:
         audit.record("conexion.batch_processed", subject=f"batch:{batch_id}", processed=counts.processed,
                      rejected=counts.rejected, deposited=str(deposited))
+        batch = db.session.get(Batch, batch_id)
+        webhooks.emit(batch.company_id, "batch.processed", wh.batch_data(
+            batch, status=b.PROCESSED, order_id=batch.order_id, processed_lines=counts.processed,
+            rejected_lines=counts.rejected, deposited=wh.amount(deposited)))
     db.session.commit()
 
 

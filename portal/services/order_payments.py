@@ -25,11 +25,12 @@ from portal.domain import batches as b
 from portal.domain import clock, masking, otp
 from portal.domain import email_codes as ec
 from portal.domain import orders as o
+from portal.domain import webhooks as wh
 from portal.domain.formatting import money
 from portal.extensions import db
 from portal.models import Batch, EmailCode, OrderPayment, ServiceOrder, User
 from portal.queue import enqueue_after_commit
-from portal.services import audit, ledger, messaging
+from portal.services import audit, ledger, messaging, webhooks
 
 log = logging.getLogger(__name__)
 PURPOSE = "order_payment"
@@ -316,6 +317,7 @@ def _paid(order, payment, payer):
     ledger.post(f"order-paid-{order.number}", _legs(order), reference=payment.reference, when=now)
     audit.record("conexion.order_paid", payer, subject=f"order:{order.id}", number=order.number,
                  reference=payment.reference, amount=str(payment.amount))
+    webhooks.emit(order.company_id, "order.paid", wh.order_data(order, paid_amount=wh.amount(payment.amount)))
     enqueue_after_commit("portal.jobs.process_order", order.id)
     account = account_mask(order.company)
     messaging.send_email(payer.email, f"Orden de servicio Nro. {order.number} pagada", (

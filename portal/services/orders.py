@@ -18,6 +18,7 @@ from portal.domain import batches as b
 from portal.domain import clock
 from portal.domain import orders as o
 from portal.domain import signatures as sig
+from portal.domain import webhooks as wh
 from portal.domain.formatting import day_time, money
 from portal.extensions import db
 from portal.models import (
@@ -33,7 +34,7 @@ from portal.models import (
     Tariff,
     User,
 )
-from portal.services import audit, auth, messaging
+from portal.services import audit, auth, messaging, webhooks
 from portal.services import batches as batch_files
 
 ORDER_COUNTER = "service_order"
@@ -266,6 +267,8 @@ def _last_signature(user, access, batches, waiting, mode, now):
         audit.record("conexion.order_created", user, subject=f"order:{order.id}", number=order.number,
                      batches=[batch.number for batch in batches if batch.order_id == order.id],
                      first_signer=first_signer, second_signer=second_signer, to_pay=str(order.to_pay))
+        webhooks.emit(order.company_id, "order.created", wh.order_data(
+            order, batch_ids=[batch.id for batch in batches if batch.order_id == order.id]))
     if waiting is not None:
         _tell_signers_of_orders(access, batches, made, waiting.signer, user)
     db.session.commit()

@@ -14,10 +14,11 @@ from portal.domain import batches as b
 from portal.domain import clock, paging
 from portal.domain import order_search as search
 from portal.domain import orders as o
+from portal.domain import webhooks as wh
 from portal.domain.formatting import local
 from portal.extensions import db
 from portal.models import Batch, ServiceOrder, User
-from portal.services import audit, auth, batches, messaging, tables
+from portal.services import audit, auth, batches, messaging, tables, webhooks
 
 # --- 4.1 the list ----------------------------------------------------------------------------
 
@@ -120,6 +121,7 @@ def annul(user, order, password):
                                   .values(status=b.ANNULLED).execution_options(synchronize_session=False))
     audit.record("conexion.order_annulled", user, subject=f"order:{order.id}", number=order.number,
                  batches=annulled.rowcount, to_pay=str(order.to_pay))
+    webhooks.emit(order.company_id, "order.annulled", wh.order_data(order, status=o.ANNULLED))
     _tell_signers(order, user, now)
     db.session.commit()
     db.session.refresh(order)

@@ -4,6 +4,7 @@ bp = Blueprint("conexion", __name__)
 
 from portal.blueprints.conexion import (  # noqa: E402,F401
     routes,
+    routes_api_config,
     routes_autorizacion,
     routes_config,
     routes_innominadas,
