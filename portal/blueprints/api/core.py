@@ -93,15 +93,18 @@ def record_use(response):
     return response
 
 
-def needs(scope):
-    """The view needs the key's `scope` (upload, consult, master_account): else 403."""
+def needs(*scopes):
+    """The view needs one of the key's `scopes` (upload, consult, master_account), any
+    of them: else 403."""
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not api_keys.access(g.api_key).may(scope):
-                return problem(403, f"La llave no tiene el permiso «{api.SCOPES[scope]}».")
+            access = api_keys.access(g.api_key)
+            if not any(access.may(scope) for scope in scopes):
+                names = " o ".join(f"«{api.SCOPES[scope]}»" for scope in scopes)
+                return problem(403, f"La llave no tiene el permiso {names}.")
             return view(*args, **kwargs)
-        wrapped.api_scope = scope
+        wrapped.api_scope, wrapped.api_scopes = scopes[0], scopes
         return wrapped
     return decorator
 
