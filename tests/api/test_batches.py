@@ -359,3 +359,14 @@ def test_the_document_describes_the_batch_operations(client):
     assert params == {"product_id", "kind", "status", "from", "to", "cursor", "limit"}
     assert "multipart/form-data" in doc["paths"]["/api/v1/batches/upload"]["post"]["requestBody"]["content"]
     assert "Cargar un lote (líneas JSON)" in client.get("/api/v1/docs").get_data(as_text=True)
+
+
+def test_an_upload_without_its_fields_is_a_422_naming_them(client):
+    erp = api_helpers.keyed()
+    response = client.post("/api/v1/batches/upload", headers=erp.headers(), content_type="multipart/form-data",
+                           data={"product_id": "x", "file": (io.BytesIO(b"CC"), "E.txt")})
+    assert response.status_code == 422 and response.content_type == PROBLEM
+    assert {e["field"] for e in response.json["errors"]} == {"product_id", "kind"}
+    text_file = client.post("/api/v1/batches/upload", headers=erp.headers(), content_type="multipart/form-data",
+                            data={"product_id": str(erp.product.id), "kind": "emission", "file": "no soy un archivo"})
+    assert text_file.status_code == 422 and "file" in text_file.json["detail"]

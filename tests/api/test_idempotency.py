@@ -142,3 +142,14 @@ def test_fifty_concurrent_requests_with_one_key_make_one_batch(app):
     assert sum(1 for replayed, _ in accepted if replayed is None) == 1  # and only one ran
     assert db.session.query(Batch).count() == 1
     assert db.session.query(AuditEvent).filter_by(action="conexion.batch_received").count() == 1
+
+
+def test_a_404_inside_an_idempotent_request_is_a_problem_kept_and_replayed(client):
+    erp = api_helpers.keyed()
+    other = api_helpers.keyed("otro", nit="800197268")
+    payload = body(other, [person(0)])
+    first = send(client, erp, payload)
+    assert first.status_code == 404 and first.content_type == "application/problem+json"
+    again = send(client, erp, payload)
+    assert again.status_code == 404 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.data == first.data

@@ -36,7 +36,22 @@ MAX_ID = 2**31 - 1
 Kind = Literal[tuple(bl.LAYOUTS)]
 AnyKind = Literal[tuple(bl.LAYOUTS) + tuple(bl.FORMLESS_LABELS)]
 StatusCode = Literal[b.BATCH.statuses]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # in a query or a form: its text
+
+
+def _json_id(value):
+    """An id in a JSON body: a number without decimals (1849107.0 is one), never text or true."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if type(value) is not int:
+        raise PydanticCustomError("int_type", "debe ser un número entero")
+    if not 1 <= value <= MAX_ID:
+        raise PydanticCustomError("id_range", f"debe ser un número entre 1 y {MAX_ID}")
+    return value
+
+
+JsonId = Annotated[int, PlainValidator(_json_id),
+                   WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID})]
 
 
 # --- what is sent ------------------------------------------------------------------------------
@@ -77,7 +92,7 @@ class BatchCreate(BaseModel):
     """Un lote enviado como líneas JSON: se convierte en el archivo de texto de la plantilla y
     sigue el mismo camino que un archivo cargado en «Lotes › Carga de lotes»."""
     model_config = ConfigDict(extra="forbid", strict=True)
-    product_id: Id = Field(description="El producto (GET /api/v1/products).")
+    product_id: JsonId = Field(description="El producto (GET /api/v1/products).")
     kind: Kind = Field(description="Tipo de lote: emission (Emisión nominada), topup (Recarga), "
                                    "affiliation (Afiliación de tarjetas innominadas).")
     lines: list[BatchLineIn] = Field(min_length=1, description=(
@@ -114,11 +129,13 @@ def _after(text):
     return values[0] if ok else None
 
 
-Cursor = Annotated[str | None, PlainValidator(_cursor), WithJsonSchema({"type": "string"}),
+Cursor = Annotated[str | None, PlainValidator(_cursor),
+                   WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}),
                    Field(default=None, description="El `next_cursor` de la página anterior.")]
 
 
 class BatchQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     product_id: Id | None = Field(default=None, description="Solo los lotes de este producto.")
     kind: AnyKind | None = Field(default=None, description="Solo los de este tipo.")
     status: StatusCode | None = Field(default=None, description="Solo los que están en este estado.")
@@ -129,6 +146,7 @@ class BatchQuery(BaseModel):
 
 
 class ErrorsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     cursor: Cursor
     limit: int = Field(default=ERRORS_SHOWN, ge=1, le=500, description="Líneas con error por página.")
 
