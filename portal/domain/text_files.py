@@ -117,3 +117,14 @@ def _consumed(items):
 
 def first_line(text: str):
     return text.split("\n", 1)[0].rstrip("\r")
+
+
+def cell_problem(text: str):
+    """Why one value cannot travel in a text file (what `decode` refuses in a whole
+    file, said of a single value), or None."""
+    if _CONTROL.search(text):
+        return "tiene caracteres de control"
+    damaged = _DOUBLE_ENCODED.search(text)
+    if damaged:
+        return f"tiene tildes dañadas («{damaged.group(0)}»): el texto se convirtió dos veces"
+    return None

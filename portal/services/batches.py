@@ -20,9 +20,9 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.adapters import templates_zip, xlsx
+from portal.domain import batch_json, clock, paging, text_files
 from portal.domain import batch_layouts as bl
 from portal.domain import batches as b
-from portal.domain import clock, paging, text_files
 from portal.domain import webhooks as wh
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
@@ -36,6 +36,7 @@ BATCHES = upload_jobs.UploadKind(
     Batch, BatchLine.batch_id, "portal.jobs.process_batch", audit_prefix="conexion.batch", subject="batch",
     failed_values={"errors_json": json.dumps([FAILED_MESSAGE], ensure_ascii=False)}, machine=b.BATCH)
 TEXT_SUFFIXES = (".txt", ".csv")
+API = "api"  # the source of a batch sent as JSON lines (the ERP API): a .txt made of them
 # A filled-in template («Archivos lotes operativos») brings its «Instrucciones» sheet along;
 # its 100,000 lines of 13 columns unzip to ~80 MB as openpyxl writes them (inline text),
 # over the 50 MB an xlsx is allowed by default (a 20,000-row cartera file).
@@ -47,15 +48,22 @@ NO_LINES = "El lote no tiene líneas: solo trae los títulos de las columnas."
 
 
 class BatchRefused(Exception):
-    """Said to the user as is; nothing was stored."""
+    """Said to the user as is; nothing was stored. `errors`: the fields at fault, when
+    the refusal names some ([{"field", "line", "message"}], the API lists them)."""
+
+    def __init__(self, message, errors=None):
+        super().__init__(message)
+        self.errors = errors or []
 
 
 # --- sending -------------------------------------------------------------------------------
 
-def submit(user, access, kind, filename, data):
-    """Store a batch file and queue its check, or raise BatchRefused naming the problem."""
+def submit(user, access, kind, filename, data, source=None, **detail):
+    """Store a batch file and queue its check, or raise BatchRefused naming the problem.
+    `source` is the file's kind (xlsx, txt; by its name unless given); `detail` goes
+    into the audit event."""
     spec = _layout_for(access.product, kind)
-    source = "txt" if (filename or "").lower().endswith(TEXT_SUFFIXES) else "xlsx"
+    source = source or ("txt" if (filename or "").lower().endswith(TEXT_SUFFIXES) else "xlsx")
     headers, encoding = _titles(spec, source, data)
     problem = bl.headers_problem(spec, headers)
     if problem:
@@ -68,7 +76,25 @@ def submit(user, access, kind, filename, data):
                   source=source, filename=(filename or "lote")[:200], encoding=encoding, content=data,
                   content_sha256=digest, size_bytes=len(data), uploaded_by_id=user.id, created_at=clock.utcnow())
     return upload_jobs.submit(BATCHES, batch, user, "conexion.batch_received", number=batch.number, kind=kind,
-                              product=access.product.id, size=len(data), sha256=digest)
+                              product=access.product.id, size=len(data), sha256=digest, source=source, **detail)
+
+
+def submit_lines(user, access, kind, lines, **detail):
+    """A batch sent as lines ({field key: value}, the ERP API): the text file they make
+    goes through `submit`, the one pipeline of every batch (its job, its checks,
+    «Enviar» twice). Its lines are numbered by their position (1 the first): the job
+    and its messages count them so. BatchRefused names a key the layout lacks or a
+    value no file could carry."""
+    spec = _layout_for(access.product, kind)
+    misfits = batch_json.misfits(spec, lines)
+    if misfits:
+        errors = [{"field": f"lines.{m.index}" + (f".{m.key}" if m.key else ""), "line": m.index + 1,
+                   "message": m.reason} for m in misfits]
+        said = "; ".join(f"línea {m.index + 1}" + (f", campo «{m.key}»" if m.key else "") + f": {m.reason}"
+                         for m in misfits[:5])
+        raise BatchRefused(f"Revise las líneas enviadas: {said}.", errors)
+    return submit(user, access, kind, batch_json.filename(spec), batch_json.text_file(spec, lines), source=API,
+                  **detail)
 
 
 def _layout_for(product, kind):
@@ -255,6 +281,8 @@ class _LineChecker:
     def __init__(self, spec, batch):
         self.spec, self.today, self.seen = spec, today_bogota(), {}
         self.product_id, self.company_id = batch.product_id, batch.company_id
+        # The title row of a file is its line 1; lines sent as JSON count from their first.
+        self.first_line = 1 if batch.source == API else 2
         self.keys = [f.key for f in spec.fields]
         self.repeated_field = spec.fields[1 if spec.kind != "affiliation" else 0].header
         self.masked = None  # affiliation: the product's cards by masked number, loaded once
@@ -263,7 +291,7 @@ class _LineChecker:
         """[(line_no, values, errors)] of a step's rows (`done` lines before them)."""
         spec, today, seen = self.spec, self.today, self.seen
         checked = []
-        for line_no, cells in enumerate(rows, done + 2):  # the title row is line 1
+        for line_no, cells in enumerate(rows, done + self.first_line):
             values, errors = bl.check_line(spec, cells, line_no, today)
             if values is None:
                 values = {key: bl.as_text(v) for key, v in zip(self.keys, cells, strict=False)}
@@ -455,45 +483,82 @@ class Decision:
     ok: bool
     message: str
     locked: bool = False
+    reason: str | None = None  # of a refusal: one of REFUSALS
+
+
+# Why a decision was refused: the batch's status, an invalid batch without valid lines,
+# the same lines as an earlier batch not acknowledged, the password.
+STATUS, NOTHING_VALID, SAME_CONTENT, PASSWORD = "status", "nothing_valid", "same_content", "password"
+REFUSALS = (STATUS, NOTHING_VALID, SAME_CONTENT, PASSWORD)
 
 
 def confirm(user, batch, password, same_content_ok=False):
-    """«Confirmar» with the password: a valid batch whole, an invalid one with its valid
-    lines only (the rejected ones stay in the detail and its file)."""
-    if batch.status not in b.BATCH.sources(b.CONFIRMED):
-        return Decision(False, f"El lote Nro: {batch.number} ya no se puede confirmar ({b.BATCH.label(batch.status)}).")
-    if batch.status == b.INVALID and not batch.valid_count:
-        return Decision(False, "El lote no tiene líneas válidas para confirmar; elimínelo y cargue uno corregido.")
-    earlier = same_content_before(batch)
-    if earlier is not None and not same_content_ok:
-        return Decision(False, f"Este lote tiene las mismas líneas que el lote Nro: {earlier.number} del "
-                               f"{_local_day(earlier.created_at)}. Marque que es otro lote para confirmarlo.")
-    check = auth.confirm_password(user, password, "conexion.batch_confirm")
-    if not check.ok:
-        return Decision(False, auth.WRONG_PASSWORD, locked=check.locked)
+    """«Confirmar» of the page: `confirm_as` with the password, asked after the rules."""
+    return confirm_as(user, batch, same_content_ok, verify=_password(user, password, "conexion.batch_confirm"))
+
+
+def delete(user, batch, password):
+    """«Eliminar» of the page: `delete_as` with the password, asked after the rules."""
+    return delete_as(user, batch, verify=_password(user, password, "conexion.batch_delete"))
+
+
+def _password(user, password, action):
+    def verify():
+        check = auth.confirm_password(user, password, action)
+        return None if check.ok else Decision(False, auth.WRONG_PASSWORD, locked=check.locked, reason=PASSWORD)
+    return verify
+
+
+def confirm_as(user, batch, same_content_ok=False, verify=None, **detail):
+    """Confirm for `user`, whoever verified who acts (the page: the password; the API:
+    its key): a valid batch whole, an invalid one with its valid lines only (the
+    rejected ones stay in the detail and its file). `verify()` runs once the rules
+    allow it; a Decision it returns refuses. `detail` goes into the audit event."""
+    refusal, earlier = _confirm_refusal(batch, same_content_ok)
+    refusal = refusal or (verify() if verify else None)
+    if refusal:
+        return refusal
     now = clock.utcnow()
     if not upload_jobs.move(BATCHES, batch.id, b.CONFIRMED, confirmed_by_id=user.id, confirmed_at=now):
         db.session.rollback()
-        return Decision(False, f"El lote Nro: {batch.number} ya fue confirmado o eliminado.")
+        return Decision(False, f"El lote Nro: {batch.number} ya fue confirmado o eliminado.", reason=STATUS)
     audit.record("conexion.batch_confirmed", user, subject=f"batch:{batch.id}", number=batch.number,
                  lines=batch.valid_count, rejected=batch.error_count, amount=str(batch.total_amount),
-                 same_content_as=earlier.number if earlier else None)
+                 same_content_as=earlier.number if earlier else None, **detail)
     db.session.commit()
     return Decision(True, f"El lote Nro: {batch.number} fue confirmado exitosamente.")
 
 
-def delete(user, batch, password):
-    """«Eliminar» with the password, before authorization."""
+def _confirm_refusal(batch, same_content_ok):
+    """(a Decision refusing, or None; the earlier batch of the same lines, or None)."""
+    if batch.status not in b.BATCH.sources(b.CONFIRMED):
+        return Decision(False, f"El lote Nro: {batch.number} ya no se puede confirmar "
+                               f"({b.BATCH.label(batch.status)}).", reason=STATUS), None
+    if batch.status == b.INVALID and not batch.valid_count:
+        return Decision(False, "El lote no tiene líneas válidas para confirmar; elimínelo y cargue uno corregido.",
+                        reason=NOTHING_VALID), None
+    earlier = same_content_before(batch)
+    if earlier is not None and not same_content_ok:
+        return Decision(False, f"Este lote tiene las mismas líneas que el lote Nro: {earlier.number} del "
+                               f"{_local_day(earlier.created_at)}. Marque que es otro lote para confirmarlo.",
+                        reason=SAME_CONTENT), earlier
+    return None, earlier
+
+
+def delete_as(user, batch, verify=None, **detail):
+    """Delete for `user` before authorization, whoever verified who acts; `verify()` as
+    in confirm_as."""
     if batch.status not in b.BATCH.sources(b.DELETED):
-        return Decision(False, f"El lote Nro: {batch.number} ya no se puede eliminar ({b.BATCH.label(batch.status)}).")
-    check = auth.confirm_password(user, password, "conexion.batch_delete")
-    if not check.ok:
-        return Decision(False, auth.WRONG_PASSWORD, locked=check.locked)
+        return Decision(False, f"El lote Nro: {batch.number} ya no se puede eliminar "
+                               f"({b.BATCH.label(batch.status)}).", reason=STATUS)
+    refusal = verify() if verify else None
+    if refusal:
+        return refusal
     if not upload_jobs.move(BATCHES, batch.id, b.DELETED, deleted_by_id=user.id, deleted_at=clock.utcnow()):
         db.session.rollback()
-        return Decision(False, f"El lote Nro: {batch.number} ya fue eliminado o autorizado.")
+        return Decision(False, f"El lote Nro: {batch.number} ya fue eliminado o autorizado.", reason=STATUS)
     audit.record("conexion.batch_deleted", user, subject=f"batch:{batch.id}", number=batch.number,
-                 status=batch.status)
+                 status=batch.status, **detail)
     db.session.commit()
     return Decision(True, f"El lote Nro: {batch.number} fue eliminado.")
 
@@ -506,10 +571,10 @@ def _local_day(moment):
 
 # --- the rejected lines, back as a file ----------------------------------------------------
 
-def rejected_file(user, batch):
+def rejected_file(user, batch, **detail):
     """(file name, bytes, MIME type) of the rejected lines with an «Errores» column, in
     the batch's own format (.xlsx, or .txt in its encoding), ready to fix and load again;
-    None when no line was rejected. Audited."""
+    None when no line was rejected. Audited (with `detail`)."""
     rows = db.session.execute(select(BatchLine.values_json, BatchLine.errors).where(
         BatchLine.batch_id == batch.id, BatchLine.ok.is_(False)).order_by(BatchLine.line_no)).all()
     if not rows:
@@ -518,9 +583,9 @@ def rejected_file(user, batch):
     table = [[json.loads(r.values_json).get(f.key) or "" for f in spec.fields] + [r.errors] for r in rows]
     headers = spec.headers + [bl.ERRORS_HEADER]
     stem = (batch.filename or f"lote_{batch.number}").rsplit(".", 1)[0]
-    audit.record("conexion.batch_rejected_file", user, subject=f"batch:{batch.id}", lines=len(rows))
+    audit.record("conexion.batch_rejected_file", user, subject=f"batch:{batch.id}", lines=len(rows), **detail)
     db.session.commit()
-    if batch.source == "txt":
+    if batch.source in ("txt", API):  # lines sent as JSON come back as the text file they made
         text = "\r\n".join(";".join(_txt_cell(v) for v in row) for row in [headers] + table) + "\r\n"
         encoding = batch.encoding if batch.encoding in ("cp1252", "utf-8-sig") else "utf-8-sig"
         return f"{stem}_rechazadas.txt", text.encode(encoding, "replace"), "text/plain; charset=" + encoding

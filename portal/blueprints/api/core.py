@@ -10,6 +10,7 @@ from flask import abort, current_app, g, request
 from limits import parse
 from pydantic import BaseModel, Field
 from spectree import SpecTree
+from spectree.model_adapter.pydantic_adapter import PydanticModelAdapter
 from werkzeug.exceptions import HTTPException
 
 from portal.blueprints.api.problems import problem, validation_problem
@@ -35,8 +36,17 @@ def _before_validation(req, resp, req_validation_error, instance, model_adapter=
         abort(validation_problem(req_validation_error.errors()))
 
 
+class _ModelAdapter(PydanticModelAdapter):
+    """pydantic's, with its errors listed without their input: spectree makes them JSON
+    before `_before_validation` answers in Spanish, and an uploaded file in the input
+    (a multipart body) is no JSON — a 500 instead of a 422."""
+
+    def validation_errors(self, err):
+        return err.errors(include_context=False, include_input=False)
+
+
 spec = SpecTree(
-    "flask", mode="strict", title="Portal — API para ERP", version="1.0.0",
+    "flask", mode="strict", model_adapter=_ModelAdapter(), title="Portal — API para ERP", version="1.0.0",
     description=("Lo que una persona hace en Conexión Empresas, desde el ERP o el sistema de nómina de la "
                  "empresa, salvo las firmas y el pago de órdenes, que siguen en el portal. Autenticación: "
                  "`Authorization: Bearer <llave>` (Configuración › API)."),
@@ -93,15 +103,18 @@ def record_use(response):
     return response
 
 
-def needs(scope):
-    """The view needs the key's `scope` (upload, consult, master_account): else 403."""
+def needs(*scopes):
+    """The view needs one of the key's `scopes` (upload, consult, master_account), any
+    of them: else 403."""
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not api_keys.access(g.api_key).may(scope):
-                return problem(403, f"La llave no tiene el permiso «{api.SCOPES[scope]}».")
+            access = api_keys.access(g.api_key)
+            if not any(access.may(scope) for scope in scopes):
+                names = " o ".join(f"«{api.SCOPES[scope]}»" for scope in scopes)
+                return problem(403, f"La llave no tiene el permiso {names}.")
             return view(*args, **kwargs)
-        wrapped.api_scope = scope
+        wrapped.api_scope, wrapped.api_scopes = scopes[0], scopes
         return wrapped
     return decorator
 
@@ -152,8 +165,8 @@ def idempotent(view):
 def _run_once(record_id, view, args, kwargs):
     try:
         response = current_app.make_response(view(*args, **kwargs))
-    except HTTPException as exc:
-        response = exc.get_response()
+    except HTTPException as exc:  # e.g. product_access's 404: the app's problem+json, a Flask response
+        response = current_app.make_response(current_app.handle_http_exception(exc))
     except Exception:
         idempotency.abandon(record_id)
         raise
