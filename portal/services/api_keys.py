@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from portal.domain import api, clock
 from portal.extensions import db
-from portal.models import ApiKey, Membership, Product
+from portal.models import ApiKey, Membership, Product, User
 from portal.services import audit
 from portal.services.conexion import PERMISSIONS, Access
 
@@ -98,17 +98,17 @@ def key_of(company_id, key_id):
 
 def authenticate(whole):
     """The live key a presented secret belongs to, or None (unknown, wrong, revoked, or
-    its member no longer in the company)."""
+    its member's account deactivated)."""
     prefix = api.prefix_of(whole)
     if prefix is None:
         return None
-    row = db.session.execute(select(ApiKey, Membership).join(Membership, Membership.id == ApiKey.membership_id)
+    row = db.session.execute(select(ApiKey, User.is_active_account)
+                             .join(Membership, Membership.id == ApiKey.membership_id)
+                             .join(User, User.id == Membership.user_id)
                              .where(ApiKey.prefix == prefix)).first()
-    if row is None or row.ApiKey.revoked_at is not None or not api.key_matches(row.ApiKey.secret_hash, whole):
+    if row is None or row.ApiKey.revoked_at is not None or not row.is_active_account:
         return None
-    if row.Membership.company_id != row.ApiKey.company_id:
-        return None
-    return row.ApiKey
+    return row.ApiKey if api.key_matches(row.ApiKey.secret_hash, whole) else None
 
 
 def access(key, product_id=None):

@@ -69,10 +69,14 @@ def submit(user, access, kind, filename, data, source=None, **detail):
     if problem:
         raise BatchRefused(f"El archivo no corresponde a la plantilla: {problem}.")
     digest = hashlib.sha256(data).hexdigest()
+    # The day's number first: its UPDATE holds the day's row until this commits, so two
+    # copies sent at once take turns, and the second sees the first's batch below.
+    number = _next_number()
     again = _same_bytes_just_sent(access.product, digest)
     if again is not None:
+        db.session.rollback()  # the number goes back
         return again
-    batch = Batch(number=_next_number(), company_id=access.company.id, product_id=access.product.id, kind=kind,
+    batch = Batch(number=number, company_id=access.company.id, product_id=access.product.id, kind=kind,
                   source=source, filename=(filename or "lote")[:200], encoding=encoding, content=data,
                   content_sha256=digest, size_bytes=len(data), uploaded_by_id=user.id, created_at=clock.utcnow())
     return upload_jobs.submit(BATCHES, batch, user, "conexion.batch_received", number=batch.number, kind=kind,

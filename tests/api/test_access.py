@@ -44,9 +44,9 @@ def test_a_revoked_key_is_refused_from_its_next_request(client):
     assert client.get("/api/v1/products", headers=mine.headers()).status_code == 401
 
 
-def test_a_key_dies_with_its_membership(client):
+def test_a_key_dies_with_its_members_account(client):
     mine = api_helpers.keyed()
-    db.session.delete(mine.membership)
+    mine.user.is_active_account = False
     db.session.commit()
     assert client.get("/api/v1/products", headers=mine.headers()).status_code == 401
 

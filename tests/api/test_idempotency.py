@@ -114,11 +114,7 @@ def test_a_retried_confirmation_is_replayed_not_refused(client):
     assert db.session.query(AuditEvent).filter_by(action="conexion.batch_confirmed").count() == 1
 
 
-def test_fifty_concurrent_requests_with_one_key_make_one_batch(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("concurrent writers: PostgreSQL (TEST_DATABASE_URL)")
-    erp = api_helpers.keyed()
-    payload, headers = body(erp, [person(0)]), erp.headers(**{"Idempotency-Key": "cincuenta"})
+def _fifty_at_once(app, payload, headers):
     db.session.remove()
     answers, barrier = [], threading.Barrier(50)
 
@@ -136,10 +132,30 @@ def test_fifty_concurrent_requests_with_one_key_make_one_batch(app):
     for thread in threads:
         thread.join(60)
     assert len(answers) == 50
+    return answers
+
+
+def test_fifty_concurrent_requests_with_one_key_make_one_batch(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL (TEST_DATABASE_URL)")
+    erp = api_helpers.keyed()
+    answers = _fifty_at_once(app, body(erp, [person(0)]), erp.headers(**{"Idempotency-Key": "cincuenta"}))
     assert {status for status, _, _ in answers} <= {202, 409}
     accepted = [(replayed, data) for status, replayed, data in answers if status == 202]
     assert len({data for _, data in accepted}) == 1  # every 202 is the same answer
     assert sum(1 for replayed, _ in accepted if replayed is None) == 1  # and only one ran
+    assert db.session.query(Batch).count() == 1
+    assert db.session.query(AuditEvent).filter_by(action="conexion.batch_received").count() == 1
+
+
+def test_fifty_concurrent_copies_without_a_key_are_still_one_batch(app):
+    """«Enviar» twice, a retry without a key: the same bytes within 10 minutes are the
+    same batch, also when the copies arrive at the same instant."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL (TEST_DATABASE_URL)")
+    erp = api_helpers.keyed()
+    answers = _fifty_at_once(app, body(erp, [person(0)]), erp.headers())
+    assert {status for status, _, _ in answers} == {202}
     assert db.session.query(Batch).count() == 1
     assert db.session.query(AuditEvent).filter_by(action="conexion.batch_received").count() == 1
 
