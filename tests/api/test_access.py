@@ -139,3 +139,17 @@ def test_the_cli_prints_a_working_key_once(app, client):
     assert client.get("/api/v1/products", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
     refused = app.test_cli_runner().invoke(args=["api", "llave", "--usuario", "erpcli", "--nit", "1"])
     assert refused.exit_code != 0 and "no pertenece" in refused.output
+
+
+def test_an_id_beyond_any_row_is_a_404_not_a_database_error(client):
+    mine = api_helpers.keyed()
+    response = client.get(f"/api/v1/batches/{2**63}", headers=mine.headers())
+    assert response.status_code == 404 and response.content_type == PROBLEM
+
+
+def test_a_date_filter_takes_only_a_calendar_day(client):
+    mine = api_helpers.keyed()
+    response = client.get("/api/v1/batches?to=0", headers=mine.headers())
+    assert response.status_code == 422
+    assert response.json["errors"] == [{"field": "to", "message": "debe ser una fecha AAAA-MM-DD"}]
+    assert client.get("/api/v1/batches?to=2026-11-30", headers=mine.headers()).status_code == 200

@@ -4,6 +4,7 @@ from flask import Blueprint
 from portal.blueprints.api import core
 
 bp = Blueprint("api", __name__)
+bp.url_value_preprocessor(core.ids_in_range)
 bp.before_request(core.authenticate)
 bp.after_request(core.record_use)
 

@@ -2,13 +2,16 @@
 operation needs (403), the product it names (404), Idempotency-Key on POSTs, and one
 audit event per use. Views stay thin: they read `request.context` (validated by
 spectree) and call the services the portal's pages use."""
+import re
 import time
 from dataclasses import dataclass
+from datetime import date
 from functools import wraps
+from typing import Annotated
 
 from flask import abort, current_app, g, request
 from limits import parse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from spectree import SpecTree
 from spectree.model_adapter.pydantic_adapter import PydanticModelAdapter
 from werkzeug.exceptions import HTTPException
@@ -19,6 +22,18 @@ from portal.extensions import db, limiter
 from portal.services import api_keys, audit, idempotency
 
 PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}
+
+
+def _iso_day(value):
+    # pydantic's lax mode reads «0» or «1700000000» as a date (a Unix time); the
+    # document promises AAAA-MM-DD and nothing else.
+    if isinstance(value, date) or (isinstance(value, str) and ISO_DAY.fullmatch(value)):
+        return value
+    raise ValueError("debe ser una fecha AAAA-MM-DD")
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class Problem(BaseModel):
@@ -60,6 +75,16 @@ class Actor:
     """The audit's actor for a request made with a key: the member it acts for."""
     id: int
     principal_type: str = "user"
+
+
+MAX_ID = 2**31 - 1  # the tables' integer keys (the document says int32)
+
+
+def ids_in_range(endpoint, values):
+    """An id in the URL beyond any row's (<int:…> takes any size) names nothing: 404,
+    before a database is asked to compare it with a 32-bit column."""
+    if values and any(isinstance(v, int) and v > MAX_ID for v in values.values()):
+        abort(404)
 
 
 def authenticate():
@@ -188,9 +213,10 @@ def _replayed(record):
 
 def _fingerprint():
     if request.mimetype == "multipart/form-data":
-        parts = [f"{name}={value}".encode() for name, value in sorted(request.form.items(multi=True))]
-        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
-            parts += [f"{name}:{upload.filename}".encode(), upload.read()]
+        fields = sorted((str(name), str(value)) for name, value in request.form.items(multi=True))
+        parts = [f"{name}={value}".encode("utf-8", "surrogatepass") for name, value in fields]
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: str(item[0])):
+            parts += [f"{name}:{upload.filename}".encode("utf-8", "surrogatepass"), upload.read()]
             upload.seek(0)
     else:
         parts = [request.get_data()]

@@ -76,6 +76,9 @@ def field_errors(errors):
     said = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part != "__root__"]
+        if error.get("type") == "value_error":  # our own validators say it in Spanish
+            said.append({"field": ".".join(location) or "(cuerpo)", "message": str(error["ctx"]["error"])})
+            continue
         template = MESSAGES.get(error.get("type"))
         try:
             message = template.format(**(error.get("ctx") or {})) if template else error.get("msg", "no es válido")

@@ -4,7 +4,7 @@ read its errors, confirm or delete it, download its rejected lines. The services
 Lotes › Carga de lotes: one upload pipeline (its job, its checks, «Enviar» twice), the
 same rules to confirm and delete — the key stands for the password."""
 import math
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from flask import abort, current_app, g, request, url_for
@@ -21,7 +21,7 @@ from spectree import Response
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from portal.blueprints.api import bp
-from portal.blueprints.api.core import Problem, idempotent, needs, product_access, spec
+from portal.blueprints.api.core import Day, Problem, idempotent, needs, product_access, spec
 from portal.blueprints.api.problems import problem
 from portal.domain import api, batch_json
 from portal.domain import batch_layouts as bl
@@ -139,8 +139,8 @@ class BatchQuery(BaseModel):
     product_id: Id | None = Field(default=None, description="Solo los lotes de este producto.")
     kind: AnyKind | None = Field(default=None, description="Solo los de este tipo.")
     status: StatusCode | None = Field(default=None, description="Solo los que están en este estado.")
-    from_: date | None = Field(default=None, alias="from", description="Cargados desde este día (Bogotá).")
-    to: date | None = Field(default=None, description="Cargados hasta este día inclusive (Bogotá).")
+    from_: Day | None = Field(default=None, alias="from", description="Cargados desde este día (Bogotá).")
+    to: Day | None = Field(default=None, description="Cargados hasta este día inclusive (Bogotá).")
     cursor: Cursor
     limit: int = Field(default=20, ge=1, le=100, description="Lotes por página.")
 
