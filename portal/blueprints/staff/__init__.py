@@ -7,4 +7,5 @@ from portal.blueprints.staff import (  # noqa: E402,F401
     routes_cartera,  # noqa: E402,F401
     routes_master_deposits,
     routes_payments,
+    routes_subsidies,
 )
