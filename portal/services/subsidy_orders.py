@@ -8,7 +8,7 @@ the other is told what the order became. Every action is audited."""
 from dataclasses import dataclass, field
 
 from flask import render_template
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from portal.adapters import pdf
@@ -132,10 +132,6 @@ def _state_where(state, today):
             rules.ANULADA: SubsidyOrder.status == rules.ANNULLED}[state]
 
 
-def _state_column(today):
-    return case(*[(_state_where(s, today), s) for s in rules.STATES])
-
-
 @dataclass
 class Listing:
     rows: list  # OrderView
@@ -163,9 +159,9 @@ def listing(filters, criteria):
     por_pagina) and the issue dates of `criteria` (domain/order_search.py)."""
     today = today_bogota()
     where = _where(filters, criteria)
-    counted = dict(db.session.execute(select(_state_column(today), func.count()).where(*where)
-                                      .group_by(_state_column(today))).all())
-    counts = {s: counted.get(s, 0) for s in rules.STATES}
+    counted = db.session.execute(select(*[func.count().filter(_state_where(s, today)).label(s)
+                                          for s in rules.STATES]).where(*where)).one()._mapping
+    counts = {s: counted[s] for s in rules.STATES}
     counts["todas"] = sum(counts.values())
     if filters["estado"]:
         where.append(_state_where(filters["estado"], today))
