@@ -96,7 +96,7 @@ def _checked(draft):
     errors["proveedor"] = None if supplier else "Proveedor: escoja uno de la lista (entidades con PROVEEDORES aprobado)."
     valid_until, errors["vigente_hasta"] = rules.parse_valid_until(draft.valid_until, today_bogota())
     items, problems = rules.parse_items(draft.rows)
-    errors["items"] = " ".join(problems) or None
+    errors["detalle"] = " ".join(problems) or None
     values = {"cedula": cedula, "name": name, "supplier": supplier, "valid_until": valid_until, "items": items}
     return values, {k: v for k, v in errors.items() if v}
 
