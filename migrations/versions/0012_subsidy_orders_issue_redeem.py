@@ -1,6 +1,6 @@
 """Subsidy orders (ADELANTO POR SUBSIDIOS) issued, annulled and redeemed: «Vigente hasta»,
-who redeemed or annulled each order and when, the annulment's reason; the order numbers'
-sequence in `counters`, started after the highest number already stored.
+who redeemed or annulled each order and when, the annulment's reason, the issuing form's
+one-time key; the order numbers' sequence in `counters`, started after the highest number already stored.
 
 Orders stored before this revision get valid_until = their issue date + 30 days.
 
@@ -35,6 +35,7 @@ def upgrade():
         batch_op.add_column(sa.Column('annulled_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('annulled_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('annul_reason', sa.String(length=300), nullable=True))
+        batch_op.add_column(sa.Column('issue_key', sa.String(length=32), nullable=True))
     connection = op.get_bind()
     stored = connection.execute(sa.select(orders.c.id, orders.c.number, orders.c.issued_at)).all()
     for order_id, _, issued_at in stored:
@@ -52,16 +53,19 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_subsidy_orders_annulled_by_id_users'), 'users', ['annulled_by_id'], ['id'])
         batch_op.create_check_constraint('ck_subsidy_redeemed', "status <> 'redeemed' or redeemed_at is not null")
         batch_op.create_check_constraint('ck_subsidy_annulled', "status <> 'annulled' or annulled_at is not null")
+        batch_op.create_unique_constraint(batch_op.f('uq_subsidy_orders_issue_key'), ['issue_key'])
 
 
 def downgrade():
     op.execute(counters.delete().where(counters.c.name == COUNTER))
     with op.batch_alter_table('subsidy_orders', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_subsidy_orders_issue_key'), type_='unique')
         batch_op.drop_constraint('ck_subsidy_annulled', type_='check')
         batch_op.drop_constraint('ck_subsidy_redeemed', type_='check')
         batch_op.drop_constraint(batch_op.f('fk_subsidy_orders_annulled_by_id_users'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_subsidy_orders_redeemed_by_id_users'), type_='foreignkey')
         batch_op.drop_index('ix_subsidy_orders_issued_at')
+        batch_op.drop_column('issue_key')
         batch_op.drop_column('annul_reason')
         batch_op.drop_column('annulled_by_id')
         batch_op.drop_column('annulled_at')

@@ -34,6 +34,8 @@ class SubsidyOrder(db.Model):
     annulled_at: Mapped[object | None] = mapped_column(UtcDateTime)
     annulled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     annul_reason: Mapped[str | None] = mapped_column(String(300))
+    # The issuing form's one-time key: a double click or a resent form issues one order.
+    issue_key: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     supplier = relationship("Entity")
     issued_by = relationship("User", foreign_keys=[issued_by_id])

@@ -5,10 +5,13 @@ number must all match and the order must be the supplier's) and marks it redeeme
 Annulled and redeemed happen once: a conditional UPDATE (… WHERE status = 'issued', and
 for redeeming also valid_until ≥ today and the supplier's own entity) lets one click in;
 the other is told what the order became. Every action is audited."""
+import re
+import secrets
 from dataclasses import dataclass, field
 
 from flask import render_template
 from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.adapters import pdf
@@ -23,6 +26,7 @@ from portal.services import audit, counters, tables
 ORDER_NOT_FOUND = ("Si al digitar el documento, no recibe información de respuesta o el "
                    "documento no existe, por favor comuníquese con nuestras oficinas, para "
                    "confirmar la información de la orden recibida y presentada por el cliente.")
+KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,14 @@ def view(order, today=None):
 
 # --- who and for whom ------------------------------------------------------------------------
 
+def _approved_supplier():
+    return exists().where(ApplicationRequest.entity_id == Entity.id, ApplicationRequest.application == "PROVEEDORES",
+                          ApplicationRequest.status == "approved")
+
+
 def suppliers():
     """Entities with PROVEEDORES approved: the suppliers an order may be issued for."""
-    approved = exists().where(ApplicationRequest.entity_id == Entity.id,
-                              ApplicationRequest.application == "PROVEEDORES",
-                              ApplicationRequest.status == "approved")
-    return db.session.scalars(select(Entity).where(approved).order_by(Entity.name)).all()
+    return db.session.scalars(select(Entity).where(_approved_supplier()).order_by(Entity.name)).all()
 
 
 def affiliate_name(cedula):
@@ -78,12 +84,23 @@ class Draft:
     supplier_id: str = ""
     valid_until: str = ""
     rows: list = field(default_factory=list)  # [(description, quantity, unit value)]
+    key: str = ""  # the form's one-time key (new_key()), so a resent form issues once
+
+
+def new_key():
+    return secrets.token_hex(16)
+
+
+def _issued_with(key):
+    if not KEY_RE.match(key or ""):
+        return None
+    return db.session.scalar(select(SubsidyOrder).where(SubsidyOrder.issue_key == key))
 
 
 def _supplier(raw_id):
     if not str(raw_id or "").isdigit():
         return None
-    return next((s for s in suppliers() if s.id == int(raw_id)), None)
+    return db.session.scalar(select(Entity).where(Entity.id == int(raw_id), _approved_supplier()))
 
 
 def _checked(draft):
@@ -102,24 +119,40 @@ def _checked(draft):
 
 
 def issue(staff, draft):
-    """Outcome with the new order (number from the sequence), or the errors by field."""
+    """Outcome with the new order (number from the sequence), or the errors by field. The
+    same form sent again (its key) answers with the order it issued the first time."""
     values, errors = _checked(draft)
     if errors:
         return Outcome(False, "Revise los datos de la orden; no se emitió.", errors=errors)
+    already = _issued_with(draft.key)
+    if already is not None:
+        return _issued(already)
     items = values["items"]
     number = str(counters.take(rules.COUNTER, rules.FIRST_NUMBER))
     order = SubsidyOrder(document_type=rules.DOCUMENT_TYPE, number=number,
                          supplier_entity_id=values["supplier"].id, affiliate_cedula=values["cedula"],
                          affiliate_name=values["name"], amount=rules.amount_of(items),
                          items_json=rules.items_to_json(items), status=rules.ISSUED,
-                         valid_until=values["valid_until"], issued_by_id=staff.id)
-    db.session.add(order)
-    db.session.flush()
+                         valid_until=values["valid_until"], issued_by_id=staff.id,
+                         issue_key=draft.key if KEY_RE.match(draft.key or "") else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(order)
+    except IntegrityError:  # the same form, sent twice at once: the other one issued it
+        db.session.rollback()
+        first = _issued_with(draft.key)
+        if first is None:
+            raise
+        return _issued(first)
     audit.record("subsidy_order.issued", staff, subject=f"subsidy_order:{order.id}", number=number,
                  supplier=values["supplier"].nit, cedula=values["cedula"], amount=str(order.amount),
                  valid_until=str(values["valid_until"]))
     db.session.commit()
-    return Outcome(True, f"Orden {rules.DOCUMENT_TYPE} Nro {number} emitida.", order)
+    return _issued(order)
+
+
+def _issued(order):
+    return Outcome(True, f"Orden {rules.DOCUMENT_TYPE} Nro {order.number} emitida.", order)
 
 
 # --- the staff's list ------------------------------------------------------------------------

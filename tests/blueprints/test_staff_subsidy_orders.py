@@ -2,6 +2,7 @@
 affiliate and a supplier, the number from the sequence, the list with its filters, the PDF
 (read back with pdftotext: the number at the top right) and «Anular orden» once."""
 import json
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -67,6 +68,16 @@ def test_issue_for_a_known_affiliate_takes_the_funds_name_and_sums_the_items(cli
         assert text in page, text
     event = events("subsidy_order.issued")[0]
     assert event.actor_id == pagos.id and json.loads(event.detail)["amount"] == "124951.50"
+
+
+def test_the_same_form_sent_twice_issues_once(client, pagos, economia):
+    page = body(client.get(NEW))
+    key = re.search(r'name="clave" value="([0-9a-f]{32})"', page).group(1)
+    first = issue(client, economia, nombre="Juan Ruiz", clave=key)
+    again = issue(client, economia, nombre="Juan Ruiz", clave=key)
+    assert first.status_code == again.status_code == 303 and first.headers["Location"] == again.headers["Location"]
+    assert db.session.query(SubsidyOrder).count() == 1 and len(events("subsidy_order.issued")) == 1
+    assert key not in body(client.get(NEW))  # a new form, a new key
 
 
 def test_numbers_come_from_one_sequence(client, pagos, economia):
@@ -175,7 +186,6 @@ def many(economia):
 
 
 def rows(response):
-    import re
     return re.findall(r'id="subsidy-order-\d+" data-state="(\w+)"', body(response))
 
 

@@ -56,7 +56,7 @@ def _draft():
     columns = (form.getlist("descripcion"), form.getlist("cantidad"), form.getlist("valor_unitario"))
     rows = [row for row in zip_longest(*columns, fillvalue="") if any(cell.strip() for cell in row)]
     return subsidy_orders.Draft(form.get("cedula", ""), form.get("nombre", ""), form.get("proveedor", ""),
-                                form.get("vigente_hasta", ""), rows)
+                                form.get("vigente_hasta", ""), rows, form.get("clave") or subsidy_orders.new_key())
 
 
 @bp.get("/subsidios/afiliado")
