@@ -103,6 +103,9 @@ class Config:
     RATELIMIT_LOGIN_PER_IP = os.environ.get("RATELIMIT_LOGIN_PER_IP", "30 per minute")
     RATELIMIT_LOGIN_PER_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_PER_ACCOUNT", "10 per minute")
     RATELIMIT_HEADERS_ENABLED = True
+    # PROVEEDORES › CONSULTAR ORDEN (lookups and «Marcar como redimida»), per supplier entity:
+    # order numbers cannot be enumerated.
+    RATELIMIT_SUPPLIER_LOOKUP = os.environ.get("RATELIMIT_SUPPLIER_LOOKUP", "30 per minute;300 per day")
     # The ERP API: requests per key (429 with Retry-After beyond it).
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 

@@ -1,15 +1,19 @@
-"""Subsidy-advance orders (ADELANTO POR SUBSIDIOS) the supplier verifies (manual 002)."""
-import json
+"""Subsidy-advance orders (ADELANTO POR SUBSIDIOS) the supplier verifies (manual 002): one
+or more in every state (vigente, redimida, anulada, vencida) for the demo supplier."""
 from datetime import timedelta
 
 from portal.demo.common import get_or_add, money, rng
 from portal.demo.entities import SUPPLIER
+from portal.domain import subsidy_orders as rules
 from portal.domain.clock import utcnow
+from portal.domain.formatting import today_bogota
 from portal.extensions import db
-from portal.models import SubsidyOrder
+from portal.models import SubsidyOrder, User
+from portal.services import counters
 
-DOCUMENT_TYPE = "ADELANTO POR SUBSIDIOS"
+DOCUMENT_TYPE = rules.DOCUMENT_TYPE
 FIRST_NUMBER = 80231
+SUPPLIER_USER = "proveedor.demo@example.com"  # who redeemed the redeemed ones
 
 # (descripción, valor unitario)
 CATALOGUE = (
@@ -20,39 +24,60 @@ CATALOGUE = (
     ("HUEVOS AA X 30 UND", "17400"), ("PASTA SPAGHETTI X 1000 G", "5650"),
 )
 
-# (cédula, name, status); the first ones are the demo affiliates.
+# (cédula, name, state); the first ones are the demo affiliates. A vencida order is an
+# issued one whose «Vigente hasta» has passed.
 HOLDERS = (
-    ("72145338", "LUIS ALBERTO PÉREZ MOLINA", "issued"),
-    ("32765123", "MARÍA FERNANDA GÓMEZ ARIZA", "issued"),
-    ("1043876519", "JOSÉ DE JESÚS ARRIETA CANTILLO", "issued"),
-    ("22567341", "YOLANDA CHARRIS POLO", "issued"),
-    ("72233109", "JHON JAIRO MERCADO VISBAL", "redeemed"),
-    ("1047220356", "DAYANA OSPINO FONTALVO", "issued"),
-    ("55231987", "CARMEN ROSA BARRIOS MEZA", "annulled"),
-    ("8723456", "RAFAEL ENRIQUE CASSIANI LLANOS", "issued"),
+    ("72145338", "LUIS ALBERTO PÉREZ MOLINA", rules.VIGENTE),
+    ("32765123", "MARÍA FERNANDA GÓMEZ ARIZA", rules.VIGENTE),
+    ("1043876519", "JOSÉ DE JESÚS ARRIETA CANTILLO", rules.VENCIDA),
+    ("22567341", "YOLANDA CHARRIS POLO", rules.VIGENTE),
+    ("72233109", "JHON JAIRO MERCADO VISBAL", rules.REDIMIDA),
+    ("1047220356", "DAYANA OSPINO FONTALVO", rules.VIGENTE),
+    ("55231987", "CARMEN ROSA BARRIOS MEZA", rules.ANULADA),
+    ("8723456", "RAFAEL ENRIQUE CASSIANI LLANOS", rules.VIGENTE),
 )
+STATUS = {rules.VIGENTE: rules.ISSUED, rules.VENCIDA: rules.ISSUED, rules.REDIMIDA: rules.REDEEMED,
+          rules.ANULADA: rules.ANNULLED}
 
 
 def plan():
-    """[(number, cédula, name, status, items, amount)] — the same on every run."""
+    """[(number, cédula, name, state, items, amount)] — the same on every run."""
     r = rng("suppliers")
     orders = []
-    for index, (cedula, name, status) in enumerate(HOLDERS):
-        items = []
-        for description, price in r.sample(CATALOGUE, r.randint(2, 5)):
-            items.append({"descripcion": description, "cantidad": str(r.randint(1, 4)),
-                          "valor": str(money(price))})
-        amount = sum(money(i["valor"]) * int(i["cantidad"]) for i in items)
-        orders.append((str(FIRST_NUMBER + index), cedula, name, status, items, money(amount)))
+    for index, (cedula, name, state) in enumerate(HOLDERS):
+        picked = r.sample(CATALOGUE, r.randint(2, 5))
+        items = [rules.Item(description, r.randint(1, 4), money(price)) for description, price in picked]
+        orders.append((str(FIRST_NUMBER + index), cedula, name, state, items, rules.amount_of(items)))
     return orders
+
+
+def _dates(index, state, now, today):
+    """(issued_at, valid_until): a vencida order ended yesterday; the others last 30 days."""
+    issued_at = now - timedelta(days=20 - 2 * index)
+    if state == rules.VENCIDA:
+        return now - timedelta(days=40), today - timedelta(days=1)
+    return issued_at, today + timedelta(days=10 + 2 * index)
+
+
+def _closing(state, issuer, redeemer, now):
+    if state == rules.REDIMIDA:
+        return {"redeemed_at": now - timedelta(days=3), "redeemed_by_id": redeemer.id if redeemer else None}
+    if state == rules.ANULADA:
+        return {"annulled_at": now - timedelta(days=5), "annulled_by_id": issuer.id,
+                "annul_reason": "El afiliado pidió cambiar el proveedor."}
+    return {}
 
 
 def load(stats, entities, issuer):
     supplier = entities[SUPPLIER.nit]
-    now = utcnow()
-    for index, (number, cedula, name, status, items, amount) in enumerate(plan()):
+    redeemer = db.session.query(User).filter_by(kind="hanna", username=SUPPLIER_USER).first()
+    now, today = utcnow(), today_bogota()
+    for index, (number, cedula, name, state, items, amount) in enumerate(plan()):
+        issued_at, valid_until = _dates(index, state, now, today)
         get_or_add(stats, SubsidyOrder, {"document_type": DOCUMENT_TYPE, "number": number},
                    supplier_entity_id=supplier.id, affiliate_cedula=cedula, affiliate_name=name,
-                   amount=amount, items_json=json.dumps(items, ensure_ascii=False), status=status,
-                   issued_at=now - timedelta(days=20 - 2 * index), issued_by_id=issuer.id)
+                   amount=amount, items_json=rules.items_to_json(items), status=STATUS[state],
+                   issued_at=issued_at, valid_until=valid_until, issued_by_id=issuer.id,
+                   **_closing(state, issuer, redeemer, now))
+    counters.raise_to(rules.COUNTER, FIRST_NUMBER + len(HOLDERS) - 1)  # staff's orders come after
     db.session.commit()

@@ -19,8 +19,6 @@ DESCRIPTIONS = {
                    "consultar las ordenes de adelanto por subsidios.",
 }
 
-ORDER_STATUS_LABELS = {"issued": "Vigente", "redeemed": "Utilizada", "annulled": "Anulada"}
-
 NIT_RE = re.compile(r"^\d{5,15}$")
 NIT_MESSAGE = ("Escriba solo los números del NIT (5 a 15 dígitos), sin guiones ni dígito "
                "de verificación.")

@@ -1,8 +1,6 @@
-"""Plataforma Hanna use cases: registration, application requests, branches, and the
-suppliers' order lookup (manuals 000 and 002)."""
-import json
+"""Plataforma Hanna use cases: registration, application requests, branches (manuals 000
+and 002; the suppliers' order lookup is in services/subsidy_orders.py)."""
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +9,7 @@ from portal.domain import applications as apps
 from portal.domain import passwords as policy
 from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import ApplicationRequest, Branch, Entity, SubsidyOrder, User
+from portal.models import ApplicationRequest, Branch, Entity, User
 from portal.services import audit, messaging, sessions
 from portal.services import passwords as pw
 
@@ -248,72 +246,3 @@ def choose_branch(user, branch_id):
                      entity_id=branch.entity_id, code=branch.code)
     db.session.commit()
     return branch
-
-
-# --- PROVEEDORES: CONSULTAR ORDEN --------------------------------------------------------
-
-ORDER_NOT_FOUND = ("Si al digitar el documento, no recibe información de respuesta o el "
-                   "documento no existe, por favor comuníquese con nuestras oficinas, para "
-                   "confirmar la información de la orden recibida y presentada por el cliente.")
-
-
-@dataclass
-class OrderView:
-    order: SubsidyOrder
-    items: list = field(default_factory=list)
-    status_label: str = ""
-
-
-@dataclass
-class OrderItem:
-    description: str
-    quantity: str = ""
-    amount: Decimal | None = None
-
-
-def _amount(value):
-    if value is None or isinstance(value, (bool, float)):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except ArithmeticError:
-        return None
-    return amount if amount.is_finite() else None
-
-
-def _items(order):
-    """The order's items (JSON written by staff tools): dicts or plain strings."""
-    try:
-        raw = json.loads(order.items_json or "[]")
-    except ValueError:
-        return []
-    items = []
-    for item in raw if isinstance(raw, list) else []:
-        if isinstance(item, dict):
-            text = next((str(item[k]) for k in ("description", "descripcion", "detalle", "name")
-                         if item.get(k)), "")
-            quantity = next((str(item[k]) for k in ("quantity", "cantidad") if item.get(k)), "")
-            amount = next((_amount(item[k]) for k in ("amount", "valor", "value")
-                           if item.get(k) is not None), None)
-            items.append(OrderItem(text, quantity, amount))
-        else:
-            items.append(OrderItem(str(item)))
-    return items
-
-
-def lookup_order(user, cedula, document_type, number):
-    """The order when cédula, type and number all match and it was issued to the
-    supplier's own entity; None otherwise. Every lookup is audited."""
-    cedula, number = cedula.strip(), number.strip()
-    order = None
-    if user.entity_id is not None:
-        order = db.session.scalar(select(SubsidyOrder).where(
-            SubsidyOrder.document_type == document_type, SubsidyOrder.number == number,
-            SubsidyOrder.affiliate_cedula == cedula,
-            SubsidyOrder.supplier_entity_id == user.entity_id))
-    audit.record("subsidy_order.lookup", user, subject=f"{document_type}:{number}"[:120],
-                 found=order is not None, cedula=cedula)
-    db.session.commit()
-    if order is None:
-        return None
-    return OrderView(order, _items(order), apps.ORDER_STATUS_LABELS.get(order.status, order.status))

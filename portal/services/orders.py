@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from portal.domain import batches as b
 from portal.domain import clock
@@ -25,7 +24,6 @@ from portal.models import (
     Batch,
     BatchLine,
     BatchSignature,
-    Counter,
     DistributionTariff,
     Membership,
     OrderDistribution,
@@ -34,7 +32,7 @@ from portal.models import (
     Tariff,
     User,
 )
-from portal.services import audit, auth, messaging, webhooks
+from portal.services import audit, auth, counters, messaging, webhooks
 from portal.services import batches as batch_files
 
 ORDER_COUNTER = "service_order"
@@ -300,18 +298,7 @@ def _order(access, group, quote, first_signer, second_signer, now):
 
 def next_order_number():
     """The next of one sequence from the manual's 12397, by a conditional UPDATE."""
-    for _ in range(3):
-        taken = db.session.execute(update(Counter).where(Counter.name == ORDER_COUNTER)
-                                   .values(last=Counter.last + 1).returning(Counter.last)).scalar()
-        if taken is not None:
-            return taken
-        try:
-            with db.session.begin_nested():
-                db.session.add(Counter(name=ORDER_COUNTER, last=o.FIRST_NUMBER))
-            return o.FIRST_NUMBER
-        except IntegrityError:  # another order started the sequence first
-            continue
-    raise RuntimeError("no order number after three tries")
+    return counters.take(ORDER_COUNTER, o.FIRST_NUMBER)
 
 
 def lapse_waiting(now=None):

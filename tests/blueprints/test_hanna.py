@@ -2,11 +2,14 @@
 with its branch choice, PROVEEDORES' CONSULTAR ORDEN (manuals 000 and 002)."""
 import json
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
 
+from portal.domain.clock import utcnow
+from portal.domain.formatting import today_bogota
 from portal.extensions import db
 from portal.models import (
     ApplicationRequest,
@@ -58,9 +61,10 @@ def branch(entity, code, name, city="Barranquilla"):
 
 def order(supplier, number="100245", cedula="1045678434", amount="1250000.00", status="issued",
           items=None):
+    closed = {"redeemed": {"redeemed_at": utcnow()}, "annulled": {"annulled_at": utcnow()}}.get(status, {})
     o = SubsidyOrder(document_type="ADELANTO POR SUBSIDIOS", number=number, supplier_entity_id=supplier.id,
                      affiliate_cedula=cedula, affiliate_name="MARIA PEREZ", amount=Decimal(amount),
-                     status=status,
+                     status=status, valid_until=today_bogota() + timedelta(days=30), **closed,
                      items_json=json.dumps(items if items is not None else [
                          {"description": "Mercado básico", "quantity": 1, "amount": "850000"},
                          {"description": "Útiles escolares", "quantity": 2, "amount": "400000"}]))

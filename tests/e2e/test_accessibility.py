@@ -193,13 +193,18 @@ def test_hanna_employer_supplier_and_applicant(auditor, demo):
     b.page.get_by_role("button", name=re.compile("Consultar", re.I)).click()  # errors shown
     expect(b.page.locator("main [aria-invalid=true]").first).to_be_attached()
     b.check(name="/hanna/proveedores/, empty form sent")
+    b.page.get_by_label("Nit / Cédula").fill("72145338")  # the demo's first order, vigente
+    b.page.get_by_label("Nro Documento").fill("80231")
+    b.page.get_by_role("button", name="Consultar").click()
+    expect(b.page.get_by_role("button", name="Marcar como redimida")).to_be_visible()
+    b.check(name="/hanna/proveedores/, an order found")
 
     applicant = _login("hanna", 2)
     c = auditor()
     c.sign_in(applicant.path, applicant.username, applicant.password)
     c.check()
     c.check("/hanna/empresas/")
-    assert_clean((a, 11), (b, 2), (c, 1))
+    assert_clean((a, 11), (b, 3), (c, 1))
 
 
 def test_affiliate_pays_a_credit(auditor, demo):
@@ -305,8 +310,10 @@ def test_staff_pages(auditor, demo):
     a.check(name="/personal/ with the session dialog")
     for path in ("/personal/solicitudes", "/personal/solicitudes?estado=all", "/personal/pagos",
                  "/personal/cartera", "/personal/cartera/archivos", "/personal/auditoria",
-                 "/personal/mensajes", "/cuenta/contrasena"):
+                 "/personal/mensajes", "/cuenta/contrasena", "/personal/subsidios/nueva"):
         a.check(path)
     a.go("/personal/cartera/archivos")
     a.check(a.href(r"^/personal/cartera/archivos/\d+"))
-    assert_clean((a, 10))
+    subsidies = a.check("/personal/subsidios/")
+    a.check(subsidies.href(r"^/personal/subsidios/\d+$"))
+    assert_clean((a, 13))

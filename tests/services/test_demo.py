@@ -11,6 +11,7 @@ from sqlalchemy import Numeric, func, select
 from portal.demo import DEMO_PASSWORD, LOGINS, cartera, conexion, load_demo, suppliers
 from portal.demo.common import last_periods
 from portal.domain import passwords as policy
+from portal.domain import subsidy_orders as subsidy_rules
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
 from portal.models import (
@@ -140,8 +141,13 @@ def test_pagos_express_suppliers_and_users_follow_the_manuals(app):
     assert orders and {o.document_type for o in orders} == {"ADELANTO POR SUBSIDIOS"}
     for order in orders:
         items = json.loads(order.items_json)
-        assert all(set(i) == {"descripcion", "cantidad", "valor"} and isinstance(i["valor"], str) for i in items)
-        assert order.amount == sum(Decimal(i["valor"]) * int(i["cantidad"]) for i in items)
+        assert all(set(i) == {"description", "quantity", "unit_value"} and isinstance(i["unit_value"], str)
+                   for i in items)
+        assert order.amount == sum(Decimal(i["unit_value"]) * int(i["quantity"]) for i in items)
+    today = today_bogota()
+    states = {subsidy_rules.state(o.status, o.valid_until, today) for o in orders}
+    assert states == set(subsidy_rules.STATES)  # vigente, redimida, anulada and vencida
+    assert all(o.redeemed_by_id for o in orders if o.status == "redeemed")
 
     requests = {(r.user.username, r.application): r for r in db.session.query(ApplicationRequest)}
     employer = requests[("empleador.demo@example.com", "EMPRESAS")]

@@ -15,7 +15,7 @@ from portal.blueprints.hanna.forms import (
 from portal.domain import applications as apps
 from portal.domain import passwords as policy
 from portal.extensions import limiter
-from portal.services import hanna
+from portal.services import hanna, subsidy_orders
 from portal.web import redirect_htmx_aware, render
 
 
@@ -98,16 +98,43 @@ def branch():
                            current_id=session.get(BRANCH_KEY)), 422 if form.errors else 200
 
 
+def _supplier_key():
+    return f"supplier:{current_user.entity_id}"
+
+
+# Per supplier entity (all its users together), checked after the sign-in and the
+# application: lookups and redemptions share it, so order numbers cannot be enumerated.
+supplier_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_SUPPLIER_LOOKUP"],
+                                      scope="supplier-lookup", key_func=_supplier_key, methods=["POST"])
+
+
 @bp.route("/proveedores/", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])  # per IP: slows guessing of order numbers
 @require("hanna")
 @requires_application("PROVEEDORES")
+@supplier_limit
 def proveedores():
     form, searched, found = OrderLookupForm(), False, None
     if form.validate_on_submit():
         searched = True
-        found = hanna.lookup_order(current_user, form.cedula.data, form.document_type.data,
-                                   form.number.data)
-    return render("hanna/proveedores.html", partial="hanna/_consulta.html", form=form,
-                  searched=searched, found=found, not_found=hanna.ORDER_NOT_FOUND,
-                  entity=current_user.entity), 422 if form.errors else 200
+        found = subsidy_orders.lookup(current_user, form.cedula.data, form.document_type.data, form.number.data)
+    return _consulta(form, searched, found), 422 if form.errors else 200
+
+
+@bp.post("/proveedores/redimir")
+@require("hanna")
+@requires_application("PROVEEDORES")
+@supplier_limit
+def redeem():
+    """«Marcar como redimida»: the lookup's fields again, so the same match is required."""
+    form = OrderLookupForm()
+    if not form.validate_on_submit():
+        return _consulta(form, False, None), 422
+    outcome = subsidy_orders.redeem(current_user, form.cedula.data, form.document_type.data, form.number.data)
+    found = subsidy_orders.view(outcome.order) if outcome.order else None
+    return _consulta(form, True, found, outcome), 200 if outcome.ok else 422
+
+
+def _consulta(form, searched, found, outcome=None):
+    return render("hanna/proveedores.html", partial="hanna/_consulta.html", form=form, searched=searched,
+                  found=found, outcome=outcome, not_found=subsidy_orders.ORDER_NOT_FOUND,
+                  entity=current_user.entity)

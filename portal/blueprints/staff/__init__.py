@@ -8,4 +8,5 @@ from portal.blueprints.staff import (  # noqa: E402,F401
     routes_contact_updates,
     routes_master_deposits,
     routes_payments,
+    routes_subsidies,
 )
