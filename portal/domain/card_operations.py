@@ -13,6 +13,7 @@ written together or not at all; the ledger refuses a movement that would leave t
 account or a card below zero (services/ledger.py)."""
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from portal.domain.cells import parse_amount
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("100000000")  # one operation: a typo guard, not a business limit
+NOTE_MAX = 60  # «Descripción» of an abono (manual 004 «Ingresa el monto y la descripción»)
 
 KINDS = {"balance": "Consultar saldo", "credit": "Abonar a tarjeta", "debit": "Cargo a tarjeta",
          "block": "Bloquear tarjeta", "unblock": "Desbloquear tarjeta", "replacement": "Reposición de tarjeta"}
@@ -66,6 +68,20 @@ def amount_error(text):
     return amount, None
 
 
+def note_error(text):
+    """(the abono's «Descripción», None) — None when left empty: the movement keeps its
+    usual text — or (None, the rule it breaks). Plain text: spaces collapsed, no control
+    characters nor < >, at most NOTE_MAX characters."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None, None
+    if len(text) > NOTE_MAX:
+        return None, f"Descripción: máximo {NOTE_MAX} caracteres."
+    if any(ch in "<>" or unicodedata.category(ch).startswith("C") for ch in text):
+        return None, "Descripción: solo texto, sin caracteres de control ni los signos < >."
+    return text, None
+
+
 @dataclass(frozen=True)
 class Move:
     role: str  # master, card, new_card, fees
@@ -73,15 +89,16 @@ class Move:
     description: str
 
 
-def moves(kind, amount=Decimal(0), fee=Decimal(0), card="", new_card=""):
-    """The legs of an operation by account role (module docstring); they sum to zero."""
+def moves(kind, amount=Decimal(0), fee=Decimal(0), card="", new_card="", note=None):
+    """The legs of an operation by account role (module docstring); they sum to zero. An
+    abono's `note` (its «Descripción») describes the money's own legs, not the commission's."""
     legs = {
         "balance": [Move("master", -fee, f"Comisión consulta de saldo tarjeta {card}"),
                     Move("fees", fee, f"Comisión consulta de saldo tarjeta {card}")],
         # The commission is its own master leg (its own row of the Cuenta maestra report, as the manual's)
         "credit": [Move("master", -fee, f"Comisión abono a tarjeta {card}"),
-                   Move("master", -amount, f"Abono a tarjeta {card}"),
-                   Move("card", amount, "Abono desde la cuenta maestra"),
+                   Move("master", -amount, note or f"Abono a tarjeta {card}"),
+                   Move("card", amount, note or "Abono desde la cuenta maestra"),
                    Move("fees", fee, f"Comisión abono a tarjeta {card}")],
         "debit": [Move("card", -amount, "Cargo a la cuenta maestra"),
                   Move("master", amount, f"Cargo a tarjeta {card}"),

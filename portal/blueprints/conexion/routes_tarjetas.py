@@ -61,14 +61,12 @@ def cards_credit(company_id, product_id):
 def _operation(kind, cards):
     if request.method == "GET":
         return _modal(kind, cards)
-    amount, error = co.amount_error(request.form.get("monto")) if kind in co.WITH_AMOUNT else (None, None)
-    reason = request.form.get("motivo") if kind == "block" else None
-    if kind == "block" and reason not in co.BLOCK_REASONS:
-        error = "Motivo: seleccione pérdida, robo o deterioro."
+    amount, reason, note, error = _form(kind)
     if error:
         return _modal(kind, cards, error=error, key=request.form.get("clave")), 422
     outcome = card_operations.operate(current_user, g.access, request.form.get("clave", ""),
-                                      request.form.get("password", ""), kind, cards, amount=amount, reason=reason)
+                                      request.form.get("password", ""), kind, cards, amount=amount, reason=reason,
+                                      description=note)
     if outcome.locked:
         flash("Por seguridad su usuario quedó bloqueado por 15 minutos.", "error")
         return redirect_htmx_aware(url_for("auth.corporate_login"))
@@ -77,13 +75,23 @@ def _operation(kind, cards):
     return _modal(kind, cards, outcome=outcome), 200, {"HX-Trigger": "tarjetas-changed"}
 
 
+def _form(kind):
+    """(amount, reason, description, the first error) of the modal's form."""
+    amount, error = co.amount_error(request.form.get("monto")) if kind in co.WITH_AMOUNT else (None, None)
+    note, note_error = co.note_error(request.form.get("descripcion")) if kind == "credit" else (None, None)
+    reason = request.form.get("motivo") if kind == "block" else None
+    if kind == "block" and reason not in co.BLOCK_REASONS:
+        error = "Motivo: seleccione pérdida, robo o deterioro."
+    return amount, reason, note, error or note_error
+
+
 def _modal(kind, cards, error=None, key=None, outcome=None):
     here = dict(company_id=g.access.company.id, product_id=g.access.product.id)
     post_url = url_for("conexion.card_operation", card_id=cards[0].id, operacion=KIND_SLUGS[kind], **here) \
         if len(cards) == 1 else url_for("conexion.cards_credit", **here)
     return render("conexion/tarjetas/operacion.html", partial=MODAL, modal_body=BODY, access=g.access,
                   kind=kind, post_url=post_url, title=co.KINDS[kind], cards=cards, error=error, outcome=outcome,
-                  key=key or card_operations.new_key(), back=_back(), reasons=co.BLOCK_REASONS,
+                  key=key or card_operations.new_key(), back=_back(), reasons=co.BLOCK_REASONS, note_max=co.NOTE_MAX,
                   balances={card.id: card_operations.balance_of(card) for card in cards} if outcome else {},
                   statuses=co.STATUS_LABELS)
 
