@@ -7,4 +7,4 @@ bp = Blueprint("api", __name__)
 bp.before_request(core.authenticate)
 bp.after_request(core.record_use)
 
-from portal.blueprints.api import routes  # noqa: E402,F401
+from portal.blueprints.api import routes, routes_cards, routes_orders  # noqa: E402,F401

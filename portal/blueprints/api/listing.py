@@ -1,0 +1,93 @@
+"""What the API's lists and bodies share: money as strings, times in Bogotá, cursor pages
+(`cursor` and `limit` in the query, `next_cursor` in the answer, newest first by
+(created_at, id): domain/api.encode_cursor), the products a list covers, and a 422 that
+names one field as spectree's own do."""
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from flask import abort, g
+from pydantic import BaseModel, Field
+
+from portal.blueprints.api.core import product_access
+from portal.blueprints.api.problems import problem
+from portal.domain import api
+from portal.domain.formatting import local
+from portal.services import api_keys
+
+Money = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", description="Pesos con dos decimales, como texto.",
+                             examples=["150000.00"])]
+# Ids are the database's INTEGER: a larger number names nothing (and must not reach it).
+ID_MAX = 2_147_483_647
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+PATH_ID = f"int(min=1, max={ID_MAX})"  # a URL's id: anything else is a 404 of the routing
+BAD_CURSOR = "no es un cursor de esta lista: envíe el next_cursor de la respuesta anterior, sin cambiarlo"
+
+
+class PageQuery(BaseModel):
+    """A list's query. Parameters that may be left out default to None without being
+    typed `| None`: a query parameter is never null, and the document says so."""
+    cursor: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        None,
+                               description="El `next_cursor` de la página anterior (sin él: la primera).")
+    limit: int = Field(20, ge=1, le=100, description="Elementos por página, de 1 a 100.")
+
+
+def money(value):
+    return f"{Decimal(value or 0):.2f}"
+
+
+def moment(value):
+    """A stored UTC time as ISO 8601 in Bogotá (-05:00), or None."""
+    return local(value) if value is not None else None
+
+
+def field_problem(field, message):
+    """422 naming `field`, shaped as spectree's validation problems."""
+    return problem(422, f"Revise los datos enviados. {field}: {message}.", errors=[{"field": field, "message": message}])
+
+
+def after(cursor):
+    """The (created_at, id) a cursor carries; None without one; a 422 for any other text."""
+    if cursor is None:
+        return None
+    try:
+        at, last = api.decode_cursor(cursor)
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is not None or type(last) is not int:
+            raise ValueError(cursor)
+    except (TypeError, ValueError):
+        abort(field_problem("cursor", BAD_CURSOR))
+    return when, last
+
+
+def next_cursor(rows, more, created=lambda row: row.created_at, ident=lambda row: row.id):
+    """The cursor of the page after `rows`, or None when they were the last."""
+    if not more or not rows:
+        return None
+    return api.encode_cursor([created(rows[-1]).isoformat(), ident(rows[-1])])
+
+
+def product_ids(product_id):
+    """The products a list covers: `product_id` (404 unless the key may use it), else
+    every product the key may use."""
+    if product_id is not None:
+        return [product_access(product_id).product.id]
+    return [product.id for product in api_keys.products(g.api_key)]
+
+
+def owned(found):
+    """An object of the key's company whose product the key may use, else 404."""
+    if found is None:
+        abort(404)
+    product_access(found.product_id)
+    return found
+
+
+def company_id():
+    return g.api_key.company_id
+
+
+def member():
+    """The member a key acts for: the `user` the services record."""
+    return g.api_key.membership.user
