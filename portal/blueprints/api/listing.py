@@ -42,6 +42,12 @@ def moment(value):
     return local(value) if value is not None else None
 
 
+def as_json(model):
+    """A POST's answer as plain JSON data: @idempotent keeps it to replay (spectree still
+    checks it against the declared model)."""
+    return model.model_dump(mode="json")
+
+
 def field_problem(field, message):
     """422 naming `field`, shaped as spectree's validation problems."""
     return problem(422, f"Revise los datos enviados. {field}: {message}.", errors=[{"field": field, "message": message}])

@@ -20,6 +20,7 @@ from portal.blueprints.api.listing import (
     Money,
     PageQuery,
     after,
+    as_json,
     company_id,
     field_problem,
     member,
@@ -47,7 +48,7 @@ def _text_only(value):
 
 
 Amount = Annotated[Decimal, BeforeValidator(_text_only),
-                   Field(gt=0, le=co.MAX_AMOUNT, max_digits=11, decimal_places=2),
+                   Field(gt=0, le=int(co.MAX_AMOUNT), max_digits=11, decimal_places=2),
                    WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,9}(\.[0-9]{1,2})?$", "examples": ["150000.00"],
                                    "description": "Pesos como texto, hasta dos decimales, mayor que cero."})]
 
@@ -144,9 +145,9 @@ def card_balance(card_id):
     if not outcome.ok:
         return problem(422, outcome.refusal)
     op = outcome.operations[0]
-    return BalanceOut(operation_id=op.id, card_id=card.id, number=card.masked_pan, balance=money(op.amount),
-                      commission=money(op.fee), transaction_id=op.ledger_txn, created_at=moment(op.created_at),
-                      message=op.message)
+    return as_json(BalanceOut(operation_id=op.id, card_id=card.id, number=card.masked_pan, balance=money(op.amount),
+                              commission=money(op.fee), transaction_id=op.ledger_txn,
+                              created_at=moment(op.created_at), message=op.message))
 
 
 @bp.post(f"/cards/<{PATH_ID}:card_id>/block")
@@ -163,7 +164,8 @@ def card_block(card_id):
                                       reason=request.context.json.reason, via="api")
     if not outcome.ok:
         return problem(422, outcome.refusal)
-    return BlockOut(operation_id=outcome.operations[0].id, card=_card(card), message=outcome.operations[0].message)
+    op = outcome.operations[0]
+    return as_json(BlockOut(operation_id=op.id, card=_card(card), message=op.message))
 
 
 def _card_access(card_id):
@@ -325,10 +327,10 @@ def _moved(access, kind, found, amount, note=None):
     if not outcome.ok:
         return problem(422, outcome.refusal)
     by_id = {card.id: card for card in found}
-    return TransferOut(operations=[MovedOut(
+    return as_json(TransferOut(operations=[MovedOut(
         operation_id=op.id, card_id=op.card_id, number=by_id[op.card_id].masked_pan, amount=money(op.amount),
         commission=money(op.fee), transaction_id=op.ledger_txn, created_at=moment(op.created_at),
         card_balance=money(card_operations.balance_of(by_id[op.card_id]))) for op in outcome.operations],
         description=note,
         master_balance=money(master_account.summary(access.company, access.product, limit=0).balance),
-        message=" ".join(op.message for op in outcome.operations))
+        message=" ".join(op.message for op in outcome.operations)))
