@@ -84,6 +84,8 @@ def test_the_list_is_cursor_paged_newest_first_and_filtered(client, erp):
     recent = client.get(f"/api/v1/orders?from={today - timedelta(days=1)}&to={today}&product_id={holder.product.id}",
                         headers=holder.headers()).json
     assert {o["id"] for o in recent["data"]} == {second.id, third.id}
+    everything = client.get("/api/v1/orders?from=0001-01-01&to=9999-12-31", headers=holder.headers()).json
+    assert len(everything["data"]) == 3  # the calendar's ends, not an overflow
     oh.pay(second)
     paid = client.get("/api/v1/orders?status=paid", headers=holder.headers()).json
     assert [o["id"] for o in paid["data"]] == [second.id]
