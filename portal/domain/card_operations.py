@@ -21,6 +21,7 @@ from portal.domain.cells import parse_amount
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("100000000")  # one operation: a typo guard, not a business limit
+MAX_CARDS = 100  # one multi-card abono: one transaction, kept short
 NOTE_MAX = 60  # «Descripción» of an abono (manual 004 «Ingresa el monto y la descripción»)
 
 KINDS = {"balance": "Consultar saldo", "credit": "Abonar a tarjeta", "debit": "Cargo a tarjeta",

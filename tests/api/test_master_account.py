@@ -145,6 +145,7 @@ def test_an_abono_replayed_with_its_idempotency_key_moves_money_once(client, erp
 @pytest.mark.parametrize("body, field, message", [
     ({"amount": 100.5}, "amount", "debe ser un valor en pesos"),
     ({"amount": "100.555"}, "amount", "admite máximo 2 decimales"),
+    ({"amount": "1e5"}, "amount", "debe ser un valor en pesos"),
     ({"amount": "0"}, "amount", "debe ser mayor que 0"),
     ({"amount": "100000000.01"}, "amount", "debe ser menor o igual a 100000000"),
     ({"card_ids": []}, "card_ids", "debe tener al menos 1 elementos"),

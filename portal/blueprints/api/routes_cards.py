@@ -3,6 +3,7 @@ maestra»): the search of «Consulta de tarjetas», «Consultar saldo» and the 
 master account's balance and movements (the Cuenta maestra report's rows), and abonos
 and cargos between it and the cards. The operations are the page's
 (services/card_operations.perform): the key's scope stands for the page's password."""
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -36,14 +37,18 @@ from portal.domain import order_search
 from portal.services import card_operations, master_account, reports
 
 CARDS, MASTER = ["Tarjetas"], ["Cuenta maestra"]
-MAX_CARDS = 100
 CRITERIA = {"order": "orden", "document": "documento", "batch": "lote", "card": "tarjeta"}  # API → the page's
+
+
+AMOUNT = re.compile(r"^[0-9]{1,9}(\.[0-9]+)?$")
 
 
 def _text_only(value):
     """Money comes as text ("150000.00"): a JSON number may already have lost its cents."""
     if not isinstance(value, str):
         raise PydanticCustomError("decimal_type", "money must be a string")
+    if not AMOUNT.match(value):
+        raise PydanticCustomError("decimal_parsing", "money must look like 150000.00")
     return value
 
 
@@ -220,7 +225,7 @@ class MovementList(BaseModel):
 class CreditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     product_id: Id
-    card_ids: list[Id] = Field(min_length=1, max_length=MAX_CARDS, description="Las tarjetas a abonar (1 a 100).")
+    card_ids: list[Id] = Field(min_length=1, max_length=co.MAX_CARDS, description="Las tarjetas a abonar (1 a 100).")
     amount: Amount
     description: str | None = Field(None, max_length=co.NOTE_MAX, pattern=r"^[^\x00-\x1f\x7f<>]*$",
                                     description="Descripción del movimiento (opcional, hasta 60 caracteres).")

@@ -16,7 +16,6 @@ TARJETAS = "/<int:company_id>/productos/<int:product_id>/servicios/tarjetas"
 SLUGS = {"saldo": "balance", "abonar": "credit", "cargo": "debit", "bloquear": "block", "desbloquear": "unblock",
          "reposicion": "replacement"}
 KIND_SLUGS = {kind: slug for slug, kind in SLUGS.items()}
-MAX_CARDS = 100  # one multi-card abono: one transaction, kept short
 MODAL = "conexion/lotes/_decision.html"
 BODY = "conexion/tarjetas/_operacion_body.html"
 
@@ -51,8 +50,8 @@ def card_operation(company_id, product_id, card_id, operacion):
 def cards_credit(company_id, product_id):
     """Beyond the manual: the same abono to every selected card, all or nothing."""
     ids = {int(v) for v in request.values.getlist("tarjeta") if v.isdigit()}
-    if not ids or len(ids) > MAX_CARDS:
-        flash(f"Seleccione entre 1 y {MAX_CARDS} tarjetas para abonar.", "error")
+    if not ids or len(ids) > co.MAX_CARDS:
+        flash(f"Seleccione entre 1 y {co.MAX_CARDS} tarjetas para abonar.", "error")
         return redirect_htmx_aware(_back())
     cards = card_operations.cards_of(g.access, ids) or not_found()
     return _operation("credit", cards)
