@@ -138,3 +138,14 @@ def test_refusals_no_key_revoked_other_company_product_outside_key_and_scope(cli
     api_keys.revoke(holder.user, holder.key)
     assert client.post(balance, headers=holder.headers()).status_code == 401
     assert db.session.query(CardOperation).count() == 0 and h.master_balance(access) == Decimal("1000.00")
+
+
+def test_another_companys_card_with_an_idempotency_key_is_a_404_problem_kept_for_the_retry(client, erp):
+    holder, _, card = erp
+    other = api_helpers.keyed("otro", nit="800197268")
+    headers = other.headers(**{"Idempotency-Key": "saldo-1"})
+    first = client.post(f"/api/v1/cards/{card.id}/balance", headers=headers)
+    again = client.post(f"/api/v1/cards/{card.id}/balance", headers=headers)
+    assert first.status_code == again.status_code == 404
+    assert first.content_type == again.content_type == PROBLEM and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json == first.json and "no es de su empresa" in first.json["detail"]

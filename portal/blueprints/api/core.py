@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from spectree import SpecTree
 from werkzeug.exceptions import HTTPException
 
-from portal.blueprints.api.problems import problem, validation_problem
+from portal.blueprints.api.problems import of_http_error, problem, validation_problem
 from portal.domain import api
 from portal.extensions import db, limiter
 from portal.services import api_keys, audit, idempotency
@@ -152,8 +152,8 @@ def idempotent(view):
 def _run_once(record_id, view, args, kwargs):
     try:
         response = current_app.make_response(view(*args, **kwargs))
-    except HTTPException as exc:
-        response = exc.get_response()
+    except HTTPException as exc:  # an abort(404) is problem+json here too, as the one kept for a replay
+        response = of_http_error(exc)
     except Exception:
         idempotency.abandon(record_id)
         raise

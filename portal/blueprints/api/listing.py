@@ -27,7 +27,7 @@ BAD_CURSOR = "no es un cursor de esta lista: envíe el next_cursor de la respues
 class PageQuery(BaseModel):
     """A list's query. Parameters that may be left out default to None without being
     typed `| None`: a query parameter is never null, and the document says so."""
-    cursor: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+    cursor: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")] = Field(
         None,
                                description="El `next_cursor` de la página anterior (sin él: la primera).")
     limit: int = Field(20, ge=1, le=100, description="Elementos por página, de 1 a 100.")
