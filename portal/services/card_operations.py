@@ -1,6 +1,7 @@
 """«Consulta de tarjetas» (manual 003 §5.1, issue #11): the product's cards found by the
 search's criteria, and the operations on them (domain/card_operations.py says what each
-one moves), once per form key.
+one moves), once per key: the page's form key (`operate`, after the password) or the
+API's own (`perform`, the action both share; the API's key scope stands for the password).
 
 Each operation is a CardOperation row, its `key` the hash of the form's random key. The
 row is inserted first, in its own savepoint: a second submission of the same form (a

@@ -125,6 +125,8 @@ def test_a_debit_and_its_refusal(client, erp):
     assert short.json["detail"] == ("Saldo insuficiente en la tarjeta 450714******1234 para el cargo "
                                     "(saldo disponible $\xa00,00).")
     assert h.master_balance(access) == D("985.00")
+    bad = client.post(url, json={"amount": "1.00"}, headers=holder.headers())
+    assert bad.status_code == 422 and bad.json["errors"] == [{"field": "card_id", "message": "es obligatorio"}]
 
 
 def test_an_abono_replayed_with_its_idempotency_key_moves_money_once(client, erp):
