@@ -71,15 +71,17 @@ def amount_error(text):
 
 def note_error(text):
     """(the abono's «Descripción», None) — None when left empty: the movement keeps its
-    usual text — or (None, the rule it breaks). Plain text: spaces collapsed, no control
-    characters nor < >, at most NOTE_MAX characters."""
-    text = " ".join((text or "").split())
+    usual text — or (None, the rule it breaks). Plain text: spaces collapsed, invisible
+    characters (control, format: a zero-width space) left out, no < >, at most NOTE_MAX
+    characters."""
+    text = " ".join("".join(ch for ch in (text or "") if ch.isspace() or not unicodedata.category(ch).startswith("C"))
+                    .split())
     if not text:
         return None, None
     if len(text) > NOTE_MAX:
         return None, f"Descripción: máximo {NOTE_MAX} caracteres."
-    if any(ch in "<>" or unicodedata.category(ch).startswith("C") for ch in text):
-        return None, "Descripción: solo texto, sin caracteres de control ni los signos < >."
+    if "<" in text or ">" in text:
+        return None, "Descripción: solo texto, sin los signos < >."
     return text, None
 
 
@@ -141,6 +143,7 @@ def card_refusal(kind, status, reason, replaced, has_holder):
 
 FIELDS = (("orden", "Número de orden de servicio"), ("documento", "Documento de identidad"),
           ("lote", "Número de lote"), ("tarjeta", "Número de tarjeta"))
+MAX_ORDER_NUMBER = 2_147_483_647  # the database's INTEGER: a larger number names no order
 _CARD = re.compile(r"^(?:(\d{6})\*{2,6})?(\d{4})$")
 
 
@@ -170,10 +173,10 @@ def parse_criteria(args):
     texts = {name: (args.get(name) or "").strip()[:40] for name, _ in FIELDS}
     found = Criteria(texts, searched="buscar" in args or any(texts.values()))
     if texts["orden"]:
-        if texts["orden"].isdigit() and len(texts["orden"]) <= 12:
+        if texts["orden"].isascii() and texts["orden"].isdigit() and int(texts["orden"]) <= MAX_ORDER_NUMBER:
             found.order = int(texts["orden"])
         else:
-            found.errors["orden"] = "El número de orden de servicio tiene solo dígitos."
+            found.errors["orden"] = "El número de orden de servicio tiene solo dígitos (hasta 2147483647)."
     if texts["documento"]:
         if re.fullmatch(r"[0-9A-Za-z]{3,15}", texts["documento"]):
             found.document = texts["documento"].upper()

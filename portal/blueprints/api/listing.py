@@ -2,12 +2,14 @@
 (`cursor` and `limit` in the query, `next_cursor` in the answer, newest first by
 (created_at, id): domain/api.encode_cursor), the products a list covers, and a 422 that
 names one field as spectree's own do."""
-from datetime import datetime
+import re
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from flask import abort, g
-from pydantic import BaseModel, Field
+from flask import abort, g, request
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from portal.blueprints.api.core import product_access
 from portal.blueprints.api.problems import problem
@@ -21,15 +23,20 @@ Money = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", description="Pesos con d
 ID_MAX = 2_147_483_647
 Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 PATH_ID = f"int(min=1, max={ID_MAX})"  # a URL's id: anything else is a 404 of the routing
+DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+CURSOR_FORMAT = "cursor"  # the document's name for what encode_cursor makes (a test generates real ones)
 BAD_CURSOR = "no es un cursor de esta lista: envíe el next_cursor de la respuesta anterior, sin cambiarlo"
 
 
 class PageQuery(BaseModel):
     """A list's query. Parameters that may be left out default to None without being
-    typed `| None`: a query parameter is never null, and the document says so."""
+    typed `| None`: a query parameter is never null, and the document says so. A
+    parameter the operation does not have is refused (422), as in a body."""
+    model_config = ConfigDict(extra="forbid")
+
     cursor: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")] = Field(
-        None,
-                               description="El `next_cursor` de la página anterior (sin él: la primera).")
+        None, json_schema_extra={"format": CURSOR_FORMAT},
+        description="El `next_cursor` de la página anterior (sin él: la primera).")
     limit: int = Field(20, ge=1, le=100, description="Elementos por página, de 1 a 100.")
 
 
@@ -46,6 +53,24 @@ def as_json(model):
     """A POST's answer as plain JSON data: @idempotent keeps it to replay (spectree still
     checks it against the declared model)."""
     return model.model_dump(mode="json")
+
+
+def json_body():
+    """The JSON body spectree validated; a body of another type is never read (415)."""
+    found = request.context.json
+    if found is None:
+        abort(problem(415))
+    return found
+
+
+def day(value):
+    """Only AAAA-MM-DD is a date here (pydantic alone would take «0» as 1970-01-01)."""
+    if isinstance(value, str) and not DAY.match(value):
+        raise PydanticCustomError("date_parsing", "not AAAA-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(day)]
 
 
 def field_problem(field, message):

@@ -4,7 +4,7 @@ master account's balance and movements (the Cuenta maestra report's rows), and a
 and cargos between it and the cards. The operations are the page's
 (services/card_operations.perform): the key's scope stands for the page's password."""
 import re
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -17,6 +17,7 @@ from portal.blueprints.api import bp
 from portal.blueprints.api.core import Problem, idempotent, needs, product_access, spec
 from portal.blueprints.api.listing import (
     PATH_ID,
+    Day,
     Id,
     Money,
     PageQuery,
@@ -24,6 +25,7 @@ from portal.blueprints.api.listing import (
     as_json,
     company_id,
     field_problem,
+    json_body,
     member,
     moment,
     money,
@@ -40,22 +42,36 @@ CARDS, MASTER = ["Tarjetas"], ["Cuenta maestra"]
 CRITERIA = {"order": "orden", "document": "documento", "batch": "lote", "card": "tarjeta"}  # API → the page's
 
 
-AMOUNT = re.compile(r"^[0-9]{1,9}(\.[0-9]+)?$")
+# An amount as text: more than zero, at most 100.000.000 (co.MAX_AMOUNT), cents at most,
+# no leading zeros. The document shows this pattern and nothing else is taken.
+AMOUNT = r"^([1-9][0-9]{0,7}(\.[0-9]{1,2})?|100000000(\.00?)?|0\.(0[1-9]|[1-9][0-9]?))$"
 
 
-def _text_only(value):
-    """Money comes as text ("150000.00"): a JSON number may already have lost its cents."""
-    if not isinstance(value, str):
+def _amount(value):
+    """The amount of a body, or a pydantic error saying (in problems.MESSAGES) what is wrong."""
+    if not isinstance(value, str):  # a JSON number may already have lost its cents
         raise PydanticCustomError("decimal_type", "money must be a string")
-    if not AMOUNT.match(value):
-        raise PydanticCustomError("decimal_parsing", "money must look like 150000.00")
-    return value
+    if re.match(AMOUNT, value):
+        return Decimal(value)
+    try:
+        amount = Decimal(value) if re.match(r"^[0-9]+(\.[0-9]+)?$", value) else None
+    except ArithmeticError:
+        amount = None
+    if amount is None:
+        raise PydanticCustomError("decimal_parsing", "not an amount")
+    if amount.as_tuple().exponent < -2:
+        raise PydanticCustomError("decimal_max_places", "two decimals", {"decimal_places": 2})
+    if amount <= 0:
+        raise PydanticCustomError("greater_than", "more than zero", {"gt": 0})
+    if amount > co.MAX_AMOUNT:
+        raise PydanticCustomError("less_than_equal", "at most the maximum", {"le": int(co.MAX_AMOUNT)})
+    raise PydanticCustomError("decimal_parsing", "leading zeros")
 
 
-Amount = Annotated[Decimal, BeforeValidator(_text_only),
-                   Field(gt=0, le=int(co.MAX_AMOUNT), max_digits=11, decimal_places=2),
-                   WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,9}(\.[0-9]{1,2})?$", "examples": ["150000.00"],
-                                   "description": "Pesos como texto, hasta dos decimales, mayor que cero."})]
+Amount = Annotated[Decimal, BeforeValidator(_amount),
+                   WithJsonSchema({"type": "string", "pattern": AMOUNT, "examples": ["150000.00"],
+                                   "description": "Pesos como texto, mayor que cero y hasta 100000000, con "
+                                                  "máximo dos decimales."})]
 
 
 # --- the cards -------------------------------------------------------------------------------
@@ -65,7 +81,7 @@ class CardsQuery(PageQuery):
     document: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{3,15}$")] = Field(
         None, description="Documento de identidad.")
     batch: Annotated[str, Field(pattern=r"^[0-9]{1,12}$")] = Field(None, description="Número de lote.")
-    order: Annotated[int, Field(ge=1, le=999_999_999_999)] = Field(
+    order: Annotated[int, Field(ge=1, le=co.MAX_ORDER_NUMBER)] = Field(
         None, description="Número de orden de servicio.")
     card: Annotated[str, Field(pattern=r"^([0-9]{6}\*{2,6})?[0-9]{4}$")] = Field(
         None, description="Últimos 4 dígitos de la tarjeta, o enmascarada: 450714******1234.")
@@ -157,7 +173,7 @@ def card_balance(card_id):
 
 @bp.post(f"/cards/<{PATH_ID}:card_id>/block")
 @spec.validate(json=BlockIn, resp=Response(HTTP_200=BlockOut, HTTP_403=Problem, HTTP_404=Problem,
-                                           HTTP_422=Problem), tags=CARDS)
+                                           HTTP_415=Problem, HTTP_422=Problem), tags=CARDS)
 @needs("master_account")
 @idempotent
 def card_block(card_id):
@@ -166,7 +182,7 @@ def card_block(card_id):
     Bloquea la tarjeta por pérdida, robo o deterioro (una tarjeta ya bloqueada: 422)."""
     access, card = _card_access(card_id)
     outcome = card_operations.perform(member(), access, card_operations.new_key(), "block", [card],
-                                      reason=request.context.json.reason, via="api")
+                                      reason=json_body().reason, via="api")
     if not outcome.ok:
         return problem(422, outcome.refusal)
     op = outcome.operations[0]
@@ -191,6 +207,7 @@ def _card(card):
 # --- the master account ----------------------------------------------------------------------
 
 class MasterQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     product_id: Id = Field(description="El producto de la cuenta maestra.")
 
 
@@ -202,8 +219,8 @@ class MasterOut(BaseModel):
 
 class MovementsQuery(PageQuery):
     product_id: Id
-    from_: date = Field(None, alias="from", description="Fecha inicial (día de Bogotá, AAAA-MM-DD).")
-    to: date = Field(None, description="Fecha final (día de Bogotá, AAAA-MM-DD), incluida.")
+    from_: Day = Field(None, alias="from", description="Fecha inicial (día de Bogotá, AAAA-MM-DD).")
+    to: Day = Field(None, description="Fecha final (día de Bogotá, AAAA-MM-DD), incluida.")
 
 
 class Movement(BaseModel):
@@ -225,7 +242,8 @@ class MovementList(BaseModel):
 class CreditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     product_id: Id
-    card_ids: list[Id] = Field(min_length=1, max_length=co.MAX_CARDS, description="Las tarjetas a abonar (1 a 100).")
+    card_ids: list[Id] = Field(min_length=1, max_length=co.MAX_CARDS, json_schema_extra={"uniqueItems": True},
+                               description="Las tarjetas a abonar (1 a 100), sin repetir.")
     amount: Amount
     description: str | None = Field(None, max_length=co.NOTE_MAX, pattern=r"^[^\x00-\x1f\x7f<>]*$",
                                     description="Descripción del movimiento (opcional, hasta 60 caracteres).")
@@ -279,8 +297,6 @@ def master_movements():
     de la más reciente a la más antigua; `from`/`to` son días de Bogotá."""
     query = request.context.query
     access = product_access(query.product_id)
-    if query.from_ and query.to and query.from_ > query.to:
-        return field_problem("from", "debe ser anterior o igual a to")
     found = order_search.Criteria({}, query.from_, query.to)
     lines, more = reports.master_after(access, found, after(query.cursor), query.limit)
     return MovementList(data=[Movement(
@@ -292,7 +308,7 @@ def master_movements():
 
 @bp.post("/master-account/credits")
 @spec.validate(json=CreditIn, resp=Response(HTTP_200=TransferOut, HTTP_403=Problem, HTTP_404=Problem,
-                                            HTTP_422=Problem), tags=MASTER)
+                                            HTTP_415=Problem, HTTP_422=Problem), tags=MASTER)
 @needs("master_account")
 @idempotent
 def master_credit():
@@ -300,7 +316,7 @@ def master_credit():
 
     El mismo monto de la cuenta maestra a cada tarjeta, con una comisión por tarjeta:
     todas o ninguna (saldo insuficiente, tarjeta bloqueada o por encima del máximo: 422)."""
-    body = request.context.json
+    body = json_body()
     if len(set(body.card_ids)) != len(body.card_ids):
         return field_problem("card_ids", "no repita tarjetas")
     note, error = co.note_error(body.description)
@@ -313,7 +329,7 @@ def master_credit():
 
 @bp.post("/master-account/debits")
 @spec.validate(json=DebitIn, resp=Response(HTTP_200=TransferOut, HTTP_403=Problem, HTTP_404=Problem,
-                                           HTTP_422=Problem), tags=MASTER)
+                                           HTTP_415=Problem, HTTP_422=Problem), tags=MASTER)
 @needs("master_account")
 @idempotent
 def master_debit():
@@ -321,7 +337,7 @@ def master_debit():
 
     El monto de la tarjeta a la cuenta maestra, que paga la comisión del cargo (saldo
     insuficiente o tarjeta bloqueada: 422)."""
-    body = request.context.json
+    body = json_body()
     access, card = _card_access(body.card_id)
     return _moved(access, "debit", [card], body.amount)
 
