@@ -4,10 +4,20 @@ type, body), invalid data refused, auth not ignored."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
+from portal.blueprints.api.listing import CURSOR_FORMAT
+from portal.domain import api
 from tests import api_helpers
 
 EXAMPLES = 25  # per operation and mode; the whole run stays within seconds per operation
+
+
+# A list's `cursor` is what an earlier page answered (a (created_at, id) encode_cursor made):
+# valid data is one of those; any other text is refused (422), as negative data must be.
+schemathesis.openapi.format(CURSOR_FORMAT, st.builds(
+    lambda moment, ident: api.encode_cursor([moment.isoformat(), ident]),
+    st.datetimes(), st.integers(1, 2_147_483_647)))
 
 
 @pytest.fixture
