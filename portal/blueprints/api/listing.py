@@ -34,7 +34,7 @@ class PageQuery(BaseModel):
     parameter the operation does not have is refused (422), as in a body."""
     model_config = ConfigDict(extra="forbid")
 
-    cursor: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")] = Field(
+    cursor: Annotated[str, Field(min_length=1, max_length=200)] = Field(
         None, json_schema_extra={"format": CURSOR_FORMAT},
         description="El `next_cursor` de la página anterior (sin él: la primera).")
     limit: int = Field(20, ge=1, le=100, description="Elementos por página, de 1 a 100.")
