@@ -218,13 +218,7 @@ def _unexpected_error(error):
 
 def _api_problem(error):
     """An HTTP error inside /api/: problem+json (an abort carrying a response keeps it)."""
-    if error.response is not None:
-        return error.response
-    code = error.code if error.code in problems.TITLES else 500
-    response = problems.problem(code)
-    if code == 405 and getattr(error, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
+    return problems.of_http_error(error)
 
 
 def _template_globals():

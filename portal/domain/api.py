@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 KEY_PREFIX = "pk_"
+ID_MAX = 2**31 - 1  # the tables' INTEGER keys: a larger id names nothing (and must not reach them)
 # What a key may do: a subset of its membership's permissions (services.conexion.PERMISSIONS).
 SCOPES = {"upload": "Cargar y confirmar lotes", "consult": "Consultar lotes, órdenes y tarjetas",
           "master_account": "Cuenta maestra: saldos, movimientos, abonos y cargos"}

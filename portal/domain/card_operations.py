@@ -13,6 +13,7 @@ written together or not at all; the ledger refuses a movement that would leave t
 account or a card below zero (services/ledger.py)."""
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +21,8 @@ from portal.domain.cells import parse_amount
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("100000000")  # one operation: a typo guard, not a business limit
+MAX_CARDS = 100  # one multi-card abono: one transaction, kept short
+NOTE_MAX = 60  # «Descripción» of an abono (manual 004 «Ingresa el monto y la descripción»)
 
 KINDS = {"balance": "Consultar saldo", "credit": "Abonar a tarjeta", "debit": "Cargo a tarjeta",
          "block": "Bloquear tarjeta", "unblock": "Desbloquear tarjeta", "replacement": "Reposición de tarjeta"}
@@ -66,6 +69,22 @@ def amount_error(text):
     return amount, None
 
 
+def note_error(text):
+    """(the abono's «Descripción», None) — None when left empty: the movement keeps its
+    usual text — or (None, the rule it breaks). Plain text: spaces collapsed, invisible
+    characters (control, format: a zero-width space) left out, no < >, at most NOTE_MAX
+    characters."""
+    text = " ".join("".join(ch for ch in (text or "") if ch.isspace() or not unicodedata.category(ch).startswith("C"))
+                    .split())
+    if not text:
+        return None, None
+    if len(text) > NOTE_MAX:
+        return None, f"Descripción: máximo {NOTE_MAX} caracteres."
+    if "<" in text or ">" in text:
+        return None, "Descripción: solo texto, sin los signos < >."
+    return text, None
+
+
 @dataclass(frozen=True)
 class Move:
     role: str  # master, card, new_card, fees
@@ -73,15 +92,16 @@ class Move:
     description: str
 
 
-def moves(kind, amount=Decimal(0), fee=Decimal(0), card="", new_card=""):
-    """The legs of an operation by account role (module docstring); they sum to zero."""
+def moves(kind, amount=Decimal(0), fee=Decimal(0), card="", new_card="", note=None):
+    """The legs of an operation by account role (module docstring); they sum to zero. An
+    abono's `note` (its «Descripción») describes the money's own legs, not the commission's."""
     legs = {
         "balance": [Move("master", -fee, f"Comisión consulta de saldo tarjeta {card}"),
                     Move("fees", fee, f"Comisión consulta de saldo tarjeta {card}")],
         # The commission is its own master leg (its own row of the Cuenta maestra report, as the manual's)
         "credit": [Move("master", -fee, f"Comisión abono a tarjeta {card}"),
-                   Move("master", -amount, f"Abono a tarjeta {card}"),
-                   Move("card", amount, "Abono desde la cuenta maestra"),
+                   Move("master", -amount, note or f"Abono a tarjeta {card}"),
+                   Move("card", amount, note or "Abono desde la cuenta maestra"),
                    Move("fees", fee, f"Comisión abono a tarjeta {card}")],
         "debit": [Move("card", -amount, "Cargo a la cuenta maestra"),
                   Move("master", amount, f"Cargo a tarjeta {card}"),
@@ -123,6 +143,7 @@ def card_refusal(kind, status, reason, replaced, has_holder):
 
 FIELDS = (("orden", "Número de orden de servicio"), ("documento", "Documento de identidad"),
           ("lote", "Número de lote"), ("tarjeta", "Número de tarjeta"))
+MAX_ORDER_NUMBER = 2_147_483_647  # the database's INTEGER: a larger number names no order
 _CARD = re.compile(r"^(?:(\d{6})\*{2,6})?(\d{4})$")
 
 
@@ -152,10 +173,10 @@ def parse_criteria(args):
     texts = {name: (args.get(name) or "").strip()[:40] for name, _ in FIELDS}
     found = Criteria(texts, searched="buscar" in args or any(texts.values()))
     if texts["orden"]:
-        if texts["orden"].isdigit() and len(texts["orden"]) <= 12:
+        if texts["orden"].isascii() and texts["orden"].isdigit() and int(texts["orden"]) <= MAX_ORDER_NUMBER:
             found.order = int(texts["orden"])
         else:
-            found.errors["orden"] = "El número de orden de servicio tiene solo dígitos."
+            found.errors["orden"] = "El número de orden de servicio tiene solo dígitos (hasta 2147483647)."
     if texts["documento"]:
         if re.fullmatch(r"[0-9A-Za-z]{3,15}", texts["documento"]):
             found.document = texts["documento"].upper()

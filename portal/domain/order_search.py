@@ -69,4 +69,5 @@ def utc_bounds(start, end):
     def midnight(day):
         return datetime.combine(day, time(), BOGOTA).astimezone(UTC).replace(tzinfo=None)
 
-    return (midnight(start) if start else None), (midnight(end + timedelta(days=1)) if end else None)
+    after_end = end + timedelta(days=1) if end and end < date.max else None  # 31/12/9999: open, not an overflow
+    return (midnight(start) if start else None), (midnight(after_end) if after_end else None)

@@ -1,6 +1,7 @@
 """«Consulta de tarjetas» (manual 003 §5.1, issue #11): the product's cards found by the
 search's criteria, and the operations on them (domain/card_operations.py says what each
-one moves), once per form key.
+one moves), once per key: the page's form key (`operate`, after the password) or the
+API's own (`perform`, the action both share; the API's key scope stands for the password).
 
 Each operation is a CardOperation row, its `key` the hash of the form's random key. The
 row is inserted first, in its own savepoint: a second submission of the same form (a
@@ -47,6 +48,14 @@ class Outcome:
     def decided(self):
         return bool(self.operations)
 
+    @property
+    def refusal(self):
+        """Why it was refused: the message of the card at fault (not «otra tarjeta…»)."""
+        if self.ok:
+            return None
+        reasons = [op.message for op in self.operations if op.status != "done" and op.message != co.OTHERS_REFUSED]
+        return reasons[0] if reasons else self.message
+
 
 def new_key():
     return secrets.token_urlsafe(32)
@@ -54,13 +63,9 @@ def new_key():
 
 # --- the search -------------------------------------------------------------------------------
 
-def search(access, criteria, number, per_page, q=""):
-    """(cards of the product matching every criterion given, paging.Page); `q` (the
-    table's live search) narrows them by holder's name or document."""
-    query = select(Card).where(Card.company_id == access.company.id, Card.product_id == access.product.id)
-    if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(Card.holder_name.ilike(like), Card.holder_id_number.ilike(like)))
+def _matching(company_id, product_ids, criteria):
+    """The cards of the company's `product_ids` matching every criterion given."""
+    query = select(Card).where(Card.company_id == company_id, Card.product_id.in_(product_ids))
     if criteria.document:
         query = query.where(Card.holder_id_number == criteria.document)
     if criteria.last4:
@@ -68,13 +73,28 @@ def search(access, criteria, number, per_page, q=""):
     if criteria.first6:
         query = query.where(Card.pan_first6 == criteria.first6)
     lines = select(BatchLine.card_id).join(Batch, Batch.id == BatchLine.batch_id).where(
-        Batch.company_id == access.company.id, Batch.product_id == access.product.id, BatchLine.card_id.is_not(None))
+        Batch.company_id == company_id, Batch.product_id.in_(product_ids), BatchLine.card_id.is_not(None))
     if criteria.batch:
         query = query.where(Card.id.in_(lines.where(Batch.number == criteria.batch)))
     if criteria.order is not None:
         query = query.where(Card.id.in_(lines.join(ServiceOrder, ServiceOrder.id == Batch.order_id)
                                         .where(ServiceOrder.number == criteria.order)))
+    return query
+
+
+def search(access, criteria, number, per_page, q=""):
+    """(cards of the product matching every criterion given, paging.Page); `q` (the
+    table's live search) narrows them by holder's name or document."""
+    query = _matching(access.company.id, [access.product.id], criteria)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(Card.holder_name.ilike(like), Card.holder_id_number.ilike(like)))
     return tables.paged(query, number, per_page, Card.holder_name, Card.id)
+
+
+def search_after(company_id, product_ids, criteria, after=None, limit=20):
+    """The API's search: (up to `limit` cards newest first after `after`, more?)."""
+    return tables.newest_after(_matching(company_id, product_ids, criteria), Card.created_at, Card.id, after, limit)
 
 
 def card_of(access, card_id):
@@ -83,6 +103,12 @@ def card_of(access, card_id):
     if card is None or card.company_id != access.company.id or card.product_id != access.product.id:
         return None
     return card
+
+
+def company_card(company_id, card_id):
+    """A card of the company, whichever its product (the API then checks the product)."""
+    card = db.session.get(Card, card_id)
+    return card if card is not None and card.company_id == company_id else None
 
 
 def cards_of(access, card_ids):
@@ -106,33 +132,41 @@ def decided(user, access, form_key, card_ids):
 
 # --- running an operation ---------------------------------------------------------------------
 
-def operate(user, access, form_key, password, kind, cards, amount=None, reason=None):
-    """Run `kind` on `cards` (several: credit only, all or nothing) once per form key,
-    after the password. Commits."""
-    card_ids = [card.id for card in cards]
+def operate(user, access, form_key, password, kind, cards, amount=None, reason=None, description=None):
+    """The page's: `kind` on `cards` once per form key, after the password (the same form
+    sent again shows its first result without asking again). Commits."""
     if not form_key or len(form_key) > 100:
         return Outcome([], "El formulario venció; ábralo de nuevo.")
-    found = decided(user, access, form_key, card_ids)
+    found = decided(user, access, form_key, [card.id for card in cards])
     if found:
         return Outcome(found, again=True)
     check = auth.confirm_password(user, password, f"conexion.card_{kind}")
     if not check.ok:
         return Outcome([], auth.WRONG_PASSWORD, locked=check.locked)
+    return perform(user, access, form_key, kind, cards, amount, reason, description)
+
+
+def perform(user, access, key, kind, cards, amount=None, reason=None, description=None, via=None):
+    """Run `kind` on `cards` (several: credit only, all or nothing) once per `key`: the
+    page's form key once its password is checked, or the API's own (its callers say who
+    may). An abono's `description` (domain note_error) describes its legs. Commits."""
+    card_ids = [card.id for card in cards]
     product = access.product
     fee = {"balance": product.balance_query_fee, "credit": product.transfer_fee, "debit": product.debit_fee,
            "replacement": product.replacement_cost}.get(kind)
-    operations = [CardOperation(key=co.key_hash(form_key, card.id), kind=kind, company_id=access.company.id,
+    note = description if kind == "credit" else co.REASON_LABELS.get(reason)
+    operations = [CardOperation(key=co.key_hash(key, card.id), kind=kind, company_id=access.company.id,
                                 product_id=product.id, card_id=card.id, user_id=user.id, amount=amount, fee=fee,
-                                description=co.REASON_LABELS.get(reason), status="refused")
+                                description=note, status="refused")
                   for card in sorted(cards, key=lambda c: c.id)]
     if not _claim(operations):
         db.session.rollback()
-        return Outcome(decided(user, access, form_key, card_ids), again=True)
+        return Outcome(decided(user, access, key, card_ids), again=True)
     _carry_out(access, operations, reason)
     for op in operations:
         audit.record(f"conexion.card_{kind}", user, subject=f"card:{op.card_id}", status=op.status,
                      amount=str(op.amount) if op.amount is not None else None, fee=str(op.fee or 0),
-                     message=op.message, txn=op.ledger_txn)
+                     message=op.message, txn=op.ledger_txn, **({"via": via} if via else {}))
     db.session.commit()
     return Outcome(operations)
 
@@ -215,7 +249,7 @@ def _credit(access, op, card, reason):
     if co.over_max(before, op.amount, limit):
         raise Refused(co.OVER_MAX.format(limit=money(limit, cents=True), card=card.masked_pan,
                                          after=money(before + op.amount, cents=True)))
-    _post(access, op, card, {"moves": co.moves("credit", op.amount, op.fee, card.masked_pan)})
+    _post(access, op, card, {"moves": co.moves("credit", op.amount, op.fee, card.masked_pan, note=op.description)})
     op.message = (f"Abono de {money(op.amount, cents=True)} a la tarjeta {card.masked_pan} exitoso. "
                   f"Nuevo saldo: {money(balance_of(card), cents=True)}.")
 

@@ -18,6 +18,7 @@ from portal.domain import charts, order_search, paging
 from portal.domain import orders as o
 from portal.extensions import db
 from portal.models import Batch, BatchLine, Card, LedgerAccount, LedgerEntry, ServiceOrder
+from portal.services import tables
 
 DEFAULT_DAYS = 30  # without Fecha inicial: the last 30 days (Bogotá), today included
 BOGOTA_OFFSET = timedelta(hours=-5)  # Colombia keeps no daylight saving time
@@ -138,6 +139,17 @@ def master_lines(access, found, chunk=2000, limit=None):
         query = query.limit(limit)
     rows = db.session.execute(query.execution_options(yield_per=chunk))
     return _lines(account, rows)
+
+
+def master_after(access, found, after=None, limit=20):
+    """The API's movements: (up to `limit` lines newest first after `after` — the
+    (created_at, entry id) of the last line seen — with their Saldo, more?)."""
+    account = master_account(access)
+    if account is None or found.errors:
+        return [], False
+    rows, more = tables.newest_after(_newest_first(_in_range(account, found)).order_by(None), LedgerEntry.created_at,
+                                     LedgerEntry.id, after, limit, entities=False)
+    return list(_lines(account, rows)), more
 
 
 def master_count(access, found):

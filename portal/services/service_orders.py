@@ -17,7 +17,7 @@ from portal.domain import orders as o
 from portal.domain import webhooks as wh
 from portal.domain.formatting import local
 from portal.extensions import db
-from portal.models import Batch, ServiceOrder, User
+from portal.models import Batch, OrderPayment, ServiceOrder, User
 from portal.services import audit, auth, batches, messaging, tables, webhooks
 
 # --- 4.1 the list ----------------------------------------------------------------------------
@@ -29,13 +29,10 @@ def order_of(access, order_id):
         ServiceOrder.product_id == access.product.id)).first()
 
 
-def listing(access, criteria, number=1, per_page=paging.DEFAULT_PER_PAGE):
-    """(orders of the page, Page): the product's orders, newest first, within the
-    criteria's Bogotá days and status. Criteria with errors (a bad date) find nothing."""
-    if criteria.errors:
-        return [], paging.page_of(0)
-    query = select(ServiceOrder).where(ServiceOrder.company_id == access.company.id,
-                                       ServiceOrder.product_id == access.product.id)
+def _matching(company_id, product_ids, criteria):
+    """The orders of the company's `product_ids` within the criteria's Bogotá days and status."""
+    query = select(ServiceOrder).where(ServiceOrder.company_id == company_id,
+                                       ServiceOrder.product_id.in_(product_ids))
     since, before = search.utc_bounds(criteria.start, criteria.end)
     if since:
         query = query.where(ServiceOrder.created_at >= since)
@@ -43,7 +40,34 @@ def listing(access, criteria, number=1, per_page=paging.DEFAULT_PER_PAGE):
         query = query.where(ServiceOrder.created_at < before)
     if criteria.status:
         query = query.where(ServiceOrder.status == criteria.status)
-    return tables.paged(query, number, per_page, ServiceOrder.created_at.desc(), ServiceOrder.id.desc())
+    return query
+
+
+def listing(access, criteria, number=1, per_page=paging.DEFAULT_PER_PAGE):
+    """(orders of the page, Page): the product's orders, newest first, within the
+    criteria's Bogotá days and status. Criteria with errors (a bad date) find nothing."""
+    if criteria.errors:
+        return [], paging.page_of(0)
+    return tables.paged(_matching(access.company.id, [access.product.id], criteria), number, per_page,
+                        ServiceOrder.created_at.desc(), ServiceOrder.id.desc())
+
+
+def listing_after(company_id, product_ids, criteria, after=None, limit=20):
+    """The API's list: (up to `limit` orders newest first after `after`, more?)."""
+    return tables.newest_after(_matching(company_id, product_ids, criteria), ServiceOrder.created_at,
+                               ServiceOrder.id, after, limit)
+
+
+def company_order(company_id, order_id):
+    """An order of the company, whichever its product (the API then checks the product)."""
+    order = db.session.get(ServiceOrder, order_id)
+    return order if order is not None and order.company_id == company_id else None
+
+
+def payments_of(order):
+    """«Pagar orden»'s attempts on the order, oldest first (what the bank answered)."""
+    return db.session.scalars(select(OrderPayment).where(OrderPayment.order_id == order.id)
+                              .order_by(OrderPayment.id)).all()
 
 
 # --- 4.2 the detail --------------------------------------------------------------------------
@@ -52,6 +76,11 @@ def records_of(batch):
     """The records the order charged for (services/orders.batch_in): the unnamed cards
     requested, or the valid lines."""
     return batch.rows_total if batch.kind == "unnamed_emission" else batch.valid_count
+
+
+def batch_in_amount(batch):
+    """What the batch loads on cards, as the order charged it (services/orders.batch_in)."""
+    return o.ZERO if batch.kind == "unnamed_emission" else Decimal(batch.total_amount or 0)
 
 
 def unit_price(batch):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from portal.extensions import db
-from portal.models import CardOperation
+from portal.models import CardOperation, LedgerAccount, LedgerEntry
 from tests import card_helpers as h
 from tests import factories
 from tests.conftest import menu_entries, post
@@ -167,3 +167,35 @@ def test_a_replacement_through_the_modal(client, jahc):
     db.session.expire_all()
     listing = client.get(url(company, "?documento=1045678434")).get_data(as_text=True)
     assert listing.count('id="card-') == 2 and "Bloqueada (Reposición)" in listing
+
+
+def test_an_abono_with_a_description_shows_it_in_the_cuenta_maestra_report(client, jahc):
+    """Manual 004 «Transferencia maestra: Ingresa el monto y la descripción»: the modal's
+    optional «Descripción» names the money's legs; the commission keeps its own text."""
+    access, company, card = jahc
+    access.membership.can_consult = True  # Reportes
+    db.session.commit()
+    other = h.card(access, "5678", holder="222")
+    target = url(company, "/abono-multiple")
+    modal = client.get(f"{target}?tarjeta={card.id}&tarjeta={other.id}").get_data(as_text=True)
+    assert 'name="descripcion"' in modal and 'maxlength="60"' in modal and "Descripción" in modal
+    form = {"clave": KEY_RE.search(modal).group(1), "monto": "10", "password": factories.PASSWORD,
+            "tarjeta": [str(card.id), str(other.id)]}
+    too_long = post(client, target, dict(form, descripcion="x" * 61), page=url(company))
+    assert too_long.status_code == 422 and "Descripción: máximo 60 caracteres." in too_long.get_data(as_text=True)
+    assert db.session.query(CardOperation).count() == 0
+    done = post(client, target, dict(form, descripcion="  Auxilio   de alimentación\tmarzo "), page=url(company))
+    assert done.status_code == 200 and "Descripción: Auxilio de alimentación marzo" in done.get_data(as_text=True)
+    single = url(company, f"/{card.id}/abonar")
+    plain = {"clave": KEY_RE.search(client.get(single).get_data(as_text=True)).group(1), "monto": "5",
+             "password": factories.PASSWORD}
+    assert post(client, single, plain, page=url(company)).status_code == 200  # no description: the usual text
+    report = client.get(f"/empresas/{company.id}/productos/{company.products[0].id}/reportes/cuenta-maestra")
+    cells = [row.split('data-label="Descripción">')[1].split("<")[0]
+             for row in report.get_data(as_text=True).split('<tr id="entry-')[1:]]
+    assert cells.count("Auxilio de alimentación marzo") == 2
+    assert cells.count("Comisión abono a tarjeta 450714******1234") == 2
+    assert "Abono a tarjeta 450714******1234" in cells
+    card_legs = db.session.query(LedgerEntry).join(LedgerAccount).filter(LedgerAccount.card_id == other.id).all()
+    assert [leg.description for leg in card_legs] == ["Auxilio de alimentación marzo"]
+    assert h.master_balance(access) == Decimal("1000.00") - 2 * Decimal("65.00") - Decimal("60.00")

@@ -108,3 +108,27 @@ def test_at_least_one_criterion_and_the_first_visit_asks_nothing():
 def test_keys_are_stored_hashed_one_per_card():
     assert co.key_hash("k", 1) != co.key_hash("k", 2) and len(co.key_hash("k", 1)) == 64
     assert len(co.txn_id(co.key_hash("k", 1))) <= 36
+
+
+@pytest.mark.parametrize("text, note, error", [
+    (None, None, None), ("   ", None, None), ("  Auxilio \t de\nmarzo ", "Auxilio de marzo", None),
+    ("Bono\u200b marzo\x07", "Bono marzo", None), ("x" * 60, "x" * 60, None),
+    ("x" * 61, None, "Descripción: máximo 60 caracteres."), ("<b>Bono</b>", None, "Descripción: solo texto, sin los signos < >."),
+])
+def test_an_abonos_description_is_plain_text_of_60_characters(text, note, error):
+    assert co.note_error(text) == (note, error)
+
+
+def test_the_description_names_the_money_legs_not_the_commission():
+    legs = co.moves("credit", D("100"), D("55"), "450714******1234", note="Bono")
+    assert [(m.role, m.description) for m in legs] == [
+        ("master", "Comisión abono a tarjeta 450714******1234"), ("master", "Bono"), ("card", "Bono"),
+        ("fees", "Comisión abono a tarjeta 450714******1234")]
+    assert [m.description for m in co.moves("credit", D("1"), D("0"), "x")][1] == "Abono desde la cuenta maestra"
+
+
+@pytest.mark.parametrize("text, order", [("12397", 12397), ("2147483647", 2147483647), ("2147483648", None),
+                                         ("999999999999", None), ("١٢", None), ("12a", None)])
+def test_an_order_number_is_ascii_digits_within_the_databases_integer(text, order):
+    found = co.parse_criteria({"orden": text})
+    assert found.order == order and ("orden" in found.errors) == (order is None)

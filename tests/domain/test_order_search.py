@@ -40,3 +40,4 @@ def test_bogota_days_become_utc_bounds():
     since, before = s.utc_bounds(date(2026, 5, 1), date(2026, 5, 2))
     assert since == datetime(2026, 5, 1, 5, 0) and before == datetime(2026, 5, 3, 5, 0)
     assert s.utc_bounds(None, None) == (None, None)
+    assert s.utc_bounds(date.max, date.max) == (datetime(9999, 12, 31, 5, 0), None)  # the last day: no overflow

@@ -8,4 +8,4 @@ bp.url_value_preprocessor(core.ids_in_range)
 bp.before_request(core.authenticate)
 bp.after_request(core.record_use)
 
-from portal.blueprints.api import routes, routes_batches  # noqa: E402,F401
+from portal.blueprints.api import routes, routes_batches, routes_cards, routes_orders  # noqa: E402,F401

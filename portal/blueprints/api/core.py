@@ -2,21 +2,18 @@
 operation needs (403), the product it names (404), Idempotency-Key on POSTs, and one
 audit event per use. Views stay thin: they read `request.context` (validated by
 spectree) and call the services the portal's pages use."""
-import re
 import time
 from dataclasses import dataclass
-from datetime import date
 from functools import wraps
-from typing import Annotated
 
 from flask import abort, current_app, g, request
 from limits import parse
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 from spectree import SpecTree
 from spectree.model_adapter.pydantic_adapter import PydanticModelAdapter
 from werkzeug.exceptions import HTTPException
 
-from portal.blueprints.api.problems import problem, validation_problem
+from portal.blueprints.api.problems import of_http_error, problem, validation_problem
 from portal.domain import api
 from portal.extensions import db, limiter
 from portal.services import api_keys, audit, idempotency
@@ -24,16 +21,6 @@ from portal.services import api_keys, audit, idempotency
 PUBLIC_ENDPOINTS = {"api.openapi_json", "api.docs"}
 
 
-def _iso_day(value):
-    # pydantic's lax mode reads «0» or «1700000000» as a date (a Unix time); the
-    # document promises AAAA-MM-DD and nothing else.
-    if isinstance(value, date) or (isinstance(value, str) and ISO_DAY.fullmatch(value)):
-        return value
-    raise ValueError("debe ser una fecha AAAA-MM-DD")
-
-
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class Problem(BaseModel):
@@ -77,13 +64,10 @@ class Actor:
     principal_type: str = "user"
 
 
-MAX_ID = 2**31 - 1  # the tables' integer keys (the document says int32)
-
-
 def ids_in_range(endpoint, values):
     """An id in the URL beyond any row's (<int:…> takes any size) names nothing: 404,
     before a database is asked to compare it with a 32-bit column."""
-    if values and any(isinstance(v, int) and v > MAX_ID for v in values.values()):
+    if values and any(isinstance(v, int) and v > api.ID_MAX for v in values.values()):
         abort(404)
 
 
@@ -190,8 +174,8 @@ def idempotent(view):
 def _run_once(record_id, view, args, kwargs):
     try:
         response = current_app.make_response(view(*args, **kwargs))
-    except HTTPException as exc:  # e.g. product_access's 404: the app's problem+json, a Flask response
-        response = current_app.make_response(current_app.handle_http_exception(exc))
+    except HTTPException as exc:  # an abort(404) is problem+json here too, as the one kept for a replay
+        response = of_http_error(exc)
     except Exception:
         idempotency.abandon(record_id)
         raise

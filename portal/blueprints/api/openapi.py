@@ -10,6 +10,12 @@ PROBLEM = {"$ref": "#/components/schemas/Problem"}
 COMMON_ERRORS = (401, 429)
 POST_ERRORS = (400, 409, 422)
 _document = None
+FILES = {}  # (path, method) → the media type of an operation whose 200 is a file, not JSON
+
+
+def file_response(path, method, media_type):
+    """Say that `method path` answers 200 with a file (spectree describes JSON only)."""
+    FILES[(path, method)] = media_type
 
 
 def document():
@@ -27,10 +33,13 @@ def _completed(doc):
         "type": "http", "scheme": "bearer",
         "description": "La llave que un administrador de la empresa crea en Configuración › API."}
     doc["security"] = [{"llave": []}]
-    for path in doc.get("paths", {}).values():
+    for url, path in doc.get("paths", {}).items():
         for method, operation in path.items():
             if method in ("get", "post", "put", "patch", "delete"):
                 _operation(method, operation)
+            if (url, method) in FILES:
+                operation["responses"]["200"]["content"] = {
+                    FILES[(url, method)]: {"schema": {"type": "string", "format": "binary"}}}
     return doc
 
 

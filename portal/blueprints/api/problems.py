@@ -36,6 +36,17 @@ def problem(status, detail=None, title=None, headers=None, **extra):
     return response
 
 
+def of_http_error(error):
+    """An HTTP error (abort) as problem+json; an abort carrying a response keeps it."""
+    if error.response is not None:
+        return error.response
+    code = error.code if error.code in TITLES else 500
+    response = problem(code)
+    if code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
 MESSAGES = {
     "missing": "es obligatorio",
     "extra_forbidden": "no es un campo de esta operación",

@@ -21,7 +21,8 @@ from spectree import Response
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from portal.blueprints.api import bp
-from portal.blueprints.api.core import Day, Problem, idempotent, needs, product_access, spec
+from portal.blueprints.api.core import Problem, idempotent, needs, product_access, spec
+from portal.blueprints.api.listing import ID_MAX, Day, Id
 from portal.blueprints.api.problems import problem
 from portal.domain import api, batch_json
 from portal.domain import batch_layouts as bl
@@ -31,12 +32,10 @@ from portal.services import api_batches, batches, upload_jobs
 
 TAGS = ["Lotes"]
 ERRORS_SHOWN = 100  # rejected lines whose errors a batch's detail carries; the rest: /errors
-MAX_ID = 2**31 - 1
 
 Kind = Literal[tuple(bl.LAYOUTS)]
 AnyKind = Literal[tuple(bl.LAYOUTS) + tuple(bl.FORMLESS_LABELS)]
 StatusCode = Literal[b.BATCH.statuses]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # in a query or a form: its text
 
 
 def _json_id(value):
@@ -45,13 +44,13 @@ def _json_id(value):
         value = int(value)
     if type(value) is not int:
         raise PydanticCustomError("int_type", "debe ser un número entero")
-    if not 1 <= value <= MAX_ID:
-        raise PydanticCustomError("id_range", f"debe ser un número entre 1 y {MAX_ID}")
+    if not 1 <= value <= ID_MAX:
+        raise PydanticCustomError("id_range", f"debe ser un número entre 1 y {ID_MAX}")
     return value
 
 
 JsonId = Annotated[int, PlainValidator(_json_id),
-                   WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID})]
+                   WithJsonSchema({"type": "integer", "minimum": 1, "maximum": ID_MAX})]
 
 
 # --- what is sent ------------------------------------------------------------------------------
@@ -125,7 +124,7 @@ def _cursor(text):
 def _after(text):
     """The position a cursor of ours holds (a positive integer), or None."""
     values = api.decode_cursor(text) if text else None
-    ok = values is not None and len(values) == 1 and type(values[0]) is int and 0 < values[0] <= MAX_ID
+    ok = values is not None and len(values) == 1 and type(values[0]) is int and 0 < values[0] <= ID_MAX
     return values[0] if ok else None
 
 

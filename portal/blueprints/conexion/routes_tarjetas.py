@@ -16,7 +16,6 @@ TARJETAS = "/<int:company_id>/productos/<int:product_id>/servicios/tarjetas"
 SLUGS = {"saldo": "balance", "abonar": "credit", "cargo": "debit", "bloquear": "block", "desbloquear": "unblock",
          "reposicion": "replacement"}
 KIND_SLUGS = {kind: slug for slug, kind in SLUGS.items()}
-MAX_CARDS = 100  # one multi-card abono: one transaction, kept short
 MODAL = "conexion/lotes/_decision.html"
 BODY = "conexion/tarjetas/_operacion_body.html"
 
@@ -51,8 +50,8 @@ def card_operation(company_id, product_id, card_id, operacion):
 def cards_credit(company_id, product_id):
     """Beyond the manual: the same abono to every selected card, all or nothing."""
     ids = {int(v) for v in request.values.getlist("tarjeta") if v.isdigit()}
-    if not ids or len(ids) > MAX_CARDS:
-        flash(f"Seleccione entre 1 y {MAX_CARDS} tarjetas para abonar.", "error")
+    if not ids or len(ids) > co.MAX_CARDS:
+        flash(f"Seleccione entre 1 y {co.MAX_CARDS} tarjetas para abonar.", "error")
         return redirect_htmx_aware(_back())
     cards = card_operations.cards_of(g.access, ids) or not_found()
     return _operation("credit", cards)
@@ -61,14 +60,12 @@ def cards_credit(company_id, product_id):
 def _operation(kind, cards):
     if request.method == "GET":
         return _modal(kind, cards)
-    amount, error = co.amount_error(request.form.get("monto")) if kind in co.WITH_AMOUNT else (None, None)
-    reason = request.form.get("motivo") if kind == "block" else None
-    if kind == "block" and reason not in co.BLOCK_REASONS:
-        error = "Motivo: seleccione pérdida, robo o deterioro."
+    amount, reason, note, error = _form(kind)
     if error:
         return _modal(kind, cards, error=error, key=request.form.get("clave")), 422
     outcome = card_operations.operate(current_user, g.access, request.form.get("clave", ""),
-                                      request.form.get("password", ""), kind, cards, amount=amount, reason=reason)
+                                      request.form.get("password", ""), kind, cards, amount=amount, reason=reason,
+                                      description=note)
     if outcome.locked:
         flash("Por seguridad su usuario quedó bloqueado por 15 minutos.", "error")
         return redirect_htmx_aware(url_for("auth.corporate_login"))
@@ -77,13 +74,23 @@ def _operation(kind, cards):
     return _modal(kind, cards, outcome=outcome), 200, {"HX-Trigger": "tarjetas-changed"}
 
 
+def _form(kind):
+    """(amount, reason, description, the first error) of the modal's form."""
+    amount, error = co.amount_error(request.form.get("monto")) if kind in co.WITH_AMOUNT else (None, None)
+    note, note_error = co.note_error(request.form.get("descripcion")) if kind == "credit" else (None, None)
+    reason = request.form.get("motivo") if kind == "block" else None
+    if kind == "block" and reason not in co.BLOCK_REASONS:
+        error = "Motivo: seleccione pérdida, robo o deterioro."
+    return amount, reason, note, error or note_error
+
+
 def _modal(kind, cards, error=None, key=None, outcome=None):
     here = dict(company_id=g.access.company.id, product_id=g.access.product.id)
     post_url = url_for("conexion.card_operation", card_id=cards[0].id, operacion=KIND_SLUGS[kind], **here) \
         if len(cards) == 1 else url_for("conexion.cards_credit", **here)
     return render("conexion/tarjetas/operacion.html", partial=MODAL, modal_body=BODY, access=g.access,
                   kind=kind, post_url=post_url, title=co.KINDS[kind], cards=cards, error=error, outcome=outcome,
-                  key=key or card_operations.new_key(), back=_back(), reasons=co.BLOCK_REASONS,
+                  key=key or card_operations.new_key(), back=_back(), reasons=co.BLOCK_REASONS, note_max=co.NOTE_MAX,
                   balances={card.id: card_operations.balance_of(card) for card in cards} if outcome else {},
                   statuses=co.STATUS_LABELS)
 
