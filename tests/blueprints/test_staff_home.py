@@ -100,24 +100,6 @@ def test_without_htmx_the_figures_come_inline_in_the_whole_page(auth):
     assert "HX-Request" in client.get(FIGURES, headers=HTMX).headers["Vary"]
 
 
-def test_the_figures_take_one_statement(app, auth):
-    from sqlalchemy import event
-
-    client = auth.new_client("staff", "admin", roles="admin")
-    client.get(FIGURES, headers=HTMX)
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        client.get(FIGURES, headers=HTMX)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert len([s for s in seen if "count(" in s.lower()]) == 1, seen
-
-
 def test_links_lead_to_pages_the_staff_member_may_open(auth):
     """Every link works for who sees it; queues without a page show no link."""
     for roles in BY_ROLE:
