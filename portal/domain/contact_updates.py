@@ -126,16 +126,3 @@ def masked_email(email):
         return ""
     user, domain = email.split("@", 1)
     return f"{user[:2]}***@{domain}"
-
-
-def age(seconds):
-    """The age of a queue's oldest item, as the staff home shows it."""
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return "menos de 1 min"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        return f"{seconds // 3600} h"
-    days = seconds // 86400
-    return "1 día" if days == 1 else f"{days} días"

@@ -70,3 +70,18 @@ def day_time(value: datetime | None) -> str:
     hour = local(value)
     suffix = "a. m." if hour.hour < 12 else "p. m."
     return f"{hour.strftime('%d/%m/%Y')} {hour.hour % 12 or 12}:{hour.strftime('%M:%S')} {suffix}"
+
+
+def ago(then: datetime | None, now: datetime) -> str:
+    """How long ago, in Spanish: «hace 5 min», «hace 3 h», «hace 1 día», «hace 2 días»."""
+    if then is None:
+        return ""
+    minutes = int((now - then).total_seconds() // 60)
+    if minutes < 1:
+        return "hace menos de 1 min"
+    if minutes < 60:
+        return f"hace {minutes} min"
+    if minutes < 24 * 60:
+        return f"hace {minutes // 60} h"
+    days = minutes // (24 * 60)
+    return f"hace {days} día" if days == 1 else f"hace {days} días"

@@ -23,6 +23,7 @@ class OutboxMessage(db.Model):
     """Every SMS and e-mail the portal sends; in development this is where they end."""
 
     __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)  # services/staff_home
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(8))  # sms | email
     recipient: Mapped[str] = mapped_column(String(254), index=True)

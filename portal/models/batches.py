@@ -17,6 +17,7 @@ class Batch(WithStoredFile, db.Model):
 
     __tablename__ = "batches"
     __table_args__ = (
+        Index("ix_batches_status_created", "status", "created_at"),  # services/staff_home
         CheckConstraint("kind in (" + ", ".join(f"'{k}'" for k in BATCH_KINDS) + ")", name="ck_batches_kind"),
         CheckConstraint("status in (" + ", ".join(f"'{s}'" for s in BATCH_STATUSES) + ")",
                         name="ck_batches_status"),
@@ -75,6 +76,7 @@ class BatchLine(db.Model):
 
     __tablename__ = "batch_lines"
     __table_args__ = (
+        Index("ix_batch_lines_outcome", "outcome", "batch_id"),  # services/staff_home
         UniqueConstraint("batch_id", "line_no", name="uq_batch_lines"),
         Index("ix_batch_lines_person", "id_type", "id_number"),
     )

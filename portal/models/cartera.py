@@ -103,6 +103,7 @@ class CarteraUpload(WithStoredFile, db.Model):
 
     __tablename__ = "cartera_uploads"
     __table_args__ = (
+        Index("ix_uploads_status_created", "status", "created_at"),  # services/staff_home
         CheckConstraint("kind in ('active', 'retired')", name="ck_uploads_kind"),
         CheckConstraint("source in ('xlsx', 'browser')", name="ck_uploads_source"),
         CheckConstraint("status in ('queued', 'processing', 'processed', 'invalid', 'failed', 'superseded', "

@@ -1,5 +1,5 @@
 """Employers and suppliers behind Hanna users, their branches and application requests."""
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -39,6 +39,7 @@ class ApplicationRequest(db.Model):
 
     __tablename__ = "application_requests"
     __table_args__ = (
+        Index("ix_appreq_queue", "application", "status", "created_at"),  # services/staff_home
         CheckConstraint("application in ('EMPRESAS', 'PROVEEDORES')", name="ck_appreq_app"),
         CheckConstraint("status in ('pending', 'approved', 'rejected')", name="ck_appreq_status"),
         UniqueConstraint("user_id", "application", name="uq_appreq_user_app"),

@@ -71,6 +71,7 @@ class ServiceOrder(db.Model):
 
     __tablename__ = "service_orders"
     __table_args__ = (
+        Index("ix_service_orders_status_created", "status", "created_at"),  # services/staff_home
         CheckConstraint("status in (" + ", ".join(f"'{s}'" for s in ORDER_STATUSES) + ")",
                         name="ck_service_orders_status"),
         CheckConstraint("to_pay = total + amount + gmf", name="ck_service_orders_to_pay"),
@@ -151,6 +152,7 @@ class OrderPayment(db.Model):
 
     __tablename__ = "order_payments"
     __table_args__ = (
+        Index("ix_order_payments_status_created", "status", "created_at"),  # services/staff_home
         CheckConstraint("status in ('sent', 'approved', 'declined', 'pending', 'error')",
                         name="ck_order_payments_status"),
     )
@@ -222,6 +224,7 @@ class MasterDeposit(db.Model):
 
     __tablename__ = "master_deposits"
     __table_args__ = (
+        Index("ix_master_deposits_status_registered", "status", "registered_at"),  # services/staff_home
         CheckConstraint("amount > 0", name="ck_master_deposits_amount"),
         CheckConstraint("status in ('registered', 'confirmed', 'rejected')", name="ck_master_deposits_status"),
     )

@@ -14,6 +14,7 @@ class Payment(db.Model):
 
     __tablename__ = "payments"
     __table_args__ = (
+        Index("ix_payments_status_created", "status", "created_at"),  # services/staff_home
         CheckConstraint("amount > 0", name="ck_payments_amount"),
         CheckConstraint("status in ('created', 'pending', 'approved', 'declined', 'error')",
                         name="ck_payments_status"),
@@ -50,7 +51,10 @@ class PaymentReview(db.Model):
     """A report from the acquirer that does not match the payment: staff decide."""
 
     __tablename__ = "payment_reviews"
-    __table_args__ = (CheckConstraint("status in ('open', 'resolved')", name="ck_reviews_status"),)
+    __table_args__ = (
+        CheckConstraint("status in ('open', 'resolved')", name="ck_reviews_status"),
+        Index("ix_reviews_status_created", "status", "created_at"),  # services/staff_home
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
     transaction_id: Mapped[str] = mapped_column(String(40), index=True)

@@ -13,6 +13,7 @@ STAFF_ROLES = ("cartera", "pagos", "tarjetas", "admin")
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
+        Index("ix_users_locked_until", "locked_until"),  # services/staff_home
         CheckConstraint("kind in ('hanna', 'corporate', 'staff')", name="ck_users_kind"),
         UniqueConstraint("kind", "username", name="uq_users_kind_username"),
     )
@@ -140,6 +141,7 @@ class LoginGuard(db.Model):
     (an affiliate's cédula, known or not, so both behave the same)."""
 
     __tablename__ = "login_guards"
+    __table_args__ = (Index("ix_login_guards_locked_until", "locked_until"),)  # services/staff_home
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(80), unique=True)
     failures: Mapped[int] = mapped_column(default=0)

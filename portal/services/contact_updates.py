@@ -181,18 +181,6 @@ def masked_new_mobile(request):
 
 # --- the staff's queue -------------------------------------------------------------------
 
-def counts_select():
-    """One row for the staff home: requests waiting for staff and the oldest one's time."""
-    return (select(func.count().label("pending"), func.min(Request.submitted_at).label("oldest"))
-            .where(Request.status == rules.PENDING))
-
-
-def counts_of(row, now=None):
-    oldest = row["oldest"]
-    age = rules.age(((now or utcnow()) - oldest).total_seconds()) if oldest else None
-    return {"pending": row["pending"], "oldest_age": age}
-
-
 def listing(status, start, end, cedula, number=1, per_page=paging.DEFAULT_PER_PAGE):
     """Requests sent to staff (those still waiting for their code are not), filtered and
     paged: waiting ones oldest first, decided ones newest first."""

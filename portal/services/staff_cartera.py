@@ -116,11 +116,6 @@ def uploads(q="", status="todos", number=1, per_page=paging.DEFAULT_PER_PAGE):
     return UploadListing([UploadRow(*row) for row in rows], page, counts)
 
 
-def counts_select():
-    """For the staff home, one row: uploads per filter."""
-    return _counts_select(_query(""))
-
-
 def upload_row(upload_id):
     """One upload with its employer, branch, period and uploader, or None."""
     found = db.session.execute(_query("").where(CarteraUpload.id == upload_id)).first()

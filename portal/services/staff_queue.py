@@ -29,20 +29,6 @@ def paginate(query, number, per_page, total=None):
 
 # --- application requests ----------------------------------------------------------------
 
-def pending_counts_select():
-    """One row: pending requests per application (a column named after each)."""
-    return (select(*[func.count().filter(ApplicationRequest.application == app).label(app)
-                     for app in apps.APPLICATIONS])
-            .where(ApplicationRequest.status == "pending"))
-
-
-def pending_counts(staff_user, row=None):
-    """Pending requests per application this staff user may decide (from `row`, a
-    pending_counts_select row, when it was read already)."""
-    row = row or db.session.execute(pending_counts_select()).one()._mapping
-    return {app: row[app] for app in apps.reviewable_by(staff_user)}
-
-
 # The table's rows are plain rows of the columns it shows (no ORM objects to load), and its
 # statements are built once per shape (searching or not; pending, one other status or all):
 # building a select costs about as much as running it. The applications shown, the search

@@ -7,7 +7,7 @@ Plain functions, no request context.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from portal.domain import paging
 from portal.domain.formatting import today_bogota
@@ -108,13 +108,6 @@ def employers(q="", status="all", sort="nombre", number=1, per_page=paging.DEFAU
     out = [EmployerRow(entity, branches, last_period, last_sent_at, int(ct), int(cs), periods[entity.id])
            for entity, branches, last_period, last_sent_at, ct, cs in rows]
     return EmployerListing(out, page, counts, current)
-
-
-def counts_select():
-    """For the staff home, one row: approved employers («all») and those with the files of
-    the period bound as «current_period» all sent («sent»)."""
-    query, is_sent, _ = _listing("", bindparam("current_period", type_=String))
-    return _counts_select(query, is_sent)
 
 
 def _periods_of(entity_ids, current):

@@ -259,4 +259,16 @@
     openStep(link.dataset.thenOpen || link.getAttribute("href").slice(1));
   });
   document.body.addEventListener("open-step", function (e) { openStep(e.detail && e.detail.value); });
+
+  // --- Figures that refresh while they are seen ([data-refresh-visible], e.g. the staff
+  // home's queues: hx-trigger "load, every 60s, portal:visible"): no request from a
+  // hidden tab; showing the tab again asks at once. ---
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var elt = e.detail && e.detail.elt;
+    if (document.hidden && elt && elt.matches && elt.matches("[data-refresh-visible]")) e.preventDefault();
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden || !window.htmx) return;
+    document.querySelectorAll("[data-refresh-visible]").forEach(function (el) { htmx.trigger(el, "portal:visible"); });
+  });
 })();

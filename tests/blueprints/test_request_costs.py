@@ -71,12 +71,14 @@ def test_a_request_that_touches_the_session_record_adds_only_its_update(app, aut
     assert statements[1].startswith("UPDATE user_sessions SET last_seen_at")
 
 
-def test_the_staff_home_takes_two_statements(app, auth):
-    """The session record with its user, and one row with every queue's figures (six
-    statements before: one per count service, two for payments)."""
+def test_the_staff_home_takes_one_statement_and_its_figures_two(app, auth):
+    """The home: the session record with its user; its figures (htmx, /personal/colas): that
+    and one row with every queue's figures."""
     client = auth.new_client("staff", "admin", roles="admin")
     client.get("/personal/")
     statements = _statements(app, client, "/personal/")
+    assert len(statements) == 1, "\n".join(s[:90] for s in statements)
+    statements = _statements(app, client, "/personal/colas")
     assert len(statements) == 2, "\n".join(s[:90] for s in statements)
 
 

@@ -97,7 +97,7 @@ def test_filters_search_and_sorting(auth, employers, frozen_clock):
 
 def test_the_staff_home_links_the_page_for_cartera_only(auth, employers):
     home = auth.new_client("staff", "cartera", roles="cartera").get("/personal/").get_data(as_text=True)
-    assert f'href="{PAGE}"' in home and "Archivos del mes pendientes de envío: <strong data-count>2</strong>" in home
+    assert f'href="{PAGE}"' in home  # the menu
     other = auth.new_client("staff", "pagos", roles="pagos").get("/personal/").get_data(as_text=True)
     assert f'href="{PAGE}"' not in other
 

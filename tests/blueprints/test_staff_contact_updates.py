@@ -214,9 +214,10 @@ def test_the_home_shows_the_count_and_the_oldest_age(client, staff, affiliate, f
     a_request(affiliate, submitted=utcnow() - timedelta(hours=3))
     a_request(factories.affiliate(cedula="72145338", mobile="3004561434"), status="approved",
               submitted=utcnow() - timedelta(days=9))
-    home = text(client.get("/personal/"))
-    tile = home[home.index('data-queue="contact_updates"'):]
-    assert "<strong data-count>1</strong>" in tile and "<strong data-oldest>3 h</strong>" in tile
+    home = text(client.get("/personal/colas"))
+    row = home[home.index('data-queue="contact_updates"'):]
+    row = row[:row.index("</tr>")]
+    assert "<td data-count>1</td>" in row and "hace 3 h" in row
 
 
 def test_the_home_of_other_roles_has_no_such_tile(client, auth, pending):

@@ -16,7 +16,9 @@ def pending_payment(client):
 
 def test_pending_payment_is_listed_and_sandbox_settlement_applies_it(auth, pending_payment):
     desk = auth.new_client("staff", "pagos", roles="pagos")
-    assert "En espera del banco: <strong>1</strong>" in desk.get("/personal/").get_data(as_text=True)
+    from tests.blueprints.test_staff_home import figures
+
+    assert figures(desk)["payments_waiting"][0] == 1
     page = desk.get("/personal/pagos").get_data(as_text=True)
     assert pending_payment.reference in page and "Liquidar (sandbox)" in page
     tx = pending_payment.gateway_transaction_id

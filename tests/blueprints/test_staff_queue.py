@@ -49,6 +49,12 @@ def events(action):
     return db.session.query(AuditEvent).filter_by(action=action).order_by(AuditEvent.id).all()
 
 
+def home_figures(client):
+    from tests.blueprints.test_staff_home import figures
+
+    return figures(client)
+
+
 def rows_in(page):
     return re.findall(r'<tr id="request-(\d+)"', page)
 
@@ -61,18 +67,18 @@ def test_staff_home_counts_pending_requests_per_queue(client, auth):
     request_for("c@example.com", "PROVEEDORES")
     request_for("d@example.com", "EMPRESAS", status="approved")
     auth.as_new("staff", "admin", roles="admin")
-    page = client.get("/personal/").get_data(as_text=True)
-    assert "Solicitudes de aplicaciones pendientes: <strong data-count>3</strong>" in page
-    assert "EMPRESAS: 2" in page and "PROVEEDORES: 1" in page
-    assert 'href="/personal/solicitudes"' in page and 'href="/personal/auditoria"' in page
+    got = home_figures(client)
+    assert got["requests_empresas"][0] == 2 and got["requests_proveedores"][0] == 1
+    page = client.get("/personal/colas").get_data(as_text=True)
+    assert 'href="/personal/solicitudes?aplicacion=EMPRESAS"' in page and 'href="/personal/auditoria"' in page
 
 
 def test_cartera_counts_only_its_queue_and_sees_no_audit_link(client, auth):
     request_for("a@example.com", "EMPRESAS")
     request_for("c@example.com", "PROVEEDORES")
     auth.as_new("staff", "cartera", roles="cartera")
-    page = client.get("/personal/").get_data(as_text=True)
-    assert "Solicitudes de aplicaciones pendientes: <strong data-count>1</strong>" in page
+    assert home_figures(client)["requests_empresas"][0] == 1
+    page = client.get("/personal/colas").get_data(as_text=True)
     assert "PROVEEDORES" not in page and "/personal/auditoria" not in page
 
 

@@ -58,13 +58,3 @@ def test_a_value_never_on_file_may_stay_empty():
 ])
 def test_reason(raw, reason, error):
     assert rules.check_reason(raw) == (reason, error)
-
-
-@pytest.mark.parametrize("seconds,shown", [(59, "menos de 1 min"), (60, "1 min"), (600, "10 min"), (3600, "1 h"), (86399, "23 h"),
-                                           (86400, "1 día"), (3 * 86400 + 5, "3 días")])
-def test_age(seconds, shown):
-    assert rules.age(seconds) == shown
-
-
-def test_masked_email():
-    assert rules.masked_email("maria.gomez@example.com") == "ma***@example.com"

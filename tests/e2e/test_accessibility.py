@@ -305,6 +305,8 @@ def test_staff_pages(auditor, demo):
     login = _login("staff", username="admin")
     a = auditor()
     a.sign_in(login.path, login.username, login.password)
+    # the queues' figures arrive by htmx once the frame is loaded
+    expect(a.page.locator('[data-queue="outbox_failed"] td[data-count]')).to_have_text(re.compile(r"^\d+$"))
     a.check()
     a.page.evaluate("document.getElementById('session-dialog').showModal()")  # «¿Sigue ahí?»
     a.check(name="/personal/ with the session dialog")

@@ -1,12 +1,12 @@
 """The fund's staff: work queues (application requests) and the audit log."""
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from portal.authz import require
 from portal.blueprints.staff import bp
 from portal.blueprints.staff.forms import DecisionForm
 from portal.domain import applications as apps
-from portal.domain import paging
+from portal.domain import clock, formatting, paging
 from portal.services import outbox, staff_home, staff_queue
 from portal.web import redirect_htmx_aware, render, safe_next
 
@@ -16,10 +16,22 @@ REVIEWERS = ("cartera", "pagos")  # plus admin (User.has_role treats admin as ev
 @bp.get("/")
 @require("staff")
 def home():
-    counts = staff_home.counts(current_user)
-    return render_template("staff/home.html", pending=counts.pending, payment_counts=counts.payments,
-                           cartera_counts=counts.cartera, cartera_upload_counts=counts.uploads,
-                           contact_update_counts=counts.contact_updates)
+    """The frame only: the queues' figures come from queue_figures (htmx, on load)."""
+    return render_template("staff/home.html", queues=staff_home.visible(current_user), figures=None)
+
+
+@bp.get("/colas")
+@require("staff")
+def queue_figures():
+    """Every visible queue's count and oldest item: the table's rows for htmx (on load, then
+    every 60 s), the whole home without JavaScript."""
+    now = clock.utcnow()
+    response = make_response(render("staff/home.html", partial="staff/_queues.html",
+                                    queues=staff_home.visible(current_user),
+                                    figures=staff_home.figures(current_user, now), now=now,
+                                    ago=formatting.ago))
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.get("/solicitudes")
