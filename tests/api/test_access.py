@@ -123,10 +123,19 @@ def test_the_document_is_openapi_3_1_with_the_key_and_problems(client):
     assert "Retry-After" in operation["responses"]["429"]["headers"]
 
 
+def test_the_document_describes_every_webhook_event(client):
+    webhooks = client.get("/api/v1/openapi.json").json["webhooks"]
+    assert set(webhooks) == {"batch.validated", "batch.invalid", "batch.processed", "order.created",
+                             "order.paid", "order.annulled", "card.loaded"}
+    headers = {p["name"] for p in webhooks["order.paid"]["post"]["parameters"]}
+    assert "X-Portal-Signature" in headers
+
+
 def test_the_docs_page_lists_the_operations(client):
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert "GET /api/v1/products" in page
     assert "Productos de la empresa" in page
+    assert "X-Portal-Signature" in page and "card.loaded" in page
 
 
 def test_the_cli_prints_a_working_key_once(app, client):
