@@ -5,7 +5,6 @@ import copy
 
 from portal.blueprints.api.core import IDEMPOTENCY_HEADER, spec
 from portal.blueprints.api.problems import MEDIA_TYPE, TITLES
-from portal.domain import api
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 COMMON_ERRORS = (401, 429)
