@@ -14,6 +14,8 @@ from tests import factories
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Server-to-server endpoints authenticated by a signature instead of a CSRF token.
 SIGNED_WEBHOOKS = {"/pagos-express/eventos"}
+# The ERP API: a key in a header, never a cookie, so nothing for a forged form to ride on.
+API_PREFIX = "/api/"
 
 
 def _sample_url(rule):
@@ -27,7 +29,8 @@ def _sample_url(rule):
 def test_every_state_changing_route_refuses_a_request_without_csrf_token(app, client, auth):
     auth.as_new("staff", "admin", roles="admin")
     rules = [r for r in app.url_map.iter_rules()
-             if STATE_CHANGING & set(r.methods) and r.rule not in SIGNED_WEBHOOKS]
+             if STATE_CHANGING & set(r.methods) and r.rule not in SIGNED_WEBHOOKS
+             and not r.rule.startswith(API_PREFIX)]
     assert len(rules) >= 10
     before = db.session.query(AuditEvent).count()
     for rule in rules:
@@ -38,6 +41,20 @@ def test_every_state_changing_route_refuses_a_request_without_csrf_token(app, cl
             assert "La página expiró" in response.get_data(as_text=True)
             htmx = client.open(url, method=method, data={"x": "1"}, headers={"HX-Request": "true"})
             assert htmx.status_code == 400, f"{method} {url} (htmx) answered {htmx.status_code}"
+    assert db.session.query(AuditEvent).count() == before
+
+
+def test_every_state_changing_api_route_refuses_a_signed_in_browser_without_a_key(app, client, auth):
+    """A staff or company session cookie is not an API credential: 401, nothing done."""
+    auth.as_new("corporate", "jhomez")
+    rules = [r for r in app.url_map.iter_rules() if STATE_CHANGING & set(r.methods) and r.rule.startswith(API_PREFIX)]
+    assert len(rules) >= 8
+    before = db.session.query(AuditEvent).count()
+    for rule in rules:
+        url = _sample_url(rule)
+        for method in sorted(STATE_CHANGING & set(rule.methods)):
+            response = client.open(url, method=method, json={"x": "1"})
+            assert response.status_code == 401, f"{method} {url} answered {response.status_code}"
     assert db.session.query(AuditEvent).count() == before
 
 
