@@ -67,6 +67,14 @@ def requeue_webhooks():
 
 
 @job
+def forget_idempotent_requests():
+    """Every hour (worker.py's cron): the API's kept answers older than 24 hours go."""
+    from portal.services import idempotency
+
+    return idempotency.sweep()
+
+
+@job
 def reconcile_payments():
     """Every minute (worker.py's cron): ask the acquirer about payments still waiting."""
     return payments.reconcile()

@@ -169,3 +169,17 @@ def test_a_404_inside_an_idempotent_request_is_a_problem_kept_and_replayed(clien
     again = send(client, erp, payload)
     assert again.status_code == 404 and again.headers["Idempotent-Replayed"] == "true"
     assert again.data == first.data
+
+
+def test_answers_older_than_a_day_are_forgotten_and_the_key_is_free_again(client, frozen_clock):
+    from datetime import timedelta
+
+    from portal.jobs import forget_idempotent_requests
+
+    erp = api_helpers.keyed()
+    assert send(client, erp, body(erp, [person(0)]), key="diario").status_code == 202
+    frozen_clock.freeze(frozen_clock.utcnow() + timedelta(hours=24, minutes=1))
+    assert forget_idempotent_requests() == 1
+    assert db.session.query(IdempotentRequest).count() == 0
+    again = send(client, erp, body(erp, [person(1)]), key="diario")  # another request, the same key: new
+    assert again.status_code == 202 and "Idempotent-Replayed" not in again.headers
