@@ -56,12 +56,13 @@ class Listing:
 
 
 def _matching(q):
-    like = {"value": q, "autoescape": True}
+    def like(column):
+        return column.icontains(q, autoescape=True)
+
+    nit = q.replace(".", "").split("-")[0].strip() or q
     in_company = exists().where(Membership.user_id == User.id, Membership.company_id == Company.id,
-                                or_(Company.name.icontains(**like), Company.nit.startswith(q.replace(".", ""),
-                                                                                           autoescape=True)))
-    return or_(User.username.icontains(**like), User.full_name.icontains(**like), User.email.icontains(**like),
-               in_company)
+                                or_(like(Company.name), Company.nit.startswith(nit, autoescape=True)))
+    return or_(like(User.username), like(User.full_name), like(User.email), in_company)
 
 
 def _in_state(state, now):
