@@ -115,6 +115,7 @@ class Row:
     subject: str
     before: str
     after: str
+    user_id: int | None = None  # a corporate user's page to link to
 
 
 def listing(f):
@@ -138,7 +139,7 @@ def row(change):
         membership = _membership_of(change)
         subject = f"{membership.user.username} ({membership.user.full_name}) en {membership.company.name}"
         return Row(change, subject, rules.permission_labels(rules.decode(change.previous)),
-                   rules.permission_labels(rules.decode(change.proposed)))
+                   rules.permission_labels(rules.decode(change.proposed)), membership.user_id)
     return Row(change, change.target, change.previous or "", change.proposed)
 
 

@@ -275,3 +275,12 @@ def test_deactivate_ends_sessions_sign_in_and_api_keys(client, auth, ana):
     assert "Inactivo" in page and "/desactivar" not in page and "/bloquear" not in page
     assert post(client, url, page=LIST).status_code == 422
     assert db.session.query(AuditEvent).filter_by(action="staff.corporate_user_deactivated").count() == 1
+
+
+def test_an_unknown_action_is_not_found_and_the_home_counts_the_pending_change(client, ana, jahc):
+    user = factories.user("corporate", "jhomez")
+    assert post(client, f"{detail(user)}/borrar", page=LIST).status_code == 404
+    create(client, jahc)
+    figures = client.get("/personal/colas", headers={"HX-Request": "true"}).get_data(as_text=True)
+    row = re.search(r'<tr data-queue="changes_pending".*?</tr>', figures, re.S).group(0)
+    assert "<td data-count>1</td>" in row and 'href="/personal/cambios"' in row

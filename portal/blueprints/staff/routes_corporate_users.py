@@ -83,8 +83,10 @@ ACTIONS = {"bloquear": users.block, "desbloquear": users.unblock, "desactivar": 
            "restablecer-contrasena": users.reset_password}
 
 
-@bp.post("/usuarios-empresas/<int:user_id>/<any(bloquear, desbloquear, desactivar, 'restablecer-contrasena'):action>")
+@bp.post("/usuarios-empresas/<int:user_id>/<action>")
 @require("staff", roles=ROLES)
 def corporate_user_action(user_id, action):
+    """Bloquear, Desbloquear, Desactivar, Restablecer contraseña."""
+    act = ACTIONS.get(action) or abort(404)
     user = users.get(user_id) or abort(404)
-    return _done(user, ACTIONS[action](current_user, user))
+    return _done(user, act(current_user, user))
