@@ -131,12 +131,23 @@ def listing(f):
     order = (ChangeRequest.proposed_at, ChangeRequest.id) if f["estado"] == rules.PENDING else \
         (ChangeRequest.id.desc(),)
     changes, page = tables.paged(query, f["pagina"], f["por_pagina"], *order)
-    return [row(change) for change in changes], page
+    memberships = _memberships(changes)
+    return [row(change, memberships) for change in changes], page
 
 
-def row(change):
+def _memberships(changes):
+    """{id: membership} of the page's changes, with their users and companies, in two statements."""
+    ids = [int(c.target.partition(":")[2]) for c in changes if c.kind == rules.MEMBERSHIP_PERMISSIONS]
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Membership).where(Membership.id.in_(ids))
+                              .options(selectinload(Membership.user), selectinload(Membership.company)))
+    return {membership.id: membership for membership in rows}
+
+
+def row(change, memberships=None):
     if change.kind == rules.MEMBERSHIP_PERMISSIONS:
-        membership = _membership_of(change)
+        membership = (memberships or {}).get(int(change.target.partition(":")[2])) or _membership_of(change)
         subject = f"{membership.user.username} ({membership.user.full_name}) en {membership.company.name}"
         return Row(change, subject, rules.permission_labels(rules.decode(change.previous)),
                    rules.permission_labels(rules.decode(change.proposed)), membership.user_id)

@@ -284,3 +284,22 @@ def test_an_unknown_action_is_not_found_and_the_home_counts_the_pending_change(c
     figures = client.get("/personal/colas", headers={"HX-Request": "true"}).get_data(as_text=True)
     row = re.search(r'<tr data-queue="changes_pending".*?</tr>', figures, re.S).group(0)
     assert "<td data-count>1</td>" in row and 'href="/personal/cambios"' in row
+
+
+def test_the_queue_reads_a_page_of_changes_in_a_bounded_number_of_statements(app, client, auth, ana, jahc):
+    from tests.blueprints.test_request_costs import _statements
+
+    def cost():
+        return len(_statements(app, client, CHANGES + "?por_pagina=50"))
+
+    users = [factories.user("corporate", f"user{n:02d}") for n in range(12)]
+    for user in users[:2]:
+        factories.member(user, jahc)
+        propose = f"{detail(user)}/permisos/{db.session.query(Membership).filter_by(user_id=user.id).one().id}"
+        post(client, propose, {"permisos": ["authorize"]}, page=LIST)
+    few = cost()
+    for user in users[2:]:
+        factories.member(user, jahc)
+        propose = f"{detail(user)}/permisos/{db.session.query(Membership).filter_by(user_id=user.id).one().id}"
+        post(client, propose, {"permisos": ["authorize"]}, page=LIST)
+    assert db.session.query(ChangeRequest).count() == 12 and cost() == few
