@@ -22,6 +22,7 @@ from portal.services import audit, auth, conexion, four_eyes, messaging, session
 from portal.services import passwords as pw
 
 NO_PERMISSION = {name: False for name in changes.PERMISSIONS}
+INACTIVE = "El usuario {} está inactivo."
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,8 @@ def add_company(staff, user_id, raw_company, chosen):
     permissions, permission_error = changes.parse_permissions(chosen)
     errors = {k: v for k, v in (("company", None if company else "Empresa: seleccione una."),
                                 ("permissions", permission_error)) if v}
+    if not user.is_active_account:
+        return Outcome(False, INACTIVE.format(user.username), user=user)
     if not errors and conexion.access(user, company.id) is not None:
         errors["company"] = f"Empresa: el usuario ya tiene acceso a {company.name}."
     if errors:
@@ -200,6 +203,8 @@ def propose_permissions(staff, user, membership_id, chosen):
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.user_id != user.id:
         return None
+    if not user.is_active_account:
+        return Outcome(False, INACTIVE.format(user.username), user=user)
     permissions, error = changes.parse_permissions(chosen)
     current = permissions_of(membership)
     if error or permissions == current:
@@ -258,7 +263,7 @@ def deactivate(staff, user):
 def reset_password(staff, user):
     """A new temporary password by e-mail; the user's own keeps working until it is used."""
     if not user.is_active_account:
-        return Outcome(False, f"El usuario {user.username} está inactivo.", user=user)
+        return Outcome(False, INACTIVE.format(user.username), user=user)
     temporary, hours = auth.issue_temporary_password(user)
     messaging.send_email(
         user.email, "Conexión Empresas: contraseña temporal",

@@ -274,6 +274,11 @@ def test_deactivate_ends_sessions_sign_in_and_api_keys(client, auth, ana):
     page = client.get(detail(holder.user)).get_data(as_text=True)
     assert "Inactivo" in page and "/desactivar" not in page and "/bloquear" not in page
     assert post(client, url, page=LIST).status_code == 422
+    membership = db.session.query(Membership).filter_by(user_id=holder.user.id).one()
+    for forged in (f"{detail(holder.user)}/permisos/{membership.id}", f"{detail(holder.user)}/empresas"):
+        refused = post(client, forged, {"permisos": ["consult"], "empresa": str(holder.company.id)}, page=LIST)
+        assert refused.status_code == 422 and "está inactivo" in refused.get_data(as_text=True)
+    assert db.session.query(ChangeRequest).count() == 0
     assert db.session.query(AuditEvent).filter_by(action="staff.corporate_user_deactivated").count() == 1
 
 
