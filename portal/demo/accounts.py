@@ -8,9 +8,10 @@ from portal.demo.common import get_or_add
 from portal.demo.conexion import COOP, JAHC
 from portal.demo.entities import EMPLOYERS, MULTI_BRANCH_EMPLOYER, SUPPLIER
 from portal.domain.clock import utcnow
+from portal.domain.four_eyes import MEMBERSHIP_PERMISSIONS
 from portal.extensions import db
-from portal.models import ApplicationRequest, Membership, User
-from portal.services import passwords
+from portal.models import ApplicationRequest, ChangeRequest, Membership, User
+from portal.services import four_eyes, passwords
 
 DEMO_PASSWORD = "Cajacopi#24"
 
@@ -73,7 +74,11 @@ USERS = (
     DemoLogin("staff", "admin", "Rafael Acosta Llanos", "rol admin (todas las colas)", roles="admin"),
     DemoLogin("staff", "cartera", "Kathien Castro", "rol cartera", roles="cartera"),
     DemoLogin("staff", "pagos", "Milena Torres Polo", "rol pagos (pagos, datos de afiliados)", roles="pagos"),
-    DemoLogin("staff", "tarjetas", "Hernán Ariza Mercado", "rol tarjetas", roles="tarjetas"),
+    DemoLogin("staff", "tarjetas", "Hernán Ariza Mercado",
+              "rol tarjetas; propuso un cambio de permisos de «nuevo» (Cambios por aprobar)", roles="tarjetas"),
+    DemoLogin("staff", "tarjetas2", "Lucía Benítez Ríos",
+              "rol tarjetas: la segunda persona que aprueba los cambios de «tarjetas» (cuatro ojos)",
+              roles="tarjetas"),
 )
 
 AFFILIATE_LOGINS = tuple(
@@ -127,5 +132,19 @@ def load(stats, entities, companies):
         for nit, permissions in spec.companies:
             get_or_add(stats, Membership, {"user_id": user.id, "company_id": companies[nit].id},
                        **{f"can_{p}": p in permissions for p in PERMISSIONS})
+    _pending_change(stats, users, companies)
     db.session.commit()
     return users
+
+
+def _pending_change(stats, users, companies):
+    """«tarjetas» proposes that «nuevo» may also authorize in JAHC; «tarjetas2» (or admin)
+    approves it in Cambios por aprobar. Once: never again after it was decided."""
+    membership = db.session.query(Membership).filter_by(user_id=users["nuevo"].id,
+                                                        company_id=companies[JAHC.nit].id).one()
+    target = four_eyes.membership_target(membership)
+    if db.session.query(ChangeRequest.id).filter_by(target=target).first() is None:
+        current = {p: bool(getattr(membership, f"can_{p}")) for p in PERMISSIONS}
+        four_eyes.propose(users["tarjetas"], MEMBERSHIP_PERMISSIONS, target, dict(current, authorize=True),
+                          current, membership.company_id)
+        stats.created("change_requests")

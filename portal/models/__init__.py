@@ -12,6 +12,7 @@ from portal.models.cartera import (
                                    StatementLine,
                                    Worker,
 )
+from portal.models.changes import ChangeRequest
 from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
 from portal.models.contact_updates import ContactUpdateRequest
 from portal.models.entities import ApplicationRequest, Branch, Entity
@@ -56,5 +57,5 @@ __all__ = [
     "OrderDistribution", "OrderPayment", "SandboxBankAccount", "SandboxBankDebit", "ServiceOrder", "Tariff",
     "CardOperation", "MasterDeposit", "MasterFunding",
     "ApiKey", "IdempotentRequest", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
-    "ContactUpdateRequest",
+    "ContactUpdateRequest", "ChangeRequest",
 ]

@@ -36,6 +36,9 @@ class User(UserMixin, db.Model):
     # Hanna users belong to the entity (employer or supplier) that registered them.
     entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"))
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    # Locked by the staff («Bloquear», until «Desbloquear»): no sign-in, not even with a
+    # temporary password (the lock of failed sign-ins is locked_until).
+    blocked_at: Mapped[object | None] = mapped_column(UtcDateTime)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[object | None] = mapped_column(UtcDateTime)
     must_change_password: Mapped[bool] = mapped_column(default=False)

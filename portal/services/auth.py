@@ -17,7 +17,7 @@ from portal.services import passwords as pw
 
 @dataclass
 class LoginResult:
-    status: str  # ok | invalid | locked | inactive
+    status: str  # ok | invalid | locked | inactive | blocked
     user: User | None = None
     minutes: int = 0
 
@@ -85,10 +85,11 @@ def password_login(kind, username, password):
         _register_failure(user, now)
         db.session.commit()
         return LoginResult("invalid")
-    if not user.is_active_account:
-        audit.record("login.refused_inactive", user, subject=user.username)
+    refusal = _refusal(user)
+    if refusal:
+        audit.record(f"login.refused_{refusal}", user, subject=user.username)
         db.session.commit()
-        return LoginResult("inactive")
+        return LoginResult(refusal)
     if matched == "recovery":  # the temporary password replaces the old one only now
         pw.set_password(user, password, must_change=True)
         audit.record("password.recovery_used", user, subject=user.username)
@@ -98,6 +99,22 @@ def password_login(kind, username, password):
     audit.record("login.success", user, subject=user.username)
     db.session.commit()
     return LoginResult("ok", user)
+
+
+def _refusal(user):
+    """Why the right password does not let this user in: deactivated, or locked by the staff."""
+    return "inactive" if not user.is_active_account else "blocked" if user.blocked_at else None
+
+
+def issue_temporary_password(user):
+    """A temporary password kept beside the user's own: it replaces that one only when it is
+    used to sign in (then the user must change it), within RECOVERY_PASSWORD_HOURS.
+    Returns (the password to e-mail, those hours)."""
+    temporary = policy.generate_temporary()
+    hours = current_app.config["RECOVERY_PASSWORD_HOURS"]
+    user.recovery_hash = pw.hash_password(temporary)
+    user.recovery_expires_at = utcnow() + timedelta(hours=hours)
+    return temporary, hours
 
 
 @dataclass
@@ -194,10 +211,7 @@ def recover_corporate_password(username, nit, email):
         audit.record("password.recovery_unmatched", subject=f"corporate:{(username or '')[:100]}")
         db.session.commit()
         return False
-    temporary = policy.generate_temporary()
-    user.recovery_hash = pw.hash_password(temporary)
-    user.recovery_expires_at = utcnow() + timedelta(hours=current_app.config["RECOVERY_PASSWORD_HOURS"])
-    hours = current_app.config["RECOVERY_PASSWORD_HOURS"]
+    temporary, hours = issue_temporary_password(user)
     messaging.send_email(
         user.email,
         "Conexión Empresas: contraseña temporal",

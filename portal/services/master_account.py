@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from portal.domain import clock
+from portal.domain import clock, four_eyes
 from portal.domain import master_account as rules
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
@@ -120,9 +120,9 @@ def decide_deposit(staff, deposit_id, confirm, reason=None):
     deposit = db.session.get(MasterDeposit, deposit_id)
     if deposit is None:
         return Outcome(False, "La consignación no existe.")
-    if deposit.registered_by_id == staff.id:
-        return Outcome(False, "Quien registró la consignación no puede confirmarla ni rechazarla: "
-                              "debe hacerlo otra persona del personal.")
+    if four_eyes.same_person(deposit.registered_by_id, staff.id):
+        return Outcome(False, four_eyes.same_person_message("registró la consignación",
+                                                            "no puede confirmarla ni rechazarla"))
     txn = f"deposit-{deposit.id}"
     values = {"status": CONFIRMED if confirm else REJECTED, "decided_by_id": staff.id, "decided_at": clock.utcnow(),
               "reason": ((reason or "").strip()[:200] or None), "ledger_txn": txn if confirm else None}

@@ -19,6 +19,7 @@ from sqlalchemy import Date, bindparam, func, select, true, union_all
 from portal.domain import applications as apps
 from portal.domain import batches as b
 from portal.domain import contact_updates as contact
+from portal.domain import four_eyes
 from portal.domain import orders as o
 from portal.domain import subsidy_orders as subsidy
 from portal.domain import uploads as u
@@ -30,6 +31,7 @@ from portal.models import (
     Batch,
     BatchLine,
     CarteraUpload,
+    ChangeRequest,
     ContactUpdateRequest,
     LoginGuard,
     MasterDeposit,
@@ -132,6 +134,8 @@ QUEUES = [
     Queue("master_deposits", "Consignaciones por confirmar", TARJETAS,
           lambda: waiting(MasterDeposit.registered_at, MasterDeposit.status == "registered"),
           "staff.master_deposits"),
+    Queue("changes_pending", "Cambios por aprobar (cuatro ojos)", TARJETAS,
+          lambda: waiting(ChangeRequest.proposed_at, ChangeRequest.status == four_eyes.PENDING), "staff.changes"),
     Queue("locked_accounts", "Cuentas bloqueadas por intentos fallidos", ADMIN, _locked_accounts,
           started=_lock_started),
     Queue("outbox_failed", "Mensajes que no se pudieron enviar", (),

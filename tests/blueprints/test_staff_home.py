@@ -35,7 +35,7 @@ BY_ROLE = {
     "pagos": EVERYONE | {"requests_proveedores", "payment_reviews", "payments_waiting", "contact_updates",
                          "subsidy_orders"},
     "tarjetas": EVERYONE | {"batches_in_process", "batches_rejected", "orders_unpaid", "orders_failed_debit",
-                            "orders_bank", "master_deposits"},
+                            "orders_bank", "master_deposits", "changes_pending"},
     "admin": {queue.name for queue in staff_home.QUEUES},
 }
 

@@ -312,10 +312,13 @@ def test_staff_pages(auditor, demo):
     a.check(name="/personal/ with the session dialog")
     for path in ("/personal/solicitudes", "/personal/solicitudes?estado=all", "/personal/pagos",
                  "/personal/cartera", "/personal/cartera/archivos", "/personal/auditoria",
-                 "/personal/mensajes", "/cuenta/contrasena", "/personal/subsidios/nueva"):
+                 "/personal/mensajes", "/cuenta/contrasena", "/personal/subsidios/nueva",
+                 "/personal/cambios", "/personal/usuarios-empresas/nuevo"):
         a.check(path)
     a.go("/personal/cartera/archivos")
     a.check(a.href(r"^/personal/cartera/archivos/\d+"))
     subsidies = a.check("/personal/subsidios/")
     a.check(subsidies.href(r"^/personal/subsidios/\d+$"))
-    assert_clean((a, 13))
+    corporate_users = a.check("/personal/usuarios-empresas/")
+    a.check(corporate_users.href(r"^/personal/usuarios-empresas/\d+$"))
+    assert_clean((a, 17))

@@ -19,6 +19,7 @@ from portal.models import (
     AffiliateCredit,
     ApplicationRequest,
     Card,
+    ChangeRequest,
     Company,
     Credit,
     Entity,
@@ -52,7 +53,7 @@ def table_counts():
 
 def test_a_second_load_creates_nothing_and_keeps_changed_passwords(app):
     first = load_demo()
-    assert first["workers"] == 150 and first["users"] == 10
+    assert first["workers"] == 150 and first["users"] == 11
     before = table_counts()
     jhomez = db.session.query(User).filter_by(kind="corporate", username="jhomez").one()
     passwords.set_password(jhomez, "Cambiada#2025")
@@ -166,7 +167,10 @@ def test_pagos_express_suppliers_and_users_follow_the_manuals(app):
     assert coop.signature_scheme == 2 and authorizers.count() >= 2
     staff = {u.username: u.role_set for u in db.session.query(User).filter_by(kind="staff")}
     assert staff == {"admin": {"admin"}, "cartera": {"cartera"}, "pagos": {"pagos"},
-                     "tarjetas": {"tarjetas"}}
+                     "tarjetas": {"tarjetas"}, "tarjetas2": {"tarjetas"}}
+    change = db.session.query(ChangeRequest).one()  # «nuevo» may authorize in JAHC, once approved
+    assert change.status == "pending" and change.proposed_by.username == "tarjetas"
+    assert json.loads(change.proposed)["authorize"] and not json.loads(change.previous)["authorize"]
 
 
 def test_companies_cards_and_a_balanced_funded_ledger(app):

@@ -5,7 +5,9 @@ bp = Blueprint("staff", __name__)
 from portal.blueprints.staff import (  # noqa: E402,F401
     routes,
     routes_cartera,  # noqa: E402,F401
+    routes_changes,
     routes_contact_updates,
+    routes_corporate_users,
     routes_master_deposits,
     routes_payments,
     routes_subsidies,
