@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[object | None] = mapped_column(UtcDateTime)
+    # Blocked by an administrator (Personal › Usuarios): no sign-in until one lifts it.
+    blocked_at: Mapped[object | None] = mapped_column(UtcDateTime)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     terms_accepted_at: Mapped[object | None] = mapped_column(UtcDateTime)
     password_changed_at: Mapped[object | None] = mapped_column(UtcDateTime)

@@ -17,7 +17,7 @@ from portal.services import passwords as pw
 
 @dataclass
 class LoginResult:
-    status: str  # ok | invalid | locked | inactive
+    status: str  # ok | invalid | locked | inactive | blocked
     user: User | None = None
     minutes: int = 0
 
@@ -89,6 +89,10 @@ def password_login(kind, username, password):
         audit.record("login.refused_inactive", user, subject=user.username)
         db.session.commit()
         return LoginResult("inactive")
+    if user.blocked_at is not None:  # an administrator's block: not even the recovery password
+        audit.record("login.refused_blocked", user, subject=user.username)
+        db.session.commit()
+        return LoginResult("blocked")
     if matched == "recovery":  # the temporary password replaces the old one only now
         pw.set_password(user, password, must_change=True)
         audit.record("password.recovery_used", user, subject=user.username)

@@ -25,6 +25,7 @@ MESSAGES = {
     "invalid": ("Usuario o contraseña incorrectos. Después de 5 intentos fallidos seguidos el usuario "
                 "se bloquea por 15 minutos."),
     "inactive": "Su usuario está inactivo. Comuníquese con la Caja.",
+    "blocked": "Su usuario está bloqueado. Comuníquese con la Caja.",
 }
 
 
