@@ -82,6 +82,9 @@ def test_every_kind_is_listed_searched_and_filtered(client, admin, pedro):
     assert "de un total de 1 registro(s)" in body(client.get(LIST, query_string={"tipo": "hanna"}))
     found = body(client.get(LIST, query_string={"q": "PÉREZ"}, headers={"HX-Request": "true"}))
     assert "<html" not in found and "1045678434" in found and "pedro" not in found
+    for kind in ("", "hanna", "corporate", "staff", "affiliate"):
+        for state in ("", "intentos", "administrador"):
+            assert client.get(LIST, query_string={"tipo": kind, "estado": state, "q": "1%_"}).status_code == 200
     odd = client.get(LIST, query_string={"tipo": "nadie", "estado": "x", "pagina": "-3", "por_pagina": "7"})
     assert odd.status_code == 200 and "de un total de 5 registro(s)" in body(odd)
 
@@ -137,6 +140,20 @@ def test_unblock_also_lifts_a_lock_by_failed_sign_ins(client, auth, admin, pedro
 def test_an_admin_may_not_block_themselves(client, admin):
     page = body(client.get(act(client, admin, "bloquear").headers["Location"]))
     assert "No puede bloquear su propio usuario" in page and reload(admin).blocked_at is None
+    assert f'action="{LIST}/{admin.id}/bloquear"' not in body(client.get(f"{LIST}/{admin.id}"))
+
+
+def test_a_recovery_password_does_not_lift_an_administrators_block(client, admin, pedro):
+    from portal.services import auth as auth_service
+    from portal.services import passwords
+
+    pedro.recovery_hash = passwords.hash_password("Temporal#2468")
+    pedro.recovery_expires_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    act(client, pedro, "bloquear")
+    own = reload(pedro).password_hash
+    assert auth_service.password_login("corporate", "pedro", "Temporal#2468").status == "blocked"
+    assert reload(pedro).password_hash == own and reload(pedro).blocked_at is not None
 
 
 def test_a_blocked_users_api_key_is_refused(client, admin):
