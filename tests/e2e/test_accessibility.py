@@ -318,4 +318,8 @@ def test_staff_pages(auditor, demo):
     a.check(a.href(r"^/personal/cartera/archivos/\d+"))
     subsidies = a.check("/personal/subsidios/")
     a.check(subsidies.href(r"^/personal/subsidios/\d+$"))
-    assert_clean((a, 13))
+    users = a.check("/personal/usuarios")
+    a.check(users.href(r"^/personal/usuarios/\d+$"))
+    for path in ("/personal/lotes", "/personal/ordenes", "/personal/auditoria?fecha_inicial=31/02/2026"):
+        a.check(path)
+    assert_clean((a, 18))
