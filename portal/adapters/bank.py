@@ -80,13 +80,16 @@ class SandboxBank:
         row = db.session.scalars(select(SandboxBankDebit).where(SandboxBankDebit.reference == reference)).first()
         return BankAnswer(row.status, row.reason) if row else None
 
-    def settle_pending(self):
-        """worker.py's cron: every pending debit is decided now (approved when the balance
-        holds, else declined), each once. Returns how many were settled."""
+    def settle_pending(self, reference=None):
+        """worker.py's cron: every pending debit (or only that of `reference`: a staff
+        member's «Consultar al banco») is decided now (approved when the balance holds,
+        else declined), each once. Returns how many were settled."""
         settled = 0
-        for debit_id, number, amount in db.session.execute(select(
-                SandboxBankDebit.id, SandboxBankDebit.account_number, SandboxBankDebit.amount)
-                .where(SandboxBankDebit.status == PENDING).order_by(SandboxBankDebit.id)).all():
+        query = select(SandboxBankDebit.id, SandboxBankDebit.account_number, SandboxBankDebit.amount).where(
+            SandboxBankDebit.status == PENDING)
+        if reference is not None:
+            query = query.where(SandboxBankDebit.reference == reference)
+        for debit_id, number, amount in db.session.execute(query.order_by(SandboxBankDebit.id)).all():
             status, reason = (APPROVED, None) if _take(number, amount) else (DECLINED, NO_FUNDS)
             decided = db.session.execute(update(SandboxBankDebit).where(
                 SandboxBankDebit.id == debit_id, SandboxBankDebit.status == PENDING).values(

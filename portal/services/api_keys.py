@@ -98,15 +98,15 @@ def key_of(company_id, key_id):
 
 def authenticate(whole):
     """The live key a presented secret belongs to, or None (unknown, wrong, revoked, or
-    its member's account deactivated)."""
+    its member's account deactivated or blocked by an administrator)."""
     prefix = api.prefix_of(whole)
     if prefix is None:
         return None
-    row = db.session.execute(select(ApiKey, User.is_active_account)
+    row = db.session.execute(select(ApiKey, User.is_active_account, User.blocked_at)
                              .join(Membership, Membership.id == ApiKey.membership_id)
                              .join(User, User.id == Membership.user_id)
                              .where(ApiKey.prefix == prefix)).first()
-    if row is None or row.ApiKey.revoked_at is not None or not row.is_active_account:
+    if row is None or row.ApiKey.revoked_at is not None or not row.is_active_account or row.blocked_at:
         return None
     return row.ApiKey if api.key_matches(row.ApiKey.secret_hash, whole) else None
 

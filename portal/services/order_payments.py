@@ -372,7 +372,8 @@ def settle():
     decided = 0
     for payment_id in waiting:
         try:
-            decided += _settle_one(adapter, payment_id)
+            outcome = _settle_one(adapter, payment_id)
+            decided += int(outcome is not None and outcome.status != "taken")
         except Exception:  # one payment's trouble must not stop the others
             log.exception("settling order payment %s failed", payment_id)
             db.session.rollback()
@@ -380,6 +381,8 @@ def settle():
 
 
 def _settle_one(adapter, payment_id):
+    """The bank's answer about one payment applied (apply's Outcome), or None while the
+    bank still has it pending."""
     payment = db.session.get(OrderPayment, payment_id)
     answer = adapter.status(payment.reference)
     if answer is None:  # the request never reached the bank: send the same reference again
@@ -388,5 +391,27 @@ def _settle_one(adapter, payment_id):
     if answer.status == banks.PENDING:
         if payment.status == "sent":
             apply(payment_id, answer)
-        return 0
-    return int(apply(payment_id, answer).status != "taken")
+        return None
+    return apply(payment_id, answer)
+
+
+def requery(staff_user, payment_id):
+    """Personal › Órdenes de servicio «Consultar al banco»: one debit waiting for the bank
+    asked again now, as the cron does (the sandbox bank decides it first), and its answer
+    applied once. None when there is no such payment. Audited, commits."""
+    payment = db.session.get(OrderPayment, payment_id)
+    if payment is None:
+        return None
+    if payment.status not in ("sent", banks.PENDING):
+        return Outcome(False, "taken", "Este débito ya tiene la respuesta del banco; no se cambió nada.")
+    if payment.status == "sent" and payment.created_at > clock.utcnow() - STALE_SENT:
+        return Outcome(False, "wait", "El débito se está enviando al banco en este momento; consulte en unos minutos.")
+    reference, order_id, adapter = payment.reference, payment.order_id, bank()
+    if isinstance(adapter, banks.SandboxBank):
+        adapter.settle_pending(reference)
+    outcome = _settle_one(adapter, payment_id) or Outcome(
+        False, "pending", "El banco aún no decide el débito; se consultará de nuevo automáticamente.")
+    audit.record("staff.order_payment_requeried", staff_user, subject=f"order:{order_id}", reference=reference,
+                 status=outcome.status)
+    db.session.commit()
+    return outcome

@@ -126,8 +126,15 @@ def master_xlsx(user, access, found, chunk=2000):
 
 
 def _workbook(user, access, found, slug, title, headers, rows, totals=None):
+    """A report's workbook (stream_workbook); the download audited."""
+    out = stream_workbook(title, headers, rows, totals)
+    _audit("conexion.report_xlsx", user, access, found, slug)
+    return out
+
+
+def stream_workbook(title, headers, rows, totals=None):
     """A write_only workbook (bold headers, the rows as they come, a bold totals row) in a
-    spooled file positioned at 0; the download audited."""
+    spooled file positioned at 0. Text cells must come neutralised (adapters/xlsx._safe_text)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
     bold = Font(bold=True)
@@ -140,7 +147,6 @@ def _workbook(user, access, found, slug, title, headers, rows, totals=None):
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     book.save(out)
     out.seek(0)
-    _audit("conexion.report_xlsx", user, access, found, slug)
     return out
 
 

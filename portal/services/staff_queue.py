@@ -1,4 +1,4 @@
-"""The staff's work queue of application requests and the audit log (read side)."""
+"""The staff's work queue of application requests (the audit log: services/audit_log.py)."""
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, or_, select, update
@@ -8,7 +8,7 @@ from portal.domain import applications as apps
 from portal.domain import paging
 from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import Affiliate, ApplicationRequest, AuditEvent, Entity, User
+from portal.models import ApplicationRequest, Entity, User
 from portal.services import audit, messaging, tables
 
 STATUS_FILTERS = ("pending", "approved", "rejected", "all")
@@ -198,48 +198,3 @@ def _notify(req):
     if req.note:
         body += f"\n\nSu comentario en la solicitud: {req.note}"
     messaging.send_email(req.user.email, subject, body)
-
-
-# --- audit log ---------------------------------------------------------------------------
-
-@dataclass
-class AuditRow:
-    event: AuditEvent
-    actor: str
-
-
-def audit_actions():
-    return db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
-
-
-def _actor_names(events):
-    ids = {"user": set(), "affiliate": set()}
-    for e in events:
-        if e.actor_type in ids and e.actor_id is not None:
-            ids[e.actor_type].add(e.actor_id)
-    names = {}
-    if ids["user"]:
-        for u in db.session.scalars(select(User).where(User.id.in_(ids["user"]))):
-            names[("user", u.id)] = f"{u.username} ({u.kind})"
-    if ids["affiliate"]:
-        for a in db.session.scalars(select(Affiliate).where(Affiliate.id.in_(ids["affiliate"]))):
-            names[("affiliate", a.id)] = f"afiliado ****{a.cedula[-4:]}"
-    return names
-
-
-def audit_log(q="", action="", number=1, per_page=paging.DEFAULT_PER_PAGE):
-    query = select(AuditEvent)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    q = (q or "").strip()[:100]
-    if q:
-        query = query.where(or_(AuditEvent.action.icontains(q, autoescape=True),
-                                AuditEvent.subject.icontains(q, autoescape=True),
-                                AuditEvent.ip.icontains(q, autoescape=True),
-                                AuditEvent.detail.icontains(q, autoescape=True)))
-    rows, page = paginate(query.order_by(AuditEvent.id.desc()), number, per_page)
-    events = [row[0] for row in rows]
-    names = _actor_names(events)
-    return [AuditRow(e, names.get((e.actor_type, e.actor_id),
-                                  f"{e.actor_type} #{e.actor_id}" if e.actor_type else "—"))
-            for e in events], page

@@ -321,4 +321,8 @@ def test_staff_pages(auditor, demo):
     a.check(subsidies.href(r"^/personal/subsidios/\d+$"))
     corporate_users = a.check("/personal/usuarios-empresas/")
     a.check(corporate_users.href(r"^/personal/usuarios-empresas/\d+$"))
-    assert_clean((a, 17))
+    users = a.check("/personal/usuarios")
+    a.check(users.href(r"^/personal/usuarios/\d+$"))
+    for path in ("/personal/lotes", "/personal/ordenes", "/personal/auditoria?fecha_inicial=31/02/2026"):
+        a.check(path)
+    assert_clean((a, 22))

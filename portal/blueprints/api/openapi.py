@@ -5,6 +5,7 @@ import copy
 
 from portal.blueprints.api.core import IDEMPOTENCY_HEADER, spec
 from portal.blueprints.api.problems import MEDIA_TYPE, TITLES
+from portal.domain import api
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 COMMON_ERRORS = (401, 429)
@@ -40,7 +41,40 @@ def _completed(doc):
             if (url, method) in FILES:
                 operation["responses"]["200"]["content"] = {
                     FILES[(url, method)]: {"schema": {"type": "string", "format": "binary"}}}
+    components.setdefault("schemas", {})["WebhookEvent"] = WEBHOOK_EVENT
+    doc["webhooks"] = {event: _webhook(event, label) for event, label in api.WEBHOOK_EVENTS.items()}
     return doc
+
+
+WEBHOOK_EVENT = {
+    "type": "object", "required": ["id", "type", "created_at", "data"],
+    "description": "Lo que el portal envía a la URL registrada en Configuración › API.",
+    "properties": {
+        "id": {"type": "string", "format": "uuid", "description": "El evento; un reintento trae el mismo."},
+        "type": {"type": "string", "enum": list(api.WEBHOOK_EVENTS)},
+        "created_at": {"type": "string", "format": "date-time", "description": "Hora de Bogotá (-05:00)."},
+        "data": {"type": "object", "description": "Ids, números, estados, montos como texto, tarjetas enmascaradas."},
+    },
+}
+SIGNATURE_HEADERS = {
+    "X-Portal-Event": "El tipo del evento.",
+    "X-Portal-Delivery": "La entrega (un reintento trae la misma).",
+    "X-Portal-Timestamp": "Segundos Unix del envío; rechace los de más de 5 minutos.",
+    "X-Portal-Signature": "`sha256=` + HMAC-SHA256 (hex) de `<timestamp>.<cuerpo>` con el secreto de la URL.",
+}
+
+
+def _webhook(event, label):
+    return {"post": {
+        "summary": label, "operationId": f"webhook_{event.replace('.', '_')}", "tags": ["Webhooks"],
+        "description": ("Firmado; cualquier respuesta distinta de 2xx se reintenta con espera creciente "
+                        "(la página de Configuración › API muestra cada intento)."),
+        "parameters": [{"name": name, "in": "header", "required": True, "description": text,
+                        "schema": {"type": "string"}} for name, text in SIGNATURE_HEADERS.items()],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/WebhookEvent"}}}},
+        "responses": {"2XX": {"description": "Recibido"}},
+    }}
 
 
 def _operation(method, operation):

@@ -4,6 +4,8 @@ bp = Blueprint("staff", __name__)
 
 from portal.blueprints.staff import (  # noqa: E402,F401
     routes,
+    routes_accounts,
+    routes_card_queues,
     routes_cartera,  # noqa: E402,F401
     routes_changes,
     routes_contact_updates,

@@ -1,12 +1,14 @@
 """The fund's staff: work queues (application requests) and the audit log."""
-from flask import abort, flash, make_response, render_template, request, url_for
+from flask import abort, flash, make_response, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from portal.adapters import xlsx
 from portal.authz import require
 from portal.blueprints.staff import bp
 from portal.blueprints.staff.forms import DecisionForm
 from portal.domain import applications as apps
 from portal.domain import clock, formatting, paging
+from portal.services import audit_log as audit_events
 from portal.services import outbox, staff_home, staff_queue
 from portal.web import redirect_htmx_aware, render, safe_next
 
@@ -66,11 +68,28 @@ def decide(request_id):
 @bp.get("/auditoria")
 @require("staff", roles=("admin",))
 def audit_log():
+    return _audit_page(audit_events.parse(request.args, formatting.today_bogota()))
+
+
+def _audit_page(criteria):
     f = paging.Filters(request.args)
-    f["accion"] = request.args.get("accion", "").strip()[:60]
-    rows, page = staff_queue.audit_log(f["q"], f["accion"], f["pagina"], f["por_pagina"])
-    return render("staff/audit.html", partial="staff/_audit_table.html", rows=rows, page=page,
-                  filters=f, params=f.link_params("pagina"), actions=staff_queue.audit_actions())
+    rows, page = audit_events.page(criteria, f["pagina"], f["por_pagina"])
+    params = dict(f.link_params("pagina"), **criteria.params)
+    return render("staff/audit.html", partial="staff/_audit_table.html", rows=rows, page=page, filters=f,
+                  criteria=criteria, params=params, actions=audit_events.actions()), \
+        422 if criteria.errors else 200
+
+
+@bp.get("/auditoria.xlsx")
+@require("staff", roles=("admin",))
+def audit_export():
+    """The filtered events as .xlsx; a wrong filter shows the page with its message."""
+    criteria = audit_events.parse(request.args, formatting.today_bogota())
+    if criteria.errors:
+        return _audit_page(criteria)
+    data = audit_events.export(current_user, criteria)
+    name = f"Auditoria_{formatting.today_bogota():%Y%m%d}.xlsx"
+    return send_file(data, mimetype=xlsx.MIME, as_attachment=True, download_name=name)
 
 
 @bp.get("/mensajes")
