@@ -16,7 +16,8 @@ STATUSES = (PENDING, APPROVED, REJECTED)
 STATUS_LABELS = {PENDING: "Por aprobar", APPROVED: "Aprobado", REJECTED: "Rechazado"}
 
 MEMBERSHIP_PERMISSIONS = "membership_permissions"
-KINDS = {MEMBERSHIP_PERMISSIONS: "Permisos de usuario en una empresa"}
+PRODUCT_TARIFFS = "product_tariffs"  # domain/products: what a product charges its company
+KINDS = {MEMBERSHIP_PERMISSIONS: "Permisos de usuario en una empresa", PRODUCT_TARIFFS: "Tarifas de un producto"}
 
 # The manual's permissions of a corporate user in a company (Membership.can_*), in order.
 PERMISSIONS = ("upload", "authorize", "consult", "master_account", "admin_company")

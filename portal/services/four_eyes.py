@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.domain import four_eyes as rules
+from portal.domain import products as product_rules
 from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import ChangeRequest, Company, Membership
+from portal.models import ChangeRequest, Company, Membership, Product
 from portal.services import audit, conexion, tables
 
 STATUS_FILTERS = (rules.PENDING, rules.APPROVED, rules.REJECTED, "all")
@@ -45,7 +46,18 @@ def _apply_membership_permissions(change):
         setattr(membership, conexion.PERMISSIONS[name], bool(value))
 
 
-APPLIERS = {rules.MEMBERSHIP_PERMISSIONS: _apply_membership_permissions}
+def _product_of(change):
+    return db.session.get(Product, int(change.target.partition(":")[2]))
+
+
+def _apply_product_tariffs(change):
+    from portal.services import products  # it proposes through this module
+
+    products.apply_tariffs(_product_of(change), rules.decode(change.proposed))
+
+
+APPLIERS = {rules.MEMBERSHIP_PERMISSIONS: _apply_membership_permissions,
+            rules.PRODUCT_TARIFFS: _apply_product_tariffs}
 
 
 def propose(staff, kind, target, proposed, previous=None, company_id=None):
@@ -116,6 +128,7 @@ class Row:
     before: str
     after: str
     user_id: int | None = None  # a corporate user's page to link to
+    product_id: int | None = None  # a product's page to link to
 
 
 def listing(f):
@@ -151,7 +164,17 @@ def row(change, memberships=None):
         subject = f"{membership.user.username} ({membership.user.full_name}) en {membership.company.name}"
         return Row(change, subject, rules.permission_labels(rules.decode(change.previous)),
                    rules.permission_labels(rules.decode(change.proposed)), membership.user_id)
+    if change.kind == rules.PRODUCT_TARIFFS:
+        return _product_row(change)
     return Row(change, change.target, change.previous or "", change.proposed)
+
+
+def _product_row(change):
+    """Only the tariffs that change, before and after, one per line."""
+    product = _product_of(change)
+    before, after = product_rules.differences(rules.decode(change.previous), rules.decode(change.proposed))
+    return Row(change, f"Producto {product.label} de {product.company.name}", before, after,
+               product_id=product.id)
 
 
 def get_row(change_id):

@@ -12,5 +12,6 @@ from portal.blueprints.staff import (  # noqa: E402,F401
     routes_corporate_users,
     routes_master_deposits,
     routes_payments,
+    routes_products,
     routes_subsidies,
 )
