@@ -12,16 +12,12 @@ DESCRIPTION_MAX = 100
 def parse_amount(raw, field, maximum: Decimal):
     """es-CO money typed by a person (150000, 150.000 or 150.000,50): > 0, two decimals
     at most, ≤ `maximum`. Returns (amount, None) or (None, a Spanish message naming `field`)."""
-    text = (raw or "").strip().replace("$", "").replace(" ", "").replace("\u00a0", "")
+    text = (raw or "").strip()
     if not text:
         return None, f"Ingrese el {field}."
-    if "," in text:  # the comma marks the cents; dots group thousands
-        text = text.replace(".", "").replace(",", ".")
-    elif text.count(".") > 1 or (text.count(".") == 1 and len(text.split(".")[1]) == 3):
-        text = text.replace(".", "")
-    if not PLAIN_NUMBER.match(text):
+    amount = read_amount(text)
+    if amount is None:
         return None, f"El {field} debe ser un número, por ejemplo 150000 o 150.000,50."
-    amount = Decimal(text)
     if amount.as_tuple().exponent < -2:
         return None, f"El {field} admite máximo dos decimales."
     if amount <= 0:
@@ -29,6 +25,17 @@ def parse_amount(raw, field, maximum: Decimal):
     if amount > maximum:
         return None, f"El {field} no puede superar {_plain(maximum)}."
     return to_money(amount), None
+
+
+def read_amount(raw):
+    """es-CO money as a person types it (150000, 150.000, 150.000,50, $ 150.000): the
+    Decimal, or None when it is not a number (a sign included)."""
+    text = (raw or "").strip().replace("$", "").replace(" ", "").replace("\u00a0", "")
+    if "," in text:  # the comma marks the cents; dots group thousands
+        text = text.replace(".", "").replace(",", ".")
+    elif text.count(".") > 1 or (text.count(".") == 1 and len(text.split(".")[1]) == 3):
+        text = text.replace(".", "")
+    return Decimal(text) if PLAIN_NUMBER.match(text) else None
 
 
 def _plain(amount):

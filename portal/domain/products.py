@@ -14,9 +14,9 @@ from decimal import Decimal
 from itertools import zip_longest
 
 from portal.domain.batch_layouts import label as batch_label
-from portal.domain.batch_layouts import parse_amount
 from portal.domain.formatting import money, to_money
 from portal.domain.forms import Checked
+from portal.domain.master_account import read_amount
 
 BATCH_KINDS = ("emission", "topup", "affiliation", "unnamed_emission")
 MONEY_MAX = Decimal("999999999999.99")  # Numeric(14, 2)
@@ -53,9 +53,11 @@ def _money(raw, label, required=True):
     text = (raw or "").strip()
     if not text:
         return None, (f"{label}: es obligatorio." if required else None)
-    amount, reason = parse_amount(text)
-    if reason:
-        return None, f"{label}: {reason}."
+    amount = read_amount(text)
+    if amount is None:
+        return None, f"{label}: «{text[:30]}» no es un valor en pesos; escriba por ejemplo 6500, 6.500 o 6.500,50."
+    if amount < 0:
+        return None, f"{label}: no puede ser negativo."
     if amount.as_tuple().exponent < -2:
         return None, f"{label}: admite máximo dos decimales."
     if amount > MONEY_MAX:
