@@ -203,7 +203,24 @@ def describe(values):
     return lines
 
 
+def as_typed(amount):
+    """What a money field shows: es-CO without the sign («6.500,00»), read back the same."""
+    return money(Decimal(amount), cents=True).replace("$\xa0", "")
+
+
+def _cities_apart(before, after):
+    """A city with a cost of its own on one side only costs the general one on the other."""
+    general = {side: f"sin costo propio (el de otras ciudades, {money(Decimal(v['distribution_cost']), cents=True)})"
+               for side, v in (("before", before), ("after", after))}
+    old = [f"Distribución a {city}: {general['before']}" for city in sorted(set(after["distribution"])
+                                                                           - set(before["distribution"]))]
+    new = [f"Distribución a {city}: {general['after']}" for city in sorted(set(before["distribution"])
+                                                                          - set(after["distribution"]))]
+    return old, new
+
+
 def differences(before, after):
     """Only the lines that change: (before lines, after lines), side by side."""
     old, new = describe(before), describe(after)
-    return [line for line in old if line not in new], [line for line in new if line not in old]
+    added, removed = _cities_apart(before, after)
+    return [line for line in old if line not in new] + added, [line for line in new if line not in old] + removed

@@ -2,8 +2,8 @@
 another approves or rejects it, once (a conditional UPDATE); only an approval applies it,
 in the same transaction. Every step is audited.
 
-To put another kind of change under four eyes (a product's tariffs, a company's signature
-scheme): add its name to domain/four_eyes.KINDS, an applier to APPLIERS below, and call
+To put another kind of change under four eyes (as a product's tariffs were; a company's
+signature scheme): add its name to domain/four_eyes.KINDS, an applier to APPLIERS below, and call
 `propose` where the staff ask for it."""
 from dataclasses import dataclass
 

@@ -43,6 +43,7 @@ def add_card(product):
 
 
 def test_create_a_product_with_its_first_tariffs(client, ana, jahc):
+    assert f'href="{LIST}" aria-current="page">Productos' in client.get(LIST).get_data(as_text=True)
     assert "Crear producto de Conexión Empresas" in client.get(NEW).get_data(as_text=True)
     data = dict(CARD, **TARIFFS, empresa=str(jahc.id), ciudad=["barranquilla", ""], costo=["0", ""])
     response = post(client, NEW, data, page=NEW)
@@ -146,7 +147,7 @@ def test_tariffs_change_only_when_another_staff_member_approves_once(client, aut
     assert "Tarifas de un producto" in queue and "Producto Clásica / Visa de JAHC TECHNOLOGIES" in queue
     assert "Comisión por registro: Recarga (Id persona): $\xa00,00" in queue  # before
     assert "Comisión por registro: Recarga (Id persona): $\xa03,00" in queue  # after
-    assert "Distribución a CALI: $\xa04.000,00" in queue
+    assert "Distribución a CALI: $\xa04.000,00" in queue and "Distribución a CALI: sin costo propio" in queue
     assert "Comisión por registro: Emisión" not in queue  # only what changes
     approved = post(luis, f"{CHANGES}/{change.id}/aprobar", page=CHANGES, headers={"HX-Request": "true"})
     assert approved.status_code == 200 and 'data-status="approved"' in approved.get_data(as_text=True)
@@ -199,6 +200,8 @@ def test_without_csrf_token_nothing_is_done(client, ana, jahc):
 def test_other_roles_are_refused(client, auth, jahc, kind, roles):
     product = jahc.products[0]
     auth.as_new(kind, "otro", roles=roles)
+    if kind == "staff":
+        assert f'href="{LIST}"' not in client.get("/personal/").get_data(as_text=True)  # no menu entry
     for url in (LIST, NEW, page(product)):
         assert client.get(url).status_code == 403, url
     for url in (NEW, page(product), f"{page(product)}/tarifas"):

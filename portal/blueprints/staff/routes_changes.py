@@ -1,5 +1,5 @@
 """Cambios por aprobar (four eyes, role «tarjetas»): changes proposed by one staff member —
-today a corporate user's permissions on a company — approved or rejected by another."""
+a corporate user's permissions on a company, a product's tariffs — approved or rejected by another."""
 from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 

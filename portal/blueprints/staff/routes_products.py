@@ -77,14 +77,15 @@ def _done(item, outcome, form):
 def _card_fields(item):
     return {"name": item.name, "brand": item.brand, "bin": item.bin, "named": "nominada" if item.named else "innominada",
             "card_validity_months": item.card_validity_months,
-            "max_card_balance": "" if item.max_card_balance is None else item.max_card_balance}
+            "max_card_balance": "" if item.max_card_balance is None else rules.as_typed(item.max_card_balance)}
 
 
 def _tariff_fields(values):
     """A tariffs dict (domain/products) as the form shows it: IVA in percent."""
-    fields = {f"commission_{kind}": amount for kind, amount in values["commission"].items()}
-    fields.update({key: values[key] for key in rules.FEES}, iva_rate=rules.percent_number(values["iva_rate"]))
-    return dict(fields, rows=list(values["distribution"].items()))
+    fields = {f"commission_{kind}": rules.as_typed(amount) for kind, amount in values["commission"].items()}
+    fields.update({key: rules.as_typed(values[key]) for key in rules.FEES},
+                  iva_rate=rules.percent_number(values["iva_rate"]))
+    return dict(fields, rows=[(city, rules.as_typed(cost)) for city, cost in values["distribution"].items()])
 
 
 def _typed_tariffs():
