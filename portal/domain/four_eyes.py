@@ -16,7 +16,9 @@ STATUSES = (PENDING, APPROVED, REJECTED)
 STATUS_LABELS = {PENDING: "Por aprobar", APPROVED: "Aprobado", REJECTED: "Rechazado"}
 
 MEMBERSHIP_PERMISSIONS = "membership_permissions"
-KINDS = {MEMBERSHIP_PERMISSIONS: "Permisos de usuario en una empresa"}
+COMPANY_SIGNATURES = "company_signatures"  # Company.signature_scheme and uploader_may_sign
+KINDS = {MEMBERSHIP_PERMISSIONS: "Permisos de usuario en una empresa",
+         COMPANY_SIGNATURES: "Esquema de firmas de una empresa"}
 
 # The manual's permissions of a corporate user in a company (Membership.can_*), in order.
 PERMISSIONS = ("upload", "authorize", "consult", "master_account", "admin_company")

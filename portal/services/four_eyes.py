@@ -11,6 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.domain import companies, nit
 from portal.domain import four_eyes as rules
 from portal.domain.clock import utcnow
 from portal.extensions import db
@@ -45,7 +46,24 @@ def _apply_membership_permissions(change):
         setattr(membership, conexion.PERMISSIONS[name], bool(value))
 
 
-APPLIERS = {rules.MEMBERSHIP_PERMISSIONS: _apply_membership_permissions}
+def company_target(company):
+    return f"company:{company.id}"
+
+
+def _company_of(change):
+    return db.session.get(Company, int(change.target.partition(":")[2]))
+
+
+def _apply_company_signatures(change):
+    """The signature scheme (1 or 2) and «quien carga no firma» (services/companies proposes)."""
+    company = _company_of(change)
+    for name, value in rules.decode(change.proposed).items():
+        if name in ("signature_scheme", "uploader_may_sign"):
+            setattr(company, name, value)
+
+
+APPLIERS = {rules.MEMBERSHIP_PERMISSIONS: _apply_membership_permissions,
+            rules.COMPANY_SIGNATURES: _apply_company_signatures}
 
 
 def propose(staff, kind, target, proposed, previous=None, company_id=None):
@@ -116,6 +134,7 @@ class Row:
     before: str
     after: str
     user_id: int | None = None  # a corporate user's page to link to
+    company_id: int | None = None  # or a company's page
 
 
 def listing(f):
@@ -151,6 +170,10 @@ def row(change, memberships=None):
         subject = f"{membership.user.username} ({membership.user.full_name}) en {membership.company.name}"
         return Row(change, subject, rules.permission_labels(rules.decode(change.previous)),
                    rules.permission_labels(rules.decode(change.proposed)), membership.user_id)
+    if change.kind == rules.COMPANY_SIGNATURES:
+        return Row(change, f"Firmas de {change.company.name} (NIT {nit.formatted(change.company.nit)})",
+                   companies.describe_signatures(rules.decode(change.previous)),
+                   companies.describe_signatures(rules.decode(change.proposed)), company_id=change.company_id)
     return Row(change, change.target, change.previous or "", change.proposed)
 
 
