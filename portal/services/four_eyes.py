@@ -15,7 +15,7 @@ from portal.domain import companies, nit
 from portal.domain import four_eyes as rules
 from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import ChangeRequest, Company, Membership
+from portal.models import BatchSignature, ChangeRequest, Company, Membership
 from portal.services import audit, conexion, tables
 
 STATUS_FILTERS = (rules.PENDING, rules.APPROVED, rules.REJECTED, "all")
@@ -60,6 +60,13 @@ def _apply_company_signatures(change):
     for name, value in rules.decode(change.proposed).items():
         if name in ("signature_scheme", "uploader_may_sign"):
             setattr(company, name, value)
+    if company.signature_scheme == 1:
+        # A first signature waiting for a second that is no longer asked for lapses at the
+        # cron's next pass (services/orders.lapse_waiting: its batches back to «Confirmado»,
+        # its signer told): they are signed again under the rule in force.
+        db.session.execute(update(BatchSignature).where(BatchSignature.company_id == company.id,
+                                                        BatchSignature.status == "waiting")
+                           .values(lapses_at=utcnow()).execution_options(synchronize_session=False))
 
 
 APPLIERS = {rules.MEMBERSHIP_PERMISSIONS: _apply_membership_permissions,
