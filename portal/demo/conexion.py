@@ -8,7 +8,16 @@ from portal.demo import names
 from portal.demo.common import get_or_add, money, rng, txn_id
 from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import Card, Company, CompanyContact, DistributionTariff, LedgerAccount, Product, Tariff
+from portal.models import (
+    Card,
+    Company,
+    CompanyBranch,
+    CompanyContact,
+    DistributionTariff,
+    LedgerAccount,
+    Product,
+    Tariff,
+)
 from portal.services import ledger
 
 BIN = "450714"
@@ -43,6 +52,7 @@ class CompanySpec:
     contacts: tuple = ()  # (name, cargo, e-mail, phone): Configuración › Empresas
     gmf_applies: bool = False  # the 4×1000 on its service orders' debits
     distribution: tuple = ("BOGOTA", "0")  # (its city, free; a card delivered elsewhere costs this)
+    branches: tuple = ()  # (code as in SUCURSAL, name, city): Reportes › Tarjetas shows the name
 
 
 JAHC = CompanySpec(
@@ -54,6 +64,8 @@ JAHC = CompanySpec(
      ProductSpec("Clásica In", False, "8.50", unaffiliated_cards=3)),
     (("Jorge Alberto Hernández Cuello", "Ceo Presidente", "presidencia@jahc.example.com", "6014193333"),
      ("Luisa Fernanda Pérez Royero", "Coordinadora de nómina", "nomina@jahc.example.com", "3004193333")),
+    branches=(("1", "Sede principal Chicó", "BOGOTA"), ("2", "Planta Montevideo", "BOGOTA"),
+              ("3", "Oficina Medellín", "MEDELLIN")),
 )
 COOP = CompanySpec(
     "901343454", "EMPRESA DE PRUEBA COOP", "Gerente Financiero", "Calle 72 #54-35, Barranquilla",
@@ -68,6 +80,7 @@ COOP = CompanySpec(
       "6053856000"),),
     gmf_applies=True,  # its orders show the GMF line
     distribution=("BARRANQUILLA", "6500"),  # and their «GASTOS DE DISTRIBUCIÓN» outside Barranquilla
+    branches=(("1", "Sede Barranquilla", "BARRANQUILLA"), ("2", "Agencia Cartagena", "CARTAGENA")),
 )
 COMPANIES = (JAHC, COOP)
 
@@ -81,6 +94,8 @@ def load_companies(stats):
                              billing_address=spec.address, phone1=spec.phone1,
                              signature_scheme=spec.signature_scheme, debit_account=spec.debit_account,
                              gmf_applies=spec.gmf_applies)
+        for code, name, city in spec.branches:
+            get_or_add(stats, CompanyBranch, {"company_id": company.id, "code": code}, name=name, city=city)
         for name, role, email, phone in spec.contacts:
             get_or_add(stats, CompanyContact, {"company_id": company.id, "name": name}, role=role,
                        email=email, phone=phone)

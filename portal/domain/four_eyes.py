@@ -17,7 +17,9 @@ STATUS_LABELS = {PENDING: "Por aprobar", APPROVED: "Aprobado", REJECTED: "Rechaz
 
 MEMBERSHIP_PERMISSIONS = "membership_permissions"
 PRODUCT_TARIFFS = "product_tariffs"  # domain/products: what a product charges its company
-KINDS = {MEMBERSHIP_PERMISSIONS: "Permisos de usuario en una empresa", PRODUCT_TARIFFS: "Tarifas de un producto"}
+COMPANY_SIGNATURES = "company_signatures"  # Company.signature_scheme and uploader_may_sign
+KINDS = {MEMBERSHIP_PERMISSIONS: "Permisos de usuario en una empresa", PRODUCT_TARIFFS: "Tarifas de un producto",
+         COMPANY_SIGNATURES: "Esquema de firmas de una empresa"}
 
 # The manual's permissions of a corporate user in a company (Membership.can_*), in order.
 PERMISSIONS = ("upload", "authorize", "consult", "master_account", "admin_company")

@@ -13,7 +13,15 @@ from portal.models.cartera import (
                                    Worker,
 )
 from portal.models.changes import ChangeRequest
-from portal.models.conexion import Card, Company, LedgerAccount, LedgerEntry, Membership, Product
+from portal.models.conexion import (
+                                   Card,
+                                   Company,
+                                   CompanyBranch,
+                                   LedgerAccount,
+                                   LedgerEntry,
+                                   Membership,
+                                   Product,
+)
 from portal.models.contact_updates import ContactUpdateRequest
 from portal.models.entities import ApplicationRequest, Branch, Entity
 from portal.models.files import StoredFile
@@ -47,6 +55,7 @@ from portal.models.users import (
 )
 
 __all__ = [
+    "CompanyBranch",
     "Affiliate", "AffiliateCredit", "Batch", "BatchDay", "BatchLine", "CompanyContact", "CarteraDraftLine", "CarteraUpload", "CarteraUploadLine",
     "SlipAllocation", "ApplicationRequest", "AuditEvent", "Branch", "Card",
     "Company", "Credit", "Entity", "GatewayEvent", "GatewayTransaction", "Payment",

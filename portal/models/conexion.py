@@ -41,6 +41,20 @@ class Company(db.Model):
     contacts = relationship("CompanyContact", order_by="CompanyContact.id", cascade="all, delete-orphan")
 
 
+class CompanyBranch(db.Model):
+    """A company's sucursal: the code its emission files write in SUCURSAL (digits), shown
+    by its name in the reports. Deactivated, never deleted: old cards still name it."""
+
+    __tablename__ = "company_branches"
+    __table_args__ = (UniqueConstraint("company_id", "code", name="uq_company_branches_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(10))  # digits, without leading zeros (domain/companies)
+    name: Mapped[str] = mapped_column(String(80))
+    city: Mapped[str] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+
 class Product(db.Model):
     """A card product of a company, e.g. "Clásica / Visa" (named) or "Clásica In / Visa"."""
 

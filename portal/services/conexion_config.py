@@ -73,7 +73,8 @@ def _contact_count(company):
                              .where(CompanyContact.company_id == company.id))
 
 
-def add_contact(user, company, form):
+def add_contact(user, company, form, area="conexion"):
+    """`area`: the audit's prefix («staff» when the Caja's staff do it, personal/empresas)."""
     checked = company_data.check_contact(form)
     if not checked.ok:
         return _refused(checked)
@@ -83,13 +84,13 @@ def add_contact(user, company, form):
     contact = CompanyContact(company_id=company.id, **checked.values)
     db.session.add(contact)
     db.session.flush()
-    audit.record("conexion.contact_added", user, subject=f"company:{company.id}", nit=company.nit,
+    audit.record(f"{area}.contact_added", user, subject=f"company:{company.id}", nit=company.nit,
                  contact_id=contact.id, changes=company_data.changes({}, checked.values))
     db.session.commit()
     return Saved(True, f"Se agregó el contacto {contact.name}.")
 
 
-def update_contact(user, company, contact, form):
+def update_contact(user, company, contact, form, area="conexion"):
     checked = company_data.check_contact(form)
     if not checked.ok:
         return _refused(checked)
@@ -98,15 +99,15 @@ def update_contact(user, company, contact, form):
         return Saved(True, "No había cambios que guardar.")
     for key, change in changes.items():
         setattr(contact, key, change["new"])
-    audit.record("conexion.contact_updated", user, subject=f"company:{company.id}", nit=company.nit,
+    audit.record(f"{area}.contact_updated", user, subject=f"company:{company.id}", nit=company.nit,
                  contact_id=contact.id, changes=changes)
     db.session.commit()
     return Saved(True, f"Se guardó el contacto {contact.name}.")
 
 
-def remove_contact(user, company, contact):
+def remove_contact(user, company, contact, area="conexion"):
     before = _values(contact, company_data.CONTACT_FIELDS)
-    audit.record("conexion.contact_removed", user, subject=f"company:{company.id}", nit=company.nit,
+    audit.record(f"{area}.contact_removed", user, subject=f"company:{company.id}", nit=company.nit,
                  contact_id=contact.id, changes={key: {"old": value, "new": None} for key, value in before.items()})
     db.session.delete(contact)
     db.session.commit()

@@ -11,11 +11,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal.domain import companies, nit
 from portal.domain import four_eyes as rules
 from portal.domain import products as product_rules
 from portal.domain.clock import utcnow
 from portal.extensions import db
-from portal.models import ChangeRequest, Company, Membership, Product
+from portal.models import BatchSignature, ChangeRequest, Company, Membership, Product
 from portal.services import audit, conexion, tables
 
 STATUS_FILTERS = (rules.PENDING, rules.APPROVED, rules.REJECTED, "all")
@@ -56,8 +57,32 @@ def _apply_product_tariffs(change):
     products.apply_tariffs(_product_of(change), rules.decode(change.proposed))
 
 
+def company_target(company):
+    return f"company:{company.id}"
+
+
+def _company_of(change):
+    return db.session.get(Company, int(change.target.partition(":")[2]))
+
+
+def _apply_company_signatures(change):
+    """The signature scheme (1 or 2) and «quien carga no firma» (services/companies proposes)."""
+    company = _company_of(change)
+    for name, value in rules.decode(change.proposed).items():
+        if name in ("signature_scheme", "uploader_may_sign"):
+            setattr(company, name, value)
+    if company.signature_scheme == 1:
+        # A first signature waiting for a second that is no longer asked for lapses at the
+        # cron's next pass (services/orders.lapse_waiting: its batches back to «Confirmado»,
+        # its signer told): they are signed again under the rule in force.
+        db.session.execute(update(BatchSignature).where(BatchSignature.company_id == company.id,
+                                                        BatchSignature.status == "waiting")
+                           .values(lapses_at=utcnow()).execution_options(synchronize_session=False))
+
+
 APPLIERS = {rules.MEMBERSHIP_PERMISSIONS: _apply_membership_permissions,
-            rules.PRODUCT_TARIFFS: _apply_product_tariffs}
+            rules.PRODUCT_TARIFFS: _apply_product_tariffs,
+            rules.COMPANY_SIGNATURES: _apply_company_signatures}
 
 
 def propose(staff, kind, target, proposed, previous=None, company_id=None):
@@ -129,6 +154,7 @@ class Row:
     after: str
     user_id: int | None = None  # a corporate user's page to link to
     product_id: int | None = None  # a product's page to link to
+    company_id: int | None = None  # or a company's page
 
 
 def listing(f):
@@ -177,6 +203,10 @@ def row(change, memberships=None):
                    rules.permission_labels(rules.decode(change.proposed)), membership.user_id)
     if change.kind == rules.PRODUCT_TARIFFS:
         return _product_row(change)
+    if change.kind == rules.COMPANY_SIGNATURES:
+        return Row(change, f"Firmas de {change.company.name} (NIT {nit.formatted(change.company.nit)})",
+                   companies.describe_signatures(rules.decode(change.previous)),
+                   companies.describe_signatures(rules.decode(change.proposed)), company_id=change.company_id)
     return Row(change, change.target, change.previous or "", change.proposed)
 
 

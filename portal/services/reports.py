@@ -15,10 +15,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.domain import charts, order_search, paging
+from portal.domain import companies as company_rules
 from portal.domain import orders as o
 from portal.extensions import db
 from portal.models import Batch, BatchLine, Card, LedgerAccount, LedgerEntry, ServiceOrder
-from portal.services import tables
+from portal.services import companies, tables
 
 DEFAULT_DAYS = 30  # without Fecha inicial: the last 30 days (Bogotá), today included
 BOGOTA_OFFSET = timedelta(hours=-5)  # Colombia keeps no daylight saving time
@@ -373,7 +374,7 @@ def cards_by_branch(access, found, replaced_reason):
                                      Card.blocked_reason)
                               .where(Card.company_id == access.company.id, Card.product_id == access.product.id,
                                      made | blocked)).all()
-    branch_of = card_branches([r.id for r in rows])
+    branch_of = card_branches([r.id for r in rows], companies.branch_names(access.company.id))
     counts = {}
     for r in rows:
         new = since <= r.created_at < before
@@ -387,17 +388,20 @@ def cards_by_branch(access, found, replaced_reason):
     return [BranchCards(b, *counts[b]) for b in names]
 
 
-def card_branches(card_ids):
+def card_branches(card_ids, names=None):
     """{card id: sucursal} from the emission line that made each card (an unnamed batch's
-    branch_name, an emission line's «branch»); a replacement card has its first card's."""
-    found = _line_branches(list(card_ids))
+    branch_name, an emission line's «branch»: the name of the company's sucursal of that
+    code in `names` ({code: name}), else «Sucursal 002»); a replacement card has its first
+    card's."""
+    names = names or {}
+    found = _line_branches(list(card_ids), names)
     chase = {card: card for card in card_ids if card not in found}  # card -> the one looked back from
     for _ in range(10):  # replacements of replacements, a few deep at most
         previous = _replaced(list(chase.values()))  # {replacement: the card it replaced}
         chase = {card: previous[at] for card, at in chase.items() if at in previous}
         if not chase:
             break
-        lines = _line_branches(list(set(chase.values())))
+        lines = _line_branches(list(set(chase.values())), names)
         found.update({card: lines[at] for card, at in chase.items() if at in lines})
         chase = {card: at for card, at in chase.items() if at not in lines}
     return found
@@ -408,7 +412,7 @@ def _chunks(ids):
         yield ids[i:i + _IDS_PER_QUERY]
 
 
-def _line_branches(card_ids):
+def _line_branches(card_ids, names):
     found = {}
     for chunk in _chunks(card_ids):
         rows = db.session.execute(select(BatchLine.card_id, Batch.kind, Batch.branch_name, BatchLine.values_json)
@@ -416,18 +420,20 @@ def _line_branches(card_ids):
                                   .where(BatchLine.card_id.in_(chunk), Batch.kind.in_(EMISSION_KINDS))
                                   .order_by(BatchLine.id))
         for card_id, kind, branch_name, values in rows:
-            found.setdefault(card_id, _branch(kind, branch_name, values))
+            found.setdefault(card_id, _branch(kind, branch_name, values, names))
     return found
 
 
-def _branch(kind, branch_name, values):
+def _branch(kind, branch_name, values, names):
     if kind == "unnamed_emission":
         return branch_name or NO_BRANCH
     try:  # JSON text, read here: SQLite and PostgreSQL differ in their JSON functions
         code = json.loads(values or "{}").get("branch")
     except (ValueError, AttributeError):
         code = None
-    return f"Sucursal {code}" if code else NO_BRANCH
+    if not code:
+        return NO_BRANCH
+    return names.get(company_rules.branch_code(code)) or f"Sucursal {code}"
 
 
 def _replaced(card_ids):

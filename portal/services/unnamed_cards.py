@@ -26,11 +26,12 @@ from portal.adapters import templates_zip
 from portal.domain import batch_layouts as bl
 from portal.domain import batches as b
 from portal.domain import clock, embossing, paging
+from portal.domain import companies as company_rules
 from portal.domain.formatting import today_bogota
 from portal.domain.forms import Checked
 from portal.extensions import db
 from portal.models import Batch, BatchLine, Card
-from portal.services import audit, auth, batches, tables, upload_jobs
+from portal.services import audit, auth, batches, companies, tables, upload_jobs
 
 KIND = "unnamed_emission"
 SOURCE = "form"
@@ -48,12 +49,19 @@ FILE_NOTES = (
 class Branch:
     code: str  # digits: the SUCURSAL of the affiliation file
     name: str  # what the batch keeps (branch_name): the destination of its cards
+    label: str = ""  # the choice as the form shows it (the name when empty)
 
 
 def branches(company):
-    """The «Sucursal» choices. Companies have no branch table: the manual shows one choice,
-    «Sucursal unica»; it is the company's address, shown with it (the destination of the
-    cards on the service order)."""
+    """The «Sucursal» choices: the company's active sucursales (Personal › Empresas), by the
+    name Reportes › Tarjetas shows. A company with none has the manual's one choice,
+    «Sucursal unica»: its address, shown with it (the destination of the cards on the
+    service order)."""
+    registered = [Branch(branch.code, branch.name, f"{company_rules.shown_code(branch.code)} · {branch.name} "
+                                                   f"({branch.city})")
+                  for branch in companies.branches(company) if branch.active]
+    if registered:
+        return registered
     address = " ".join((company.address or "").split())
     name = f"{SINGLE_BRANCH} - {address}" if address else SINGLE_BRANCH
     return [Branch("1", name[:80])]

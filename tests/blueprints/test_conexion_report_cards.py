@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.extensions import db
-from portal.models import Batch, BatchLine, Card
+from portal.models import Batch, BatchLine, Card, Company, CompanyBranch
 from tests import factories
 
 MAY = datetime(2026, 5, 10, 15)
@@ -113,3 +113,17 @@ def test_without_consult_403(client, jahc, auth):
     auth.as_user(blind, client=client)
     for tail in ("", ".xlsx", ".pdf"):
         assert client.get(url(jahc, tail)).status_code == 403, tail
+
+
+def test_a_registered_sucursal_shows_its_name_and_the_file_too(client, jahc):
+    """The staff registered sucursal 002 (Personal › Empresas): its name, not its code; a
+    deactivated one still names its cards; another company's sucursal 2 names nothing here."""
+    db.session.add(CompanyBranch(company_id=jahc.id, code="2", name="Planta Norte", city="BOGOTA", active=False))
+    other = db.session.query(Company).filter_by(nit="800100200").one()
+    db.session.add(CompanyBranch(company_id=other.id, code="3", name="Ajena", city="CALI"))
+    db.session.commit()
+    body = client.get(url(jahc)).get_data(as_text=True)
+    rows = [cells(r.split("</tr>")[0]) for r in body.split('<tr class="group">')[1:]]
+    assert rows[0] == ["Planta Norte", "3", "3", "0", "2"] and "Sucursal 002" not in body and "Ajena" not in body
+    values = list(load_workbook(io.BytesIO(client.get(url(jahc, ".xlsx")).data)).active.iter_rows(values_only=True))
+    assert ("Planta Norte", 3, 3, 0, 2) in values

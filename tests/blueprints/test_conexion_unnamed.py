@@ -16,7 +16,7 @@ from portal.domain import batch_layouts as bl
 from portal.domain import embossing
 from portal.domain.formatting import today_bogota
 from portal.extensions import db
-from portal.models import AuditEvent, Batch, BatchLine, Card, Membership, Product, User
+from portal.models import AuditEvent, Batch, BatchLine, Card, CompanyBranch, Membership, Product, User
 from portal.services import batches, conexion, orders, unnamed_cards
 from tests import factories
 from tests.conftest import menu_entries, post
@@ -140,6 +140,24 @@ def test_a_signed_request_makes_its_service_order(client, coop):
     assert order.total_price == Decimal("34.00") and order.amount == 0
     db.session.expire_all()
     assert batch.status == "authorized" and batch.order_id == order.id
+
+
+def test_a_company_with_sucursales_chooses_among_its_active_ones(client, coop):
+    """Registered in Personal › Empresas: the active ones are the choices (no «Sucursal
+    única»), the batch keeps the name Reportes › Tarjetas shows; an inactive one is refused."""
+    company, product, _ = coop
+    db.session.add_all([CompanyBranch(company_id=company.id, code="2", name="Agencia Cartagena", city="CARTAGENA"),
+                        CompanyBranch(company_id=company.id, code="3", name="Cerrada", city="CALI", active=False)])
+    db.session.commit()
+    page = client.get(url(company, product)).get_data(as_text=True)
+    assert '<option value="2">002 · Agencia Cartagena (CARTAGENA)</option>' in page
+    assert "Sucursal única" not in page and "Cerrada" not in page
+    refused = send(client, company, product, form(client, company, product, branch="3"))
+    assert refused.status_code == 422 and unnamed_batches() == []
+    assert send(client, company, product, form(client, company, product, branch="2")).status_code == 200
+    (batch,) = unnamed_batches()
+    assert batch.branch_name == "Agencia Cartagena"
+    assert json.loads(db.session.query(BatchLine).filter_by(batch_id=batch.id).first().values_json)["branch"] == "2"
 
 
 @pytest.mark.parametrize("changes, messages", [

@@ -313,7 +313,7 @@ def test_staff_pages(auditor, demo):
     for path in ("/personal/solicitudes", "/personal/solicitudes?estado=all", "/personal/pagos",
                  "/personal/cartera", "/personal/cartera/archivos", "/personal/auditoria",
                  "/personal/mensajes", "/cuenta/contrasena", "/personal/subsidios/nueva",
-                 "/personal/cambios", "/personal/usuarios-empresas/nuevo"):
+                 "/personal/cambios", "/personal/usuarios-empresas/nuevo", "/personal/empresas/nueva"):
         a.check(path)
     a.go("/personal/cartera/archivos")
     a.check(a.href(r"^/personal/cartera/archivos/\d+"))
@@ -323,6 +323,8 @@ def test_staff_pages(auditor, demo):
     a.check(corporate_users.href(r"^/personal/usuarios-empresas/\d+$"))
     users = a.check("/personal/usuarios")
     a.check(users.href(r"^/personal/usuarios/\d+$"))
+    companies = a.check("/personal/empresas/")
+    a.check(companies.href(r"^/personal/empresas/\d+$"))
     for path in ("/personal/lotes", "/personal/ordenes", "/personal/auditoria?fecha_inicial=31/02/2026"):
         a.check(path)
-    assert_clean((a, 22))
+    assert_clean((a, 25))

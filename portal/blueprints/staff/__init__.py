@@ -8,6 +8,7 @@ from portal.blueprints.staff import (  # noqa: E402,F401
     routes_card_queues,
     routes_cartera,  # noqa: E402,F401
     routes_changes,
+    routes_companies,
     routes_contact_updates,
     routes_corporate_users,
     routes_master_deposits,
