@@ -64,6 +64,17 @@ def day(value) -> str:
     return value.strftime("%d/%m/%Y") if isinstance(value, date) else str(value)
 
 
+def typed_day(text) -> date | None:
+    """A day typed in a form: DD/MM/AAAA, or AAAA-MM-DD (what a date input sends); None
+    for anything else."""
+    for layout in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, layout).date()
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
 def day_time(value: datetime | None) -> str:
     if value is None:
         return ""

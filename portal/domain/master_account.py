@@ -1,9 +1,9 @@
 """Rules of «Servicios › Cuenta maestra» (manual 003 §5.1; manual 004 «Transferencia
 maestra»): what an amount typed in a form may be, and the date of a bank deposit."""
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
-from portal.domain.formatting import to_money
+from portal.domain.formatting import to_money, typed_day
 from portal.domain.payments import PLAIN_NUMBER
 
 DESCRIPTION_MAX = 100
@@ -56,13 +56,8 @@ def parse_deposit_date(raw, today: date):
     text = (raw or "").strip()
     if not text:
         return None, "Ingrese la fecha de consignación."
-    for layout in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            day = datetime.strptime(text, layout).date()
-            break
-        except ValueError:
-            continue
-    else:
+    day = typed_day(text)
+    if day is None:
         return None, "La fecha de consignación debe tener el formato DD/MM/AAAA."
     if day > today:
         return None, "La fecha de consignación no puede ser posterior a hoy."

@@ -14,10 +14,10 @@ Only a vigente order can be redeemed; an issued one (vigente or vencida) can be 
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from portal.domain.formatting import to_money
+from portal.domain.formatting import to_money, typed_day
 from portal.domain.master_account import parse_amount
 from portal.domain.states import Machine
 
@@ -115,13 +115,8 @@ def parse_valid_until(raw, today):
     text = (raw or "").strip()
     if not text:
         return None, "Vigente hasta: ingrese la fecha."
-    for layout in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            day = datetime.strptime(text, layout).date()
-            break
-        except ValueError:
-            continue
-    else:
+    day = typed_day(text)
+    if day is None:
         return None, "Vigente hasta: escriba la fecha como DD/MM/AAAA."
     if day < today:
         return None, "Vigente hasta: no puede ser anterior a hoy."
