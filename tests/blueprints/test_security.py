@@ -22,7 +22,8 @@ def _sample_url(rule):
     values = {}
     for name, converter in rule._converters.items():
         kind = type(converter).__name__
-        values[name] = 1 if kind in ("IntegerConverter", "NumberConverter") else "active" if kind == "FileKind" else "x"
+        values[name] = 1 if kind in ("IntegerConverter", "NumberConverter") else "active" if kind == "FileKind" \
+            else min(converter.items) if kind == "AnyConverter" else "x"
     return rule.build(values, append_unknown=False)[1]
 
 
