@@ -101,7 +101,10 @@ def record_use(response):
     if key is None:
         return response
     try:
-        db.session.rollback()
+        kept = g.pop("idempotent_answer", None)
+        db.session.rollback()  # nothing a view left uncommitted rides along
+        if kept is not None:
+            idempotency.keep(kept)
         audit.record("api.request", g.api_actor, subject=f"api_key:{key.id}", method=request.method,
                      path=request.path, status=response.status_code)
         api_keys.touch(key, request.remote_addr)
@@ -167,23 +170,26 @@ def idempotent(view):
                                 "repítala en unos segundos.", headers={"Retry-After": 1})
         if claim.outcome == idempotency.REPLAY:
             return _replayed(claim.record)
-        return _run_once(claim.record.id, view, args, kwargs)
+        return _run_once(claim.record, view, args, kwargs)
     return wrapped
 
 
-def _run_once(record_id, view, args, kwargs):
+def _run_once(record, view, args, kwargs):
+    """Run the view; its answer is kept (or the key freed) by `record_use`, in the same
+    commit as the request's audit."""
+    forget = idempotency.answer(record)
     try:
         response = current_app.make_response(view(*args, **kwargs))
     except HTTPException as exc:  # an abort(404) is problem+json here too, as the one kept for a replay
         response = of_http_error(exc)
     except Exception:
-        idempotency.abandon(record_id)
+        g.idempotent_answer = forget
         raise
     if response.status_code >= 500 or response.status_code in (409, 429):
-        idempotency.abandon(record_id)
+        g.idempotent_answer = forget
     else:
-        idempotency.finish(record_id, response.status_code, response.content_type, response.get_data(),
-                           response.headers.get("Location"))
+        g.idempotent_answer = idempotency.answer(record, response.status_code, response.content_type,
+                                                 response.get_data(), response.headers.get("Location"))
     return response
 
 
