@@ -2,7 +2,8 @@
 and key with the request's fingerprint.
 
     claim = idempotency.begin(company_id, api_key_id, key, fingerprint)
-    NEW → run the request; then keep(claim.answer(...)) or drop(claim) in the transaction
+    NEW → run the request; then keep(answer(claim.record, status, …)) — or, without a
+          response to keep, keep(answer(claim.record)) to free the key — in the transaction
           that records the request's use (one commit, as a request without a key has)
     REPLAY → answer claim.record's response again;  CONFLICT → 422;  IN_FLIGHT → 409
 
