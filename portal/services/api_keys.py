@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from portal.domain import api, clock
 from portal.extensions import db
-from portal.models import ApiKey, Membership, Product, User
+from portal.models import ApiKey, Company, Membership, Product, User
 from portal.services import audit
 from portal.services.conexion import PERMISSIONS, Access
 
@@ -102,8 +102,11 @@ def authenticate(whole):
     prefix = api.prefix_of(whole)
     if prefix is None:
         return None
-    row = db.session.execute(select(ApiKey, User.is_active_account, User.blocked_at)
+    # The membership and the company come in the same row: every request reads them
+    # (the audit's actor, the key's Access), and a many-to-one finds them in the session.
+    row = db.session.execute(select(ApiKey, Membership, Company, User.is_active_account, User.blocked_at)
                              .join(Membership, Membership.id == ApiKey.membership_id)
+                             .join(Company, Company.id == ApiKey.company_id)
                              .join(User, User.id == Membership.user_id)
                              .where(ApiKey.prefix == prefix)).first()
     if row is None or row.ApiKey.revoked_at is not None or not row.is_active_account or row.blocked_at:
@@ -134,8 +137,9 @@ def products(key):
     return db.session.scalars(query).all()
 
 
-def touch(key, ip, now=None):
-    """Remember the key's last use (at most once a minute); the caller commits."""
+def touch(key_id, last_used_at, ip, now=None):
+    """Remember a key's last use (at most once a minute; `last_used_at` as its request
+    read it); the caller commits."""
     now = now or clock.utcnow()
-    if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
-        db.session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now, last_used_ip=ip))
+    if last_used_at is None or now - last_used_at >= TOUCH_EVERY:
+        db.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now, last_used_ip=ip))

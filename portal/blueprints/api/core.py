@@ -4,7 +4,7 @@ audit event per use. Views stay thin: they read `request.context` (validated by
 spectree) and call the services the portal's pages use."""
 import time
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import abort, current_app, g, request
 from limits import parse
@@ -82,11 +82,16 @@ def authenticate():
         return problem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
     g.api_key = key
     g.api_actor = Actor(key.membership.user_id)
+    # Plain values for record_use: after the view's commits the key's row is expired.
+    g.api_key_use = (key.id, key.last_used_at)
     return _rate_limited(key)
 
 
+_limit = lru_cache(maxsize=8)(parse)  # the setting's text, read once per process
+
+
 def _rate_limited(key):
-    item = parse(current_app.config["API_RATE_LIMIT"])
+    item = _limit(current_app.config["API_RATE_LIMIT"])
     strategy = limiter.limiter
     if strategy is None or strategy.hit(item, "api", key.prefix):
         return None
@@ -97,17 +102,18 @@ def _rate_limited(key):
 
 def record_use(response):
     """after_request: every use of a key audited (method, path, status), its last use kept."""
-    key = getattr(g, "api_key", None)
-    if key is None:
+    use = getattr(g, "api_key_use", None)
+    if use is None:
         return response
+    key_id, last_used_at = use
     try:
         kept = g.pop("idempotent_answer", None)
         db.session.rollback()  # nothing a view left uncommitted rides along
         if kept is not None:
             idempotency.keep(kept)
-        audit.record("api.request", g.api_actor, subject=f"api_key:{key.id}", method=request.method,
+        audit.record("api.request", g.api_actor, subject=f"api_key:{key_id}", method=request.method,
                      path=request.path, status=response.status_code)
-        api_keys.touch(key, request.remote_addr)
+        api_keys.touch(key_id, last_used_at, request.remote_addr)
         db.session.commit()
     except Exception:  # the answer is already made; a lost audit row must not turn it into a 500
         db.session.rollback()

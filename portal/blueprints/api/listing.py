@@ -7,9 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
+from werkzeug.http import quote_header_value
 
 from portal.blueprints.api.core import product_access
 from portal.blueprints.api.problems import problem
@@ -120,3 +121,9 @@ def company_id():
 def member():
     """The member a key acts for: the `user` the services record."""
     return g.api_key.membership.user
+
+
+def attachment(name, data, mimetype):
+    """A file to download (bytes: spectree reads them as they are)."""
+    return current_app.response_class(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={quote_header_value(name, allow_token=False)}"})

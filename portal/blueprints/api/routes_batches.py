@@ -22,7 +22,7 @@ from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from portal.blueprints.api import bp
 from portal.blueprints.api.core import Problem, idempotent, needs, product_access, spec
-from portal.blueprints.api.listing import ID_MAX, Day, Id
+from portal.blueprints.api.listing import ID_MAX, Day, Id, attachment, member
 from portal.blueprints.api.problems import problem
 from portal.domain import api, batch_json
 from portal.domain import batch_layouts as bl
@@ -259,7 +259,7 @@ def batch_upload():
 
 def _sent(send):
     try:
-        batch = send(_member())
+        batch = send(member())
     except batches.BatchRefused as refusal:
         return problem(422, str(refusal), errors=refusal.errors or None)
     return _summary(batch), 202, {"Location": url_for("api.batch_detail", batch_id=batch.id)}
@@ -325,7 +325,7 @@ def batch_confirm(batch_id):
     if body is None:
         return problem(415)
     batch = _batch(batch_id)
-    return _decided(batch, batches.confirm_as(_member(), batch, body.same_content_ok, api_key=g.api_key.prefix))
+    return _decided(batch, batches.confirm_as(member(), batch, body.same_content_ok, api_key=g.api_key.prefix))
 
 
 @bp.delete("/batches/<int:batch_id>")
@@ -336,7 +336,7 @@ def batch_delete(batch_id):
 
     Como «Eliminar» del portal: antes de su autorización; 409 si su estado ya no lo permite."""
     batch = _batch(batch_id)
-    return _decided(batch, batches.delete_as(_member(), batch, api_key=g.api_key.prefix))
+    return _decided(batch, batches.delete_as(member(), batch, api_key=g.api_key.prefix))
 
 
 @bp.get("/batches/<int:batch_id>/rejected")
@@ -348,17 +348,10 @@ def batch_rejected(batch_id):
     Las líneas con error y su columna «Errores», en el formato del lote (.xlsx, o .txt para un
     lote de texto o de líneas JSON), listas para corregir y cargar de nuevo; 404 si no hay."""
     batch = _batch(batch_id)
-    made = batches.rejected_file(_member(), batch, api_key=g.api_key.prefix)
+    made = batches.rejected_file(member(), batch, api_key=g.api_key.prefix)
     if made is None:
         return problem(404, f"El lote Nro: {batch.number} no tiene líneas rechazadas.")
-    name, data, mimetype = made
-    return current_app.response_class(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _member():
-    """Who acts, for the services and the audit: the member the key acts for."""
-    return g.api_key.membership.user
+    return attachment(*made)
 
 
 def _batch(batch_id):

@@ -3,7 +3,7 @@ its PDF shows, and the PDF itself. Paying and annulling stay in the portal (four
 from datetime import datetime
 from typing import Literal
 
-from flask import current_app, request
+from flask import request
 from pydantic import BaseModel, Field
 from spectree import Response
 
@@ -15,6 +15,7 @@ from portal.blueprints.api.listing import (
     Money,
     PageQuery,
     after,
+    attachment,
     company_id,
     member,
     moment,
@@ -161,9 +162,7 @@ def order_pdf_file(order_id):
     El mismo documento que «Descargar como PDF» del portal."""
     found = owned(service_orders.company_order(company_id(), order_id))
     name, data = order_pdf.render(member(), found)
-    response = current_app.response_class(data, mimetype="application/pdf")  # bytes: spectree reads them
-    response.headers.set("Content-Disposition", "attachment", filename=name)
-    return response
+    return attachment(name, data, "application/pdf")
 
 
 openapi.file_response("/api/v1/orders/{order_id}/pdf", "get", "application/pdf")
