@@ -22,6 +22,7 @@ def create_app(test_config=None):
     with app.app_context():
         db_pool.watch(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
         db_pool.begin_on_first_write(db.engine)
+        db_pool.sqlite_pragmas(db.engine)
     compress.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -92,6 +92,25 @@ def begin_on_first_write(engine):
             cursor.connection.autocommit = False  # psycopg sends BEGIN before this statement
 
 
+def sqlite_pragmas(engine):
+    """A SQLite file shared by the web workers and the RQ workers (development and the
+    tests): write-ahead logging, so that readers never wait for a writer and a writer never
+    waits for readers (with the default rollback journal, a request's first write held off
+    the other processes' reads until its commit); synchronous=NORMAL, the usual companion of
+    WAL (a commit is not fsynced: a power cut may lose the last transactions, never corrupt
+    the file; production runs on PostgreSQL); and a writer waits up to 10 s for another."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
 LOCKING = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
 
 

@@ -2,19 +2,24 @@
 and key with the request's fingerprint.
 
     claim = idempotency.begin(company_id, api_key_id, key, fingerprint)
-    NEW → run the request; then keep(answer(claim.record, status, …)) — or, without a
-          response to keep, keep(answer(claim.record)) to free the key — in the transaction
-          that records the request's use (one commit, as a request without a key has)
+    NEW → run the request (a copy that claimed the key meanwhile raises Taken); then
+          settle(), and keep(answer(claim.record, status, …)) — or, without a response to
+          keep, keep(answer(claim.record)) to free the key — in the transaction that
+          records the request's use (one commit, as a request without a key has)
     REPLAY → answer claim.record's response again;  CONFLICT → 422;  IN_FLIGHT → 409
 
-The claim is written, not committed: it commits with the request's own work. A second
-copy arriving meanwhile waits on the unique index (PostgreSQL, or SQLite's single
-writer) until the first commits, then finds it running or answered. A request that
-commits nothing leaves no claim: `keep` then writes the whole record."""
-from dataclasses import dataclass, replace
+A NEW claim is written just before the request's first write (watch() installs the
+session's hooks), not committed: it commits with the request's own work. Written on the
+way in, it held SQLite's single write lock for the whole request, where a request without
+a key takes it only at its first INSERT. A copy of the request running meanwhile waits on
+the unique index (PostgreSQL, or SQLite's single writer) at its own first write until the
+first commits, and is stopped there (Taken) before it changes anything. A claim written in
+a savepoint that is rolled back is written again at the next write. A request that commits
+nothing leaves no claim: `keep` then writes the whole record."""
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.domain import api, clock
@@ -23,6 +28,11 @@ from portal.models import IdempotentRequest
 
 NEW, REPLAY, CONFLICT, IN_FLIGHT = "new", "replay", "conflict", "in_flight"
 KEPT = timedelta(hours=api.IDEMPOTENCY_HOURS)
+PENDING = "idempotent_claim"  # the session's info: the claim to write before its first write
+
+
+class Taken(Exception):
+    """Another copy of the request claimed the key first (raised from the first write)."""
 
 
 @dataclass(frozen=True)
@@ -32,30 +42,96 @@ class Claim:
 
 
 def begin(company_id, api_key_id, key, fingerprint, now=None):
-    """Claim the key, or say why not. One INSERT on the way in (the request's first
-    statement: a failed one leaves nothing else to undo); an expired answer found in
-    its place is swept and the claim tried once more."""
+    """Look the key up: free (NEW, claimed at the first write), or why not. An expired
+    answer found in its place is swept."""
     now = now or clock.utcnow()
-    values = {"company_id": company_id, "key": key, "fingerprint": fingerprint, "api_key_id": api_key_id,
-              "created_at": now}
-    try:
-        db.session.execute(insert(IdempotentRequest).values(**values))
-        return Claim(NEW, Answer(**values))
-    except IntegrityError:
-        db.session.rollback()
     first = db.session.scalars(select(IdempotentRequest).where(
         IdempotentRequest.company_id == company_id, IdempotentRequest.key == key)).first()
-    if first is None or first.created_at < now - KEPT:  # expired (or swept meanwhile): the key is free
+    if first is not None and first.created_at < now - KEPT:  # expired: the key is free
         db.session.execute(delete(IdempotentRequest).where(
             IdempotentRequest.company_id == company_id, IdempotentRequest.key == key,
             IdempotentRequest.created_at < now - KEPT))
         db.session.commit()
-        return begin(company_id, api_key_id, key, fingerprint, now)
+        first = None
+    if first is None:
+        claimed = Answer(company_id=company_id, key=key, fingerprint=fingerprint, api_key_id=api_key_id,
+                         created_at=now)
+        db.session.info[PENDING] = _Pending(claimed)
+        return Claim(NEW, claimed)
     if first.fingerprint != fingerprint:
         return Claim(CONFLICT, first)
     if first.status_code is None:
         return Claim(IN_FLIGHT, first)
     return Claim(REPLAY, first)
+
+
+def settle():
+    """The request is over: no more claims before its writes (the audit's, keep's)."""
+    db.session.info.pop(PENDING, None)
+
+
+@dataclass
+class _Pending:
+    answer: object
+    written_in: object = None  # the SessionTransaction that holds the claim's INSERT
+    committed: bool = field(default=False)
+
+
+def watch(session):
+    """Install the claim's hooks on `session` (the scoped session: every request's), once."""
+    if event.contains(session, "before_flush", _before_flush):
+        return
+    event.listen(session, "do_orm_execute", _before_statement)
+    event.listen(session, "before_flush", _before_flush)
+    event.listen(session, "after_commit", _after_commit)
+    event.listen(session, "after_soft_rollback", _after_rollback)
+
+
+def _before_statement(state):
+    if PENDING in state.session.info and _writes(state):
+        _claim(state.session)
+
+
+def _writes(state):
+    """A statement that is not a plain SELECT (text() counts as a write: claiming early
+    costs only time)."""
+    return not state.is_select or getattr(state.statement, "_for_update_arg", None) is not None
+
+
+def _before_flush(session, flush_context, instances):
+    if PENDING in session.info:
+        _claim(session)
+
+
+def _claim(session):
+    pending = session.info[PENDING]
+    if pending.committed or pending.written_in is not None:
+        return
+    values = {name: getattr(pending.answer, name)
+              for name in ("company_id", "key", "fingerprint", "api_key_id", "created_at")}
+    try:
+        session.connection().execute(insert(IdempotentRequest).values(**values))
+    except IntegrityError as exc:
+        raise Taken() from exc
+    pending.written_in = session.get_nested_transaction() or session.get_transaction()
+
+
+def _after_commit(session):
+    pending = session.info.get(PENDING)
+    if pending is None or pending.written_in is None:
+        return
+    committing = session.get_nested_transaction() or session.get_transaction()
+    if committing is pending.written_in:
+        if committing.nested:  # released into the enclosing transaction
+            pending.written_in = committing.parent
+        else:
+            pending.written_in, pending.committed = None, True
+
+
+def _after_rollback(session, previous_transaction):
+    pending = session.info.get(PENDING)
+    if pending is not None and pending.written_in is not None and not pending.written_in.is_active:
+        pending.written_in = None  # rolled back with its (sav)epoint: written again at the next write
 
 
 @dataclass(frozen=True)

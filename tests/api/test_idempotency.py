@@ -6,11 +6,12 @@ import json
 import threading
 
 import pytest
+from sqlalchemy import update
 
-from portal.domain import api
+from portal.domain import api, clock
 from portal.extensions import db
-from portal.models import AuditEvent, Batch, IdempotentRequest
-from portal.services import batches
+from portal.models import AuditEvent, Batch, Counter, IdempotentRequest
+from portal.services import batches, idempotency
 from tests import api_helpers
 from tests.api.test_batches import body, person
 from tests.cartera_helpers import run_jobs
@@ -183,3 +184,66 @@ def test_answers_older_than_a_day_are_forgotten_and_the_key_is_free_again(client
     assert db.session.query(IdempotentRequest).count() == 0
     again = send(client, erp, body(erp, [person(1)]), key="diario")  # another request, the same key: new
     assert again.status_code == 202 and "Idempotent-Replayed" not in again.headers
+
+
+def test_a_copy_that_claims_the_key_meanwhile_stops_this_one_at_its_first_write(client, monkeypatch):
+    """The claim is written just before the request's first write: a copy that committed
+    its claim meanwhile (another connection) makes this one stop there, changing nothing."""
+    erp = api_helpers.keyed()
+    payload = body(erp, [person(0)])
+    fingerprint = api.fingerprint("POST", URL, "application/json", [json.dumps(payload).encode()])
+    real = batches.submit_lines
+
+    def copy_claims_first(*args, **kwargs):
+        with db.engine.begin() as other:
+            other.execute(IdempotentRequest.__table__.insert().values(
+                company_id=erp.company.id, key="a-la-vez", api_key_id=erp.key.id, fingerprint=fingerprint,
+                created_at=clock.utcnow()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batches, "submit_lines", copy_claims_first)
+    response = client.post(URL, data=json.dumps(payload), content_type="application/json",
+                           headers=erp.headers(**{"Idempotency-Key": "a-la-vez"}))
+    assert response.status_code == 409 and "todavía se está procesando" in response.json["detail"]
+    assert db.session.query(Batch).count() == 0
+    assert db.session.query(IdempotentRequest).one().status_code is None  # the copy's claim, untouched
+
+
+def _claims(erp, key):
+    return db.session.query(IdempotentRequest).filter_by(company_id=erp.company.id, key=key).count()
+
+
+def test_a_claim_rolled_back_with_its_savepoint_is_written_again_at_the_next_write(client):
+    erp = api_helpers.keyed()
+    claim = idempotency.begin(erp.company.id, erp.key.id, "punto", "huella")
+    assert claim.outcome == idempotency.NEW and _claims(erp, "punto") == 0  # nothing written on the way in
+    try:
+        with db.session.begin_nested():
+            db.session.add(Counter(name="prueba-a", last=1))
+            db.session.flush()  # the first write: the claim goes in first, inside the savepoint
+            raise LookupError
+    except LookupError:
+        pass
+    db.session.add(Counter(name="prueba-b", last=1))
+    db.session.commit()
+    with db.session.begin_nested():  # released into the committed transaction: not written twice
+        db.session.add(Counter(name="prueba-c", last=1))
+    db.session.commit()
+    idempotency.settle()
+    assert _claims(erp, "punto") == 1
+    assert {c.name for c in db.session.query(Counter).filter(Counter.name.like("prueba-%"))} == {"prueba-b", "prueba-c"}
+
+
+def test_a_claim_rolled_back_with_the_request_is_gone_and_a_read_claims_nothing(client):
+    erp = api_helpers.keyed()
+    idempotency.begin(erp.company.id, erp.key.id, "vuelta", "huella")
+    db.session.query(Counter).all()  # reads do not claim
+    db.session.execute(update(Counter).where(Counter.name == "nadie").values(last=2))
+    db.session.rollback()
+    assert _claims(erp, "vuelta") == 0
+    db.session.execute(update(Counter).where(Counter.name == "nadie").values(last=3))
+    db.session.commit()
+    idempotency.settle()
+    db.session.add(Counter(name="despues", last=1))  # settled: the audit's writes claim nothing
+    db.session.commit()
+    assert _claims(erp, "vuelta") == 1

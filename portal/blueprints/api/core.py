@@ -168,16 +168,31 @@ def idempotent(view):
         if not api.IDEMPOTENCY_KEY.match(key):
             return problem(400, "Idempotency-Key debe tener de 1 a 255 caracteres ASCII visibles, sin espacios.")
         claim = idempotency.begin(g.api_key.company_id, g.api_key.id, key, _fingerprint())
-        if claim.outcome == idempotency.CONFLICT:
-            return problem(422, "Esta Idempotency-Key ya se usó con otra solicitud; use una llave nueva "
-                                "para una operación distinta.")
-        if claim.outcome == idempotency.IN_FLIGHT:
-            return problem(409, "Una solicitud con esta Idempotency-Key todavía se está procesando; "
-                                "repítala en unos segundos.", headers={"Retry-After": 1})
-        if claim.outcome == idempotency.REPLAY:
-            return _replayed(claim.record)
-        return _run_once(claim.record, view, args, kwargs)
+        if claim.outcome == idempotency.NEW:
+            try:
+                return _run_once(claim.record, view, args, kwargs)
+            except idempotency.Taken:  # a copy claimed the key first, at our first write
+                db.session.rollback()
+                claim = idempotency.begin(g.api_key.company_id, g.api_key.id, key, _fingerprint())
+            finally:
+                idempotency.settle()
+        return _not_run(claim)
     return wrapped
+
+
+def _not_run(claim):
+    if claim.outcome == idempotency.CONFLICT:
+        return problem(422, "Esta Idempotency-Key ya se usó con otra solicitud; use una llave nueva "
+                            "para una operación distinta.")
+    if claim.outcome == idempotency.REPLAY:
+        return _replayed(claim.record)
+    # running, or (NEW) the copy that took the key first has just failed and freed it
+    return problem(409, "Una solicitud con esta Idempotency-Key todavía se está procesando; "
+                        "repítala en unos segundos.", headers={"Retry-After": 1})
+
+
+def watch_claims():
+    idempotency.watch(db.session)
 
 
 def _run_once(record, view, args, kwargs):
@@ -188,6 +203,8 @@ def _run_once(record, view, args, kwargs):
         response = current_app.make_response(view(*args, **kwargs))
     except HTTPException as exc:  # an abort(404) is problem+json here too, as the one kept for a replay
         response = of_http_error(exc)
+    except idempotency.Taken:
+        raise
     except Exception:
         g.idempotent_answer = forget
         raise
