@@ -1,5 +1,5 @@
 """What the ERP API reads of a company's batches (issue #12): a batch by id for a key,
-the batches newest first a page at a time (a cursor: the last id given), and a batch's
+the batches newest first a page at a time (the API's cursor pages), and a batch's
 line errors one by one with their line, field and reason. The decisions and the
 sending are services.batches', shared with the pages."""
 import re
@@ -12,7 +12,7 @@ from portal.domain import batch_layouts as bl
 from portal.domain.order_search import utc_bounds
 from portal.extensions import db
 from portal.models import Batch, BatchLine
-from portal.services import api_keys, batches
+from portal.services import api_keys, batches, tables
 
 
 @dataclass(frozen=True)
@@ -34,23 +34,19 @@ def batch_for(key, batch_id):
     return access, batches.batch_of(access, batch_id)
 
 
-def listed(key, product_id=None, kind=None, status=None, since=None, until=None, before_id=None, limit=20):
-    """(up to `limit` batches of the key's products, newest first, with ids below
-    `before_id`; the id to go on below, or None at the end). Dates are Bogotá's days."""
-    products = [p.id for p in api_keys.products(key)]
-    query = select(Batch).where(Batch.company_id == key.company_id, Batch.product_id.in_(products))
+def listed(company_id, product_ids, kind=None, status=None, since=None, until=None, after=None, limit=20):
+    """(up to `limit` batches of the company's `product_ids`, newest first after `after`
+    — services/tables.newest_after —; more?). Dates are Bogotá's days."""
+    query = select(Batch).where(Batch.company_id == company_id, Batch.product_id.in_(product_ids))
     start, end = utc_bounds(since, until)
-    for column, value in ((Batch.product_id, product_id), (Batch.kind, kind), (Batch.status, status)):
+    for column, value in ((Batch.kind, kind), (Batch.status, status)):
         if value is not None:
             query = query.where(column == value)
     if start is not None:
         query = query.where(Batch.created_at >= start)
     if end is not None:
         query = query.where(Batch.created_at < end)
-    if before_id is not None:
-        query = query.where(Batch.id < before_id)
-    rows = db.session.scalars(query.order_by(Batch.id.desc()).limit(limit + 1)).all()
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+    return tables.newest_after(query, Batch.created_at, Batch.id, after, limit)
 
 
 def line_errors(batch, after_line=0, limit=100):

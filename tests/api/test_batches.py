@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import openpyxl
 
+from portal.adapters import xlsx
 from portal.domain import api
 from portal.domain import batch_layouts as bl
 from portal.domain.formatting import today_bogota
@@ -358,6 +359,8 @@ def test_the_document_describes_the_batch_operations(client):
     params = {p["name"] for p in doc["paths"]["/api/v1/batches"]["get"]["parameters"]}
     assert params == {"product_id", "kind", "status", "from", "to", "cursor", "limit"}
     assert "multipart/form-data" in doc["paths"]["/api/v1/batches/upload"]["post"]["requestBody"]["content"]
+    rejected = doc["paths"]["/api/v1/batches/{batch_id}/rejected"]["get"]["responses"]["200"]["content"]
+    assert set(rejected) == {xlsx.MIME, "text/plain"}
     assert "Cargar un lote (líneas JSON)" in client.get("/api/v1/docs").get_data(as_text=True)
 
 

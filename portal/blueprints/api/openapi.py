@@ -11,12 +11,13 @@ PROBLEM = {"$ref": "#/components/schemas/Problem"}
 COMMON_ERRORS = (401, 429)
 POST_ERRORS = (400, 409, 422)
 _document = None
-FILES = {}  # (path, method) → the media type of an operation whose 200 is a file, not JSON
+FILES = {}  # (path, method) → the media types of an operation whose 200 is a file, not JSON
 
 
-def file_response(path, method, media_type):
-    """Say that `method path` answers 200 with a file (spectree describes JSON only)."""
-    FILES[(path, method)] = media_type
+def file_response(path, method, *media_types):
+    """Say that `method path` answers 200 with a file of one of `media_types` (spectree
+    describes JSON only)."""
+    FILES[(path, method)] = media_types
 
 
 def document():
@@ -40,7 +41,7 @@ def _completed(doc):
                 _operation(method, operation)
             if (url, method) in FILES:
                 operation["responses"]["200"]["content"] = {
-                    FILES[(url, method)]: {"schema": {"type": "string", "format": "binary"}}}
+                    media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in FILES[(url, method)]}
     components.setdefault("schemas", {})["WebhookEvent"] = WEBHOOK_EVENT
     doc["webhooks"] = {event: _webhook(event, label) for event, label in api.WEBHOOK_EVENTS.items()}
     return doc

@@ -20,9 +20,21 @@ from pydantic_core import PydanticCustomError
 from spectree import Response
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
-from portal.blueprints.api import bp
+from portal.adapters import xlsx
+from portal.blueprints.api import bp, openapi
 from portal.blueprints.api.core import Problem, idempotent, needs, product_access, spec
-from portal.blueprints.api.listing import ID_MAX, Day, Id, attachment, member
+from portal.blueprints.api.listing import (
+    ID_MAX,
+    Day,
+    Id,
+    PageQuery,
+    after,
+    attachment,
+    company_id,
+    member,
+    next_cursor,
+    product_ids,
+)
 from portal.blueprints.api.problems import problem
 from portal.domain import api, batch_json
 from portal.domain import batch_layouts as bl
@@ -115,38 +127,36 @@ class ConfirmIn(BaseModel):
         "(«sí, es otro lote»)."))
 
 
-def _cursor(text):
-    if text is not None and _after(text) is None:
+def _line_cursor(text):
+    if text is not None and _line_after(text) is None:
         raise PydanticCustomError("cursor", "no es un cursor de esta lista; use el `next_cursor` de la respuesta")
     return text
 
 
-def _after(text):
-    """The position a cursor of ours holds (a positive integer), or None."""
+def _line_after(text):
+    """The line a cursor of /errors holds (a positive integer), or None. Errors go in line
+    order, not newest first: their cursor is the last line given, not the lists' one."""
     values = api.decode_cursor(text) if text else None
     ok = values is not None and len(values) == 1 and type(values[0]) is int and 0 < values[0] <= ID_MAX
     return values[0] if ok else None
 
 
-Cursor = Annotated[str | None, PlainValidator(_cursor),
-                   WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}),
-                   Field(default=None, description="El `next_cursor` de la página anterior.")]
+LineCursor = Annotated[str | None, PlainValidator(_line_cursor),
+                       WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}),
+                       Field(default=None, description="El `next_cursor` de la página anterior.")]
 
 
-class BatchQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    product_id: Id | None = Field(default=None, description="Solo los lotes de este producto.")
-    kind: AnyKind | None = Field(default=None, description="Solo los de este tipo.")
-    status: StatusCode | None = Field(default=None, description="Solo los que están en este estado.")
-    from_: Day | None = Field(default=None, alias="from", description="Cargados desde este día (Bogotá).")
-    to: Day | None = Field(default=None, description="Cargados hasta este día inclusive (Bogotá).")
-    cursor: Cursor
-    limit: int = Field(default=20, ge=1, le=100, description="Lotes por página.")
+class BatchQuery(PageQuery):
+    product_id: Id = Field(None, description="Solo los lotes de este producto.")
+    kind: AnyKind = Field(None, description="Solo los de este tipo.")
+    status: StatusCode = Field(None, description="Solo los que están en este estado.")
+    from_: Day = Field(None, alias="from", description="Cargados desde este día (Bogotá).")
+    to: Day = Field(None, description="Cargados hasta este día inclusive (Bogotá).")
 
 
 class ErrorsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    cursor: Cursor
+    cursor: LineCursor
     limit: int = Field(default=ERRORS_SHOWN, ge=1, le=500, description="Líneas con error por página.")
 
 
@@ -274,11 +284,9 @@ def batch_list():
 
     Los más recientes primero, de los productos de la llave, por páginas (`next_cursor`)."""
     q = request.context.query
-    if q.product_id is not None:
-        product_access(q.product_id)
-    rows, last = api_batches.listed(g.api_key, q.product_id, q.kind, q.status, q.from_, q.to, _after(q.cursor),
-                                    q.limit)
-    return {"data": [_summary(batch) for batch in rows], "next_cursor": _cursor_of(last)}
+    rows, more = api_batches.listed(company_id(), product_ids(q.product_id), q.kind, q.status, q.from_, q.to,
+                                    after(q.cursor), q.limit)
+    return {"data": [_summary(batch) for batch in rows], "next_cursor": next_cursor(rows, more)}
 
 
 @bp.get("/batches/<int:batch_id>")
@@ -293,7 +301,7 @@ def batch_detail(batch_id):
     errors, last = api_batches.line_errors(batch, limit=ERRORS_SHOWN)
     earlier = batches.same_content_before(batch) if batch.status in (b.VALID, b.INVALID) else None
     return {**_summary(batch), "general_errors": batches.general_errors(batch),
-            "errors": [_error(e) for e in errors], "errors_next_cursor": _cursor_of(last),
+            "errors": [_error(e) for e in errors], "errors_next_cursor": _line_cursor_of(last),
             "same_content_as": earlier.number if earlier else None}
 
 
@@ -306,8 +314,8 @@ def batch_errors(batch_id):
 
     Cada error de línea (línea, campo, motivo), en orden de línea, por páginas."""
     batch, q = _batch(batch_id), request.context.query
-    errors, last = api_batches.line_errors(batch, _after(q.cursor) or 0, q.limit)
-    return {"data": [_error(e) for e in errors], "next_cursor": _cursor_of(last)}
+    errors, last = api_batches.line_errors(batch, _line_after(q.cursor) or 0, q.limit)
+    return {"data": [_error(e) for e in errors], "next_cursor": _line_cursor_of(last)}
 
 
 @bp.post("/batches/<int:batch_id>/confirm")
@@ -354,6 +362,9 @@ def batch_rejected(batch_id):
     return attachment(*made)
 
 
+openapi.file_response("/api/v1/batches/{batch_id}/rejected", "get", xlsx.MIME, "text/plain")
+
+
 def _batch(batch_id):
     """A batch of the key's company and products, or a 404 (never a 403: it is not theirs)."""
     _, batch = api_batches.batch_for(g.api_key, batch_id)
@@ -392,5 +403,5 @@ def _iso(moment):
     return local(moment).isoformat(timespec="seconds") if moment else None
 
 
-def _cursor_of(position):
+def _line_cursor_of(position):
     return api.encode_cursor([position]) if position is not None else None
