@@ -3,13 +3,13 @@
 Fonts: DejaVu Sans is embedded when the system has it (Debian's fonts-dejavu-core, or
 PDF_FONT_DIR), so accents, «», · and ✓ print as on screen; without it the PDF falls back
 to the built-in Helvetica (accents fine, ✓ missing). Local reads are confined to the
-font's directory; nothing is fetched from the network."""
+font's directory; nothing is fetched from the network.
+
+xhtml2pdf (with reportlab, html5lib and pypdf) is imported at the first PDF, not with the
+app: it adds ~44 MB to every web and RQ worker, most of which never make one."""
 import io
 import os
 from pathlib import Path
-
-from xhtml2pdf import pisa
-from xhtml2pdf.files import ResourceAccessPolicy
 
 MIME = "application/pdf"
 FONT_DIR = Path(os.environ.get("PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
@@ -31,6 +31,9 @@ def font_css(font_dir=FONT_DIR):
 
 
 def from_html(html, font_dir=FONT_DIR) -> bytes:
+    from xhtml2pdf import pisa
+    from xhtml2pdf.files import ResourceAccessPolicy
+
     out = io.BytesIO()
     policy = ResourceAccessPolicy(allow_remote=False, base_dir=Path(font_dir), max_render_seconds=60)
     status = pisa.CreatePDF(html, dest=out, encoding="utf-8", resource_policy=policy)
