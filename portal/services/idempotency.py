@@ -38,15 +38,15 @@ class Taken(Exception):
 @dataclass(frozen=True)
 class Claim:
     outcome: str
-    record: object = None  # NEW: the Answer to complete; else the IdempotentRequest found
+    record: object = None  # NEW: the Answer to complete; else the idempotent_requests row found
 
 
 def begin(company_id, api_key_id, key, fingerprint, now=None):
     """Look the key up: free (NEW, claimed at the first write), or why not. An expired
     answer found in its place is swept."""
     now = now or clock.utcnow()
-    first = db.session.scalars(select(IdempotentRequest).where(
-        IdempotentRequest.company_id == company_id, IdempotentRequest.key == key)).first()
+    table = IdempotentRequest.__table__  # a row, not an entity: replays only read it
+    first = db.session.execute(select(table).where(table.c.company_id == company_id, table.c.key == key)).first()
     if first is not None and first.created_at < now - KEPT:  # expired: the key is free
         db.session.execute(delete(IdempotentRequest).where(
             IdempotentRequest.company_id == company_id, IdempotentRequest.key == key,
@@ -158,14 +158,14 @@ def keep(found):
     commits. The claim may be there (the request committed it with its work) or not (the
     request committed nothing): then the whole record is written, unless another copy has
     claimed the key meanwhile (it keeps its own answer)."""
-    mine = (IdempotentRequest.company_id == found.company_id, IdempotentRequest.key == found.key,
-            IdempotentRequest.status_code.is_(None))
+    table = IdempotentRequest.__table__  # the table, not the entity: no ORM bookkeeping (1.4 ms)
+    mine = (table.c.company_id == found.company_id, table.c.key == found.key, table.c.status_code.is_(None))
     if found.status_code is None:
-        db.session.execute(delete(IdempotentRequest).where(*mine))
+        db.session.execute(delete(table).where(*mine))
         return
     values = {"status_code": found.status_code, "content_type": found.content_type, "body": found.body,
               "location": found.location}
-    if db.session.execute(update(IdempotentRequest).where(*mine).values(**values)).rowcount:
+    if db.session.execute(update(table).where(*mine).values(**values)).rowcount:
         return
     try:
         with db.session.begin_nested():
