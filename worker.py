@@ -56,8 +56,9 @@ def run_cron():
     every LAPSE_SIGNATURES_EVERY_SECONDS, the bank's pending debits of service orders every
     SETTLE_BANK_EVERY_SECONDS, paid service orders whose processing stalled every
     ORDER_RECOVERY_EVERY_SECONDS, webhook deliveries whose job was lost every
-    WEBHOOK_REQUEUE_EVERY_SECONDS, the API's idempotent answers older than a day every hour,
-    monthly statements."""
+    WEBHOOK_REQUEUE_EVERY_SECONDS, outbox messages and gateway events whose job Redis lost
+    every RECOVER_JOBS_EVERY_SECONDS, the API's idempotent answers older than a day every
+    hour, monthly statements."""
     become_child()
     from rq.cron import CronScheduler
 
@@ -72,6 +73,7 @@ def run_cron():
     scheduler.register(jobs.settle_bank_debits, "payments", interval=app.config["SETTLE_BANK_EVERY_SECONDS"])
     scheduler.register(jobs.recover_paid_orders, "default", interval=app.config["ORDER_RECOVERY_EVERY_SECONDS"])
     scheduler.register(jobs.requeue_webhooks, "default", interval=app.config["WEBHOOK_REQUEUE_EVERY_SECONDS"])
+    scheduler.register(jobs.recover_lost_jobs, "default", interval=app.config["RECOVER_JOBS_EVERY_SECONDS"])
     scheduler.register(jobs.forget_idempotent_requests, "default", interval=3600)
     # The month's statements and their e-mailed files (the 1st, 06:00 Bogotá by default).
     # RQ reads cron strings in the process's local time: make it the portal's time zone.

@@ -181,6 +181,11 @@ class Config:
     # (its job was lost with Redis, its worker died) is queued again.
     WEBHOOK_REQUEUE_EVERY_SECONDS = int(os.environ.get("WEBHOOK_REQUEUE_EVERY_SECONDS", 60))
     WEBHOOK_LOST_AFTER_SECONDS = int(os.environ.get("WEBHOOK_LOST_AFTER_SECONDS", 300))
+    # worker.py's cron, every RECOVER_JOBS_EVERY_SECONDS: an outbox message or a gateway event
+    # waiting this long whose job Redis no longer holds is queued again; a message left
+    # 'sending' this long with no job becomes 'unknown' (services/recovery.py).
+    RECOVER_JOBS_EVERY_SECONDS = int(os.environ.get("RECOVER_JOBS_EVERY_SECONDS", 30))
+    JOB_LOST_AFTER_SECONDS = int(os.environ.get("JOB_LOST_AFTER_SECONDS", 120))
 
     TIMEZONE = "America/Bogota"
     FUND_NAME = "CAJA DE COMPENSACIÓN FAMILIAR CAJACOPI ATLÁNTICO"

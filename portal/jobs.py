@@ -107,6 +107,16 @@ def recover_stuck_uploads():
 
 
 @job
+def recover_lost_jobs():
+    """Every RECOVER_JOBS_EVERY_SECONDS (worker.py's cron): outbox messages and gateway
+    events whose job Redis lost queued again, messages left 'sending' settled
+    (portal.services.recovery)."""
+    from portal.services import recovery
+
+    return recovery.run()
+
+
+@job
 def lapse_signatures():
     """Every LAPSE_SIGNATURES_EVERY_SECONDS (worker.py's cron): first signatures waiting
     past their time lapse, their batches back to «Confirmado», their signers told."""

@@ -5,6 +5,9 @@
 
 If Redis cannot be reached the job runs inline after the commit (with a warning), so
 a user's action never fails because the queue is down.
+
+A job given a `job_id` (job_id_for: what it does and to which row) can be looked for in
+Redis afterwards: live_jobs tells a recovery which rows' jobs Redis lost.
 """
 import logging
 
@@ -12,6 +15,7 @@ from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.job import Job, JobStatus
 from rq.utils import import_attribute
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -20,6 +24,8 @@ from portal.extensions import db
 
 log = logging.getLogger(__name__)
 _PENDING = "portal.pending_jobs"
+# A job in any other status (queued, scheduled for a retry, started, …) may still run.
+_OVER = {s.value for s in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)}
 
 
 def connection(app=None):
@@ -36,22 +42,38 @@ def get_queue(name="default", app=None):
     return Queue(name, connection=connection(app))
 
 
-def enqueue_after_commit(func, *ids, retry_intervals=None, queue_name="default", inline=True):
+def enqueue_after_commit(func, *ids, retry_intervals=None, queue_name="default", inline=True, job_id=None):
     """`func` is a dotted path or a function of portal.jobs; ids only, never objects.
     `retry_intervals` (seconds) makes RQ retry a failing job with that backoff.
     `inline=False`: with Redis down the job is not run here but left to its recovery
-    (a webhook's POST must not hold the user's request)."""
-    db.session.info.setdefault(_PENDING, []).append((func, ids, retry_intervals, queue_name, inline))
+    (a webhook's POST must not hold the user's request). `job_id`: see live_jobs."""
+    db.session.info.setdefault(_PENDING, []).append((func, ids, retry_intervals, queue_name, inline, job_id))
+
+
+def job_id_for(func, *ids):
+    """The id of the job `func(*ids)` (a dotted path), e.g. deliver_message-42 (RQ allows
+    letters, digits, _ and - only)."""
+    return "-".join((func.rsplit(".", 1)[-1], *map(str, ids)))
+
+
+def live_jobs(job_ids, app=None):
+    """Those of `job_ids` whose job Redis still holds waiting, scheduled (a retry's backoff)
+    or running, in one round trip; raises RedisError when Redis cannot be reached."""
+    pipe = connection(app).pipeline(transaction=False)
+    for job_id in job_ids:
+        pipe.hget(Job.key_for(job_id), "status")
+    return {job_id for job_id, status in zip(job_ids, pipe.execute(), strict=True)
+            if status and status.decode() not in _OVER}
 
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session):
     if session.in_nested_transaction():  # a savepoint: wait for the real commit
         return
-    for func, ids, retry_intervals, queue_name, inline in session.info.pop(_PENDING, []):
+    for func, ids, retry_intervals, queue_name, inline, job_id in session.info.pop(_PENDING, []):
         retry = Retry(max=len(retry_intervals), interval=retry_intervals) if retry_intervals else None
         try:
-            get_queue(queue_name).enqueue(func, *ids, retry=retry)
+            get_queue(queue_name).enqueue(func, *ids, retry=retry, job_id=job_id)
         except RedisError as exc:
             log.warning("Redis unavailable (%s): %s %s%r", type(exc).__name__,
                         "running inline" if inline else "left to its recovery:", func, ids)

@@ -30,7 +30,10 @@ class OutboxMessage(db.Model):
     subject: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[object] = mapped_column(UtcDateTime, default=utcnow, index=True)
-    status: Mapped[str] = mapped_column(String(10), default="stored")  # stored|sending|sent|failed
+    # stored → sending → sent | failed; 'unknown': left 'sending' by a dead worker or a lost
+    # Redis, never sent again (services/recovery.py)
+    status: Mapped[str] = mapped_column(String(10), default="stored")
+    claimed_at: Mapped[object | None] = mapped_column(UtcDateTime)  # when a job took it (→ sending)
     sent_at: Mapped[object | None] = mapped_column(UtcDateTime)
     error: Mapped[str | None] = mapped_column(String(255))
 

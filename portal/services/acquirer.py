@@ -14,8 +14,9 @@ from portal.domain import clock
 from portal.domain import gateway as contract
 from portal.extensions import db
 from portal.models import GatewayEvent, GatewayTransaction
-from portal.queue import enqueue_after_commit
+from portal.queue import enqueue_after_commit, job_id_for
 
+EVENT_JOB = "portal.jobs.deliver_gateway_event"
 PARAMS = ("public-key", "currency", "amount-in-cents", "reference", "signature:integrity",
           "redirect-url", "expiration-time", "customer-data:email", "customer-data:full-name",
           "customer-data:phone-number")
@@ -195,7 +196,7 @@ def _queue_event(tx):
     event = GatewayEvent(transaction_id=tx.id, url=url, body=json.dumps(as_api(tx)))
     db.session.add(event)
     db.session.flush()
-    enqueue_after_commit("portal.jobs.deliver_gateway_event", event.id, queue_name="payments",
+    enqueue_after_commit(EVENT_JOB, event.id, queue_name="payments", job_id=job_id_for(EVENT_JOB, event.id),
                          retry_intervals=_config("GATEWAY_EVENT_RETRY_INTERVALS"))
     return event
 
@@ -213,16 +214,17 @@ def signed_envelope(event, now=None):
 
 
 def deliver_event(event_id, post):
-    """Send one event; `post(url, json_bytes) -> status code`. Idempotent."""
+    """Send one event; `post(url, json_bytes) -> status code`. Idempotent: each try is
+    taken by a conditional UPDATE of its count, so two copies of the job (one queued
+    again by services/recovery.py) never make the same try twice."""
     event = db.session.get(GatewayEvent, event_id)
-    if event is None or event.status == "delivered":
+    if event is None or event.status != "pending" or not _take_try(event):
         return "skipped"
     payload = json.dumps(signed_envelope(event)).encode()
     try:
         status = post(event.url, payload)
     except OSError:
         status = None
-    event.attempts += 1
     event.last_status_code = status
     if status == 200:
         event.status, event.delivered_at = "delivered", clock.utcnow()
@@ -232,3 +234,15 @@ def deliver_event(event_id, post):
         event.status = "failed"  # reconciliation on the merchant side still finds it
     db.session.commit()
     raise DeliveryFailed(f"event {event_id}: HTTP {status}")
+
+
+def _take_try(event):
+    """The event's next try, committed; False when another run took it first."""
+    seen = event.attempts
+    taken = db.session.execute(update(GatewayEvent).where(
+        GatewayEvent.id == event.id, GatewayEvent.status == "pending", GatewayEvent.attempts == seen)
+        .values(attempts=seen + 1).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if taken:
+        db.session.refresh(event)
+    return bool(taken)

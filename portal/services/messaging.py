@@ -1,5 +1,9 @@
 """Send SMS and e-mail: the outbox row is stored in the caller's transaction and the
-job `deliver_message` hands it to its adapter after the commit (never before)."""
+job `deliver_message` hands it to its adapter after the commit (never before).
+
+stored → sending (the job's claim) → sent | failed. A message whose job Redis lost is
+queued again, and one left 'sending' (its worker died, or Redis vanished, between the
+claim and the provider's answer) becomes 'unknown' — never sent again: services/recovery.py."""
 import logging
 
 from flask import current_app
@@ -10,9 +14,10 @@ from portal.adapters.sms import sms_for
 from portal.domain.clock import utcnow
 from portal.extensions import db
 from portal.models import OutboxAttachment, OutboxMessage
-from portal.queue import enqueue_after_commit
+from portal.queue import enqueue_after_commit, job_id_for
 
 log = logging.getLogger(__name__)
+JOB = "portal.jobs.deliver_message"
 
 
 def send_sms(to, text):
@@ -29,7 +34,7 @@ def send_email(to, subject, body, attachments=()):
 def _store(message):
     db.session.add(message)
     db.session.flush()
-    enqueue_after_commit("portal.jobs.deliver_message", message.id)
+    enqueue_after_commit(JOB, message.id, job_id=job_id_for(JOB, message.id))
     return message
 
 
@@ -39,7 +44,7 @@ def deliver(message_id):
     claimed = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "stored")
-        .values(status="sending")
+        .values(status="sending", claimed_at=utcnow())
     ).rowcount
     db.session.commit()
     if not claimed:
@@ -48,10 +53,13 @@ def deliver(message_id):
     try:
         _adapter_send(message)
     except Exception as exc:  # a provider's failure is recorded, not raised
-        message.status, message.error = "failed", type(exc).__name__
+        outcome = {"status": "failed", "error": type(exc).__name__}
         log.warning("delivery of outbox message %s failed: %s", message.id, type(exc).__name__)
     else:
-        message.status, message.sent_at = "sent", utcnow()
+        outcome = {"status": "sent", "sent_at": utcnow()}
+    # Still 'sending': a recovery that meanwhile settled it as 'unknown' keeps its word.
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
+                       .values(**outcome).execution_options(synchronize_session=False))
     db.session.commit()
     return True
 

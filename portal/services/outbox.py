@@ -10,7 +10,8 @@ from portal.extensions import db
 from portal.models import OutboxAttachment, OutboxMessage
 from portal.services.staff_queue import paginate
 
-STATUS_LABELS = {"stored": "En cola", "sending": "Enviando", "sent": "Enviado", "failed": "Falló"}
+STATUS_LABELS = {"stored": "En cola", "sending": "Enviando", "sent": "Enviado", "failed": "Falló",
+                 "unknown": "Sin confirmar"}  # left 'sending' by a dead worker: services/recovery.py
 
 
 def latest(recipient="", limit=50):

@@ -145,6 +145,9 @@ QUEUES = [
     Queue("outbox_failed", "Mensajes que no se pudieron enviar", (),
           lambda: waiting(OutboxMessage.created_at, OutboxMessage.status == "failed"),
           "staff.messages", {"estado": "failed"}),
+    Queue("outbox_unknown", "Mensajes sin confirmación de envío (no se reenvían)", (),
+          lambda: waiting(OutboxMessage.created_at, OutboxMessage.status == "unknown"),
+          "staff.messages", {"estado": "unknown"}),
 ]
 _statements = {}
 

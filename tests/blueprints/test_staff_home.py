@@ -28,7 +28,7 @@ from tests.blueprints.test_staff_queue import request_for
 HOME, FIGURES = "/personal/", "/personal/colas"
 HTMX = {"HX-Request": "true"}
 ROW = re.compile(r'<tr data-queue="(\w+)"[^>]*>\s*<th scope="row">(.*?)</th>\s*(.*?)</tr>', re.S)
-EVERYONE = {"outbox_failed"}
+EVERYONE = {"outbox_failed", "outbox_unknown"}
 BY_ROLE = {
     "": EVERYONE,
     "cartera": EVERYONE | {"requests_empresas", "cartera_errors", "cartera_duplicates"},
