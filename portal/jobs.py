@@ -38,6 +38,15 @@ def job(func):
 
 
 @job
+def run_scheduled(name):
+    """What worker.py's cron enqueues for every scheduled job: the job `name` (a function
+    of this module) if this copy claims its tick, else nothing (portal.services.schedule)."""
+    from portal.services import schedule
+
+    return schedule.run(name)
+
+
+@job
 def deliver_message(message_id):
     return messaging.deliver(message_id)
 
