@@ -103,6 +103,7 @@ def production_env(tmp, database_url, redis_url):
                DATABASE_URL=database_url, REDIS_URL=redis_url, SECRET_KEY=secrets.token_hex(32),
                BANK_SANDBOX_ALLOWED="1", DEV_OUTBOX_ENABLED="0", TRUSTED_PROXIES="0",
                WEB_CONCURRENCY="2", LOG_FORMAT="json", METRICS_TOKEN=secrets.token_hex(16),
+               METRICS_ALLOWED_NETWORKS="192.0.2.0/24",  # TEST-NET-1: not this loopback client
                PROMETHEUS_MULTIPROC_DIR=str(prometheus))
     return env
 
