@@ -9,10 +9,12 @@ for every scheduled job; the jobs themselves know nothing of it (and can still b
 directly, e.g. by the tests).
 
 A tick (portal/domain/schedule.py) is, for a job every N seconds, the N-second window of
-wall-clock time that holds the run; for a job on a cron expression (the month's
-statements), the expression's latest occurrence. So a job every 60 s runs at most once in
-10:00:00–10:00:59, and the statements once for «the 1st at 06:00», whichever cron enqueued
-them and however late a worker took them.
+wall-clock time in which a cron enqueued the copy; for a job on a cron expression (the
+month's statements), the expression's latest occurrence then. So a job every 60 s runs at
+most once for 10:00:00–10:00:59, and the statements once for «the 1st at 06:00», whichever
+cron enqueued them and however late a worker took them. The enqueuing moment, not the
+running one: one cron's copies are N seconds apart, so none of them lands in the window of
+the one before when a busy queue delays one more than the next.
 
 The claim is one INSERT of (name, tick), the primary key of scheduled_runs, with ON
 CONFLICT DO NOTHING RETURNING: the copy that loses gets no row back and no error
@@ -81,12 +83,13 @@ SCHEDULE = (
 BY_NAME = {entry.name: entry for entry in SCHEDULE}
 
 
-def run(name):
-    """`name`'s run for the present tick, if this copy claims it. Returns the tick (ISO),
-    whether it ran here and, if so, the job's result; a failing job is recorded, then raises."""
+def run(name, enqueued_at=None):
+    """`name`'s run for the tick of `enqueued_at` (naive UTC; else now), if this copy claims
+    it. Returns the tick (ISO), whether it ran here and, if so, the job's result; a failing
+    job is recorded, then raises."""
     from portal import jobs
 
-    tick = BY_NAME[name].tick(clock.utcnow(), current_app.config)
+    tick = BY_NAME[name].tick(enqueued_at or clock.utcnow(), current_app.config)
     if not claim(name, tick):
         return {"tick": tick.isoformat(), "ran": False}
     try:

@@ -60,6 +60,16 @@ def test_a_run_is_recorded_and_its_tick_runs_once(app, frozen_clock):
     assert runs()[0].process.endswith(f":{os.getpid()}")
 
 
+def test_a_copy_runs_for_the_tick_its_cron_enqueued_it_in(app, frozen_clock):
+    """Taken late by a busy worker, a copy still counts for its own minute."""
+    minute = clock.utcnow()
+    frozen_clock.advance(70)
+    late = schedule.run("requeue_webhooks", enqueued_at=minute + timedelta(seconds=59))
+    on_time = schedule.run("requeue_webhooks", enqueued_at=minute + timedelta(seconds=61))
+    assert (late["tick"], late["ran"]) == (minute.isoformat(), True)
+    assert (on_time["tick"], on_time["ran"]) == ((minute + timedelta(minutes=1)).isoformat(), True)
+
+
 def test_a_failed_run_is_recorded_and_raises(app, frozen_clock, monkeypatch):
     def broken():
         raise ConnectionError("acquirer down")
