@@ -85,9 +85,14 @@ def cpu_seconds(pids):
 
 
 def gunicorn(app, port, workers=2, **popen):
-    """gunicorn (sync workers) serving `app` on 127.0.0.1:port, once it accepts connections."""
-    process = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                                "--log-level", "warning", app], **popen)
+    """gunicorn (sync workers) serving `app` on 127.0.0.1:port, once it accepts connections.
+    From the project's root it reads gunicorn.conf.py, as in production; `workers=None`
+    leaves their number to it (WEB_CONCURRENCY). No worker is recycled during a measure."""
+    command = [str(VENV_BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "--max-requests", "0",
+               "--log-level", "warning", app]
+    if workers:
+        command[1:1] = ["-w", str(workers)]
+    process = subprocess.Popen(command, **popen)
     _wait_for_port(port, process)
     return process
 

@@ -46,7 +46,22 @@ def create_app(test_config=None):
 
     from portal import cli
     cli.init_app(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app):
+    """Behind TRUSTED_PROXIES proxies, the client's address, scheme, host, port and mount
+    point are what the nearest of them forwarded (X-Forwarded-For, -Proto, -Host, -Port,
+    -Prefix), so the login rate limit, the audit and an API key's last use see the client,
+    and links and secure cookies the https the client used. With none, those headers came
+    from the client itself and are ignored."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count,
+                                x_prefix=count)
 
 
 def _register_blueprints(app):

@@ -42,6 +42,14 @@ def _arrears_daily_rate():
     return rate
 
 
+def _count(name, default):
+    """A whole number >= 0 from the environment, or a message naming the setting."""
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit():
+        raise ValueError(f"{name}={value!r}: a whole number (0, 1, 2…) is expected")
+    return int(value)
+
+
 def _webhook_retries():
     """WEBHOOK_RETRY_INTERVALS ("30,120,…" seconds), else domain/api.WEBHOOK_RETRIES."""
     from portal.domain.api import WEBHOOK_RETRIES
@@ -50,9 +58,17 @@ def _webhook_retries():
     return given or list(WEBHOOK_RETRIES)
 
 
+DEFAULT_REDIS_URL = f"unix://{VAR_DIR / 'redis.sock'}"  # bin/run's own Redis, development only
+ENV_NAMES = ("production", "development", "test")  # test: the suite's worker.py and gunicorn
+
+
 class Config:
     ENV_NAME = os.environ.get("PORTAL_ENV", "production")
     DEVELOPMENT = ENV_NAME == "development"
+    # How many proxies stand in front of gunicorn, each adding itself to X-Forwarded-For
+    # (and setting X-Forwarded-Proto, -Host, -Port, -Prefix): werkzeug's ProxyFix reads
+    # that many. 0: the headers are a client's and are ignored.
+    TRUSTED_PROXIES = _count("TRUSTED_PROXIES", 0)
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled in by load_config
     SQLALCHEMY_DATABASE_URI = os.environ.get(
@@ -64,7 +80,7 @@ class Config:
     # on every request (portal/db_pool.py explains).
     DATABASE_POOL_RECYCLE_SECONDS = int(os.environ.get("DATABASE_POOL_RECYCLE_SECONDS", 1800))
     DATABASE_PING_AFTER_IDLE_SECONDS = int(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", 30))
-    REDIS_URL = os.environ.get("REDIS_URL", f"unix://{VAR_DIR / 'redis.sock'}")
+    REDIS_URL = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
     # Workers take jobs in this order: payments (gateway events, reconciliation) first.
     RQ_QUEUES = ["payments", "default"]
 
@@ -205,6 +221,11 @@ def load_config(app, overrides=None):
     app.config.from_object(Config)
     if overrides:
         app.config.update(overrides)
+    if app.config["ENV_NAME"] not in ENV_NAMES:
+        raise RuntimeError(f"PORTAL_ENV={app.config['ENV_NAME']!r}: production or development "
+                           "(test: the test suite's servers)")
+    if app.config["ENV_NAME"] == "production" and not app.testing:
+        refuse_unready(app.config)
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # a file needs none
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "pool_recycle": app.config["DATABASE_POOL_RECYCLE_SECONDS"],
@@ -212,27 +233,53 @@ def load_config(app, overrides=None):
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = limits_uri(app.config["REDIS_URL"])
     if not app.config.get("SECRET_KEY"):
-        if app.config["ENV_NAME"] == "production" and not app.testing:
-            raise RuntimeError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = _dev_secret_key()
-    if app.config["DEV_OUTBOX_ENABLED"] and app.config["ENV_NAME"] == "production" and not app.testing:
-        raise RuntimeError("DEV_OUTBOX_ENABLED shows SMS codes and passwords: never in production")
-    _check_bank(app)
+    if app.config["BANK_ADAPTER"] not in ("sandbox",):  # refused at start, not at the first payment
+        raise RuntimeError(f"BANK_ADAPTER={app.config['BANK_ADAPTER']!r}: no such bank adapter")
     _derive_gateway_keys(app)
     for name in ("WEBHOOK_ALLOW_HTTP", "WEBHOOK_ALLOW_PRIVATE"):
         if app.config.get(name) is None:
             app.config[name] = app.config["ENV_NAME"] == "development" or app.testing
 
 
-def _check_bank(app):
-    """Like the outbox: the sandbox bank (it debits no real account) never by mistake in
-    production; an unknown adapter is refused at start, not at the first payment."""
-    if app.config["BANK_ADAPTER"] not in ("sandbox",):
-        raise RuntimeError(f"BANK_ADAPTER={app.config['BANK_ADAPTER']!r}: no such bank adapter")
-    if (app.config["BANK_ADAPTER"] == "sandbox" and app.config["ENV_NAME"] == "production" and not app.testing
-            and not app.config["BANK_SANDBOX_ALLOWED"]):
-        raise RuntimeError("BANK_ADAPTER=sandbox debits no real account: in production set a real bank "
-                           "adapter, or BANK_SANDBOX_ALLOWED=1 for a demonstration server")
+def refuse_unready(config):
+    """Production without what it needs does not start: one RuntimeError that names every
+    missing or wrong setting at once (create_app raises it, so gunicorn and worker.py refuse)."""
+    problems = production_problems(config)
+    if problems:
+        raise RuntimeError("the portal does not start in production (PORTAL_ENV=production) without:\n"
+                           + "\n".join(f"  - {problem}" for problem in problems))
+
+
+def production_problems(config):
+    """What production lacks, one line per setting."""
+    problems = []
+    if not config.get("SECRET_KEY"):
+        problems.append("SECRET_KEY is not set: it signs sessions and tokens (a long random value, "
+                        "the same on every host)")
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        problems.append("DATABASE_URL is not PostgreSQL (postgresql+psycopg://user:pw@host/portal): "
+                        "SQLite is one machine's file")
+    if config["REDIS_URL"] == DEFAULT_REDIS_URL:
+        problems.append("REDIS_URL is not set (redis://host:6379/0, the Redis every host shares): "
+                        "the socket under var/ is bin/run's own")
+    if config["DEV_OUTBOX_ENABLED"]:
+        problems.append("DEV_OUTBOX_ENABLED is on: the outbox page shows SMS codes and passwords")
+    if config["BANK_ADAPTER"] == "sandbox" and not config["BANK_SANDBOX_ALLOWED"]:
+        problems.append("BANK_ADAPTER is the sandbox, which debits no real account: set a real bank "
+                        "adapter, or BANK_SANDBOX_ALLOWED=1 for a demonstration server")
+    return problems
+
+
+def check():
+    """What gunicorn's master (gunicorn.conf.py) and worker.py's supervisor call before they
+    start anything: the settings create_app would refuse, refused once and clearly. Returns
+    a bare Flask app with the loaded configuration."""
+    from flask import Flask
+
+    app = Flask("portal")
+    load_config(app)
+    return app
 
 
 def limits_uri(redis_url):

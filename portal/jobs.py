@@ -38,6 +38,21 @@ def job(func):
 
 
 @job
+def run_scheduled(name):
+    """What worker.py's cron enqueues for every scheduled job: the job `name` (a function
+    of this module) if this copy claims its tick, else nothing (portal.services.schedule)."""
+    from datetime import UTC
+
+    from rq import get_current_job
+
+    from portal.services import schedule
+
+    copy = get_current_job()
+    enqueued_at = copy.enqueued_at.astimezone(UTC).replace(tzinfo=None) if copy and copy.enqueued_at else None
+    return schedule.run(name, enqueued_at)
+
+
+@job
 def deliver_message(message_id):
     return messaging.deliver(message_id)
 

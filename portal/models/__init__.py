@@ -43,6 +43,7 @@ from portal.models.orders import (
 )
 from portal.models.pagos import AffiliateCredit, KindergartenSlip
 from portal.models.payments import Payment, PaymentReview, PaymentSlip
+from portal.models.schedule import ScheduledRun
 from portal.models.suppliers import SubsidyOrder
 from portal.models.users import (
                                    Affiliate,
@@ -67,4 +68,5 @@ __all__ = [
     "CardOperation", "MasterDeposit", "MasterFunding",
     "ApiKey", "IdempotentRequest", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
     "ContactUpdateRequest", "ChangeRequest",
+    "ScheduledRun",
 ]

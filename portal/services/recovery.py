@@ -48,6 +48,7 @@ BATCH = 1000  # rows looked at per kind and run; the next run takes the rest
 UNKNOWN = "unknown"
 UNKNOWN_REASON = "Sin confirmación del proveedor (el envío se interrumpió); no se reenvía."
 STATEMENTS_JOB = "portal.jobs.build_monthly_statements"
+STATEMENTS_ENTRY = "build_monthly_statements"  # its name in services/schedule.SCHEDULE (the cron's history)
 STATEMENTS_WINDOW = timedelta(days=1)
 
 
@@ -129,7 +130,7 @@ def requeue_monthly_statements(now, cutoff):
             AuditEvent.actor_type.is_(None), AuditEvent.created_at >= tick))):
         return 0
     ours = job_id_for(STATEMENTS_JOB, period)
-    if live_jobs([ours, *get_cron_job_ids(STATEMENTS_JOB, connection())]):
+    if live_jobs([ours, *get_cron_job_ids(STATEMENTS_ENTRY, connection())]):
         return 0
     enqueue_after_commit(STATEMENTS_JOB, period, job_id=ours, inline=False)
     db.session.commit()

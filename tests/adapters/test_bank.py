@@ -95,7 +95,8 @@ def test_many_debits_at_once_never_take_the_balance_below_zero(app, bank):
     ({"ENV_NAME": "production", "BANK_ADAPTER": "coopcentral", "BANK_SANDBOX_ALLOWED": True}, "no such bank"),
 ])
 def test_production_refuses_the_sandbox_bank_unless_allowed(settings, error):
-    base = {"DEV_OUTBOX_ENABLED": False, "SECRET_KEY": "k" * 32}
+    base = {"DEV_OUTBOX_ENABLED": False, "SECRET_KEY": "k" * 32, "REDIS_URL": "redis://redis:6379/0",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://portal@db/portal"}  # what else production needs
     with pytest.raises(RuntimeError, match=error):
         load_config(Flask("x"), {**base, **settings})
     app = Flask("y")
