@@ -4,7 +4,7 @@ scheduled job (portal/services/schedule.py): the claim, and the run's record.
 Named 0017 as agreed; it revises 0016 (3b8d5f1e2a47); the lead chains it at merge time.
 
 Revision ID: 5e1a7c3d9b20
-Revises: 3b8d5f1e2a47
+Revises: 9e2c4a7b1f60
 Create Date: 2026-11-30 09:30:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5e1a7c3d9b20'
-down_revision = '3b8d5f1e2a47'
+down_revision = "9e2c4a7b1f60"
 branch_labels = None
 depends_on = None
 
