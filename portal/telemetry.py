@@ -6,10 +6,11 @@ status, duration, and who asked (user kind and id, or the API key). Never the qu
 string, a header's value or a body. A job's line: job id, name, duration, outcome and
 the retries RQ has left for it.
 """
+import contextvars
 import logging
 import re
+import secrets
 import time
-import uuid
 from contextlib import contextmanager
 
 from flask import g, request
@@ -18,6 +19,7 @@ from portal import logs, metrics
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}  # any other: "other" (bounded labels)
+_started = contextvars.ContextVar("portal.request_started", default=None)
 request_log = logging.getLogger("portal.request")
 job_log = logging.getLogger("portal.job")
 
@@ -27,39 +29,44 @@ def init_app(app):
     written last (after_request hooks run in reverse order)."""
     app.before_request(_start)
     app.after_request(_finish)
-    app.teardown_request(_forget)
 
 
 def request_id(given):
     """`given` when it is a short id of safe characters (not a card number), else a new one."""
     if given and REQUEST_ID.fullmatch(given) and logs.redact(given) == given:
         return given
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def _start():
-    g.request_started = time.perf_counter()
-    g.request_id = request_id(request.headers.get("X-Request-Id"))
-    logs.context.set({"request_id": g.request_id})
+    logs.context.set({"request_id": request_id(request.headers.get("X-Request-Id"))})
+    _started.set(time.perf_counter())
 
 
 def _finish(response):
-    started = g.get("request_started")
-    if started is None:  # a hook before ours answered (tests clear g): nothing to time
+    started, context = _started.get(), logs.context.get()
+    if started is None or context is None:  # not a request _start saw
         return response
     seconds = time.perf_counter() - started
-    response.headers["X-Request-Id"] = g.request_id
-    route = request.url_rule.rule if request.url_rule else "(sin ruta)"
-    method = request.method if request.method in METHODS else "other"
-    metrics.observe_request(route, method, response.status_code, seconds)
-    kind, who = _principal()
-    request_log.info("%s %s %s %.1f ms", method, route, response.status_code, seconds * 1000, extra={
-        "fields": {"method": method, "route": route, "status": response.status_code,
-                   "duration_ms": round(seconds * 1000, 3), "user_kind": kind, "user_id": who}})
+    response.headers["X-Request-Id"] = context["request_id"]
+    current = request._get_current_object()
+    route = current.url_rule.rule if current.url_rule else "(sin ruta)"
+    method = current.method if current.method in METHODS else "other"
+    status = response.status_code
+    metrics.observe_request(route, method, status, seconds)
+    if request_log.isEnabledFor(logging.INFO):  # the record made directly: no caller lookup
+        kind, who = _principal(g._get_current_object())
+        request_log.handle(request_log.makeRecord(
+            request_log.name, logging.INFO, __file__, 0, "%s %s %s %.1f ms",
+            (method, route, status, seconds * 1000), None, extra={"fields": {
+                "method": method, "route": route, "status": status, "duration_ms": round(seconds * 1000, 3),
+                "user_kind": kind, "user_id": who}}))
+    _started.set(None)
+    logs.context.set(None)  # what is logged between requests belongs to none
     return response
 
 
-def _principal():
+def _principal(g):
     """(kind, id) of whoever made the request, as already loaded: flask-login's user
     (affiliate, hanna, corporate, staff), an API key, or nobody. Never loads one."""
     user = g.get("_login_user")
@@ -69,10 +76,6 @@ def _principal():
     if key is not None:
         return "api_key", key[0]
     return None, None
-
-
-def _forget(exc):
-    logs.context.set(None)
 
 
 @contextmanager
