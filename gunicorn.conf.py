@@ -64,10 +64,11 @@ secure_scheme_headers = {}
 forwarder_headers = ""
 
 # The app logs every request (portal/logs.py, one JSON line each): no access log here.
-# gunicorn's own messages (boot, worker timeouts) go to stderr.
+# gunicorn's own messages (boot, worker timeouts) go to stderr in LOG_FORMAT too.
 accesslog = None
 errorlog = "-"
 loglevel = "info"
+logger_class = "portal.logs.GunicornLogger"
 
 
 def on_starting(server):
@@ -79,26 +80,16 @@ def on_starting(server):
         app = config.check()
     except ValueError as unreadable:  # a setting that does not parse, named by config.py
         raise RuntimeError(str(unreadable)) from None
-    _configure_logs(app)
+    from portal import logs
 
-
-def _configure_logs(app):
-    """The master's own log lines through portal/logs.py, once it exists (the observability
-    part of #14; until it is merged, gunicorn's plain lines)."""
-    try:
-        from portal import logs
-    except ImportError:
-        return
     logs.configure(app)
 
 
 def child_exit(server, worker):
     """A worker that exited leaves its Prometheus files (multiprocess mode): its live gauges
-    are dropped (portal/metrics.py, the observability part of #14; nothing until it is merged)."""
+    are dropped (portal/metrics.py)."""
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return
-    try:
-        from portal.metrics import mark_process_dead
-    except ImportError:
-        return
+    from portal.metrics import mark_process_dead
+
     mark_process_dead(worker.pid)

@@ -46,8 +46,15 @@ def run_worker(burst, rq_name):
     # The scheduler moves retried jobs (e.g. a gateway event's backoff) back to the queue.
     # SimpleWorker runs jobs in this process instead of forking one per job: a payment
     # event is applied ~100 ms sooner. Jobs are short, take ids and open their own context.
-    SimpleWorker(queues, name=rq_name, connection=queue.connection(app)).work(
+    SimpleWorker(queues, name=rq_name, connection=queue.connection(app),
+                 worker_ttl=worker_ttl(app.config["READINESS_HEARTBEAT_SECONDS"])).work(
         burst=burst, logging_level="INFO", with_scheduler=True)
+
+
+def worker_ttl(window):
+    """RQ's worker_ttl that makes an idle worker beat twice within /salud/listo's window
+    (RQ beats every worker_ttl − 15 s; its default, 420, would beat every 6¾ minutes)."""
+    return max(window // 2, 1) + 15
 
 
 def run_cron():
@@ -264,11 +271,10 @@ def main():
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     parser.add_argument("--no-cron", action="store_true", help="do not run the periodic jobs")
     args = parser.parse_args()
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s worker.py %(levelname)s: %(message)s", "%H:%M:%S"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    from portal import logs
+    from portal.config import Config
+
+    logs.configure(Config)  # LOG_FORMAT, as the web's; the children keep it
     try:
         # Once here, before the fork: a production without its settings is refused in one
         # message (not by every child, restarted until the crash-loop limit), and the app's

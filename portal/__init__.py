@@ -1,5 +1,5 @@
 """Portal: the self-service web portal of the fund and its prepaid-card program."""
-from portal import db_pool
+from portal import db_pool, logs, telemetry
 from portal.config import BASE_DIR, load_config
 from portal.extensions import (
     compress,
@@ -17,6 +17,8 @@ from portal.urls import Portal
 def create_app(test_config=None):
     app = Portal(__name__)
     load_config(app, test_config)
+    logs.configure(app)
+    telemetry.init_app(app)  # first hooks: the request's clock starts before any other
 
     db.init_app(app)
     with app.app_context():

@@ -216,6 +216,18 @@ class Config:
     # (cron syntax, read in America/Bogota time): the 1st of each month at 06:00.
     CARTERA_STATEMENTS_CRON = os.environ.get("CARTERA_STATEMENTS_CRON", "0 6 1 * *")
 
+    # What operators see (portal/logs.py, portal/metrics.py, /salud/listo). Logs: one JSON
+    # object per line, or readable text on a laptop.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("text" if DEVELOPMENT else "json")
+    # /metrics answers a request carrying `Authorization: Bearer METRICS_TOKEN` or coming from
+    # one of these networks (comma-separated CIDRs); anyone else gets a 404.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOWED_NETWORKS = os.environ.get(
+        "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEVELOPMENT else "")
+    # /salud/listo: a worker counts when RQ heard from it this recently (worker.py's
+    # workers beat at least twice within it).
+    READINESS_HEARTBEAT_SECONDS = int(os.environ.get("READINESS_HEARTBEAT_SECONDS", 60))
+
 
 def load_config(app, overrides=None):
     app.config.from_object(Config)
@@ -230,6 +242,10 @@ def load_config(app, overrides=None):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "pool_recycle": app.config["DATABASE_POOL_RECYCLE_SECONDS"],
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    # SQL parameters (cédulas, hashes) stay out of error messages, hence out of the logs.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True,
+                                               **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    _check_observability(app)
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = limits_uri(app.config["REDIS_URL"])
     if not app.config.get("SECRET_KEY"):
@@ -280,6 +296,24 @@ def check():
     app = Flask("portal")
     load_config(app)
     return app
+
+
+def _check_observability(app):
+    """METRICS_ALLOWED_NETWORKS and READINESS_HEARTBEAT_SECONDS refused at start, naming
+    the setting (LOG_FORMAT: portal.logs.configure)."""
+    import ipaddress
+
+    networks = app.config["METRICS_ALLOWED_NETWORKS"]
+    if isinstance(networks, str):
+        networks = networks.split(",")
+    try:
+        app.config["METRICS_ALLOWED_NETWORKS"] = tuple(ipaddress.ip_network(str(n).strip(), strict=False)
+                                                       for n in networks if str(n).strip())
+    except ValueError as exc:
+        raise RuntimeError(f"METRICS_ALLOWED_NETWORKS: {exc} (comma-separated CIDRs, "
+                           "e.g. 10.0.5.0/24,127.0.0.1/32)") from None
+    if app.config["READINESS_HEARTBEAT_SECONDS"] < 2:
+        raise RuntimeError("READINESS_HEARTBEAT_SECONDS must be at least 2")
 
 
 def limits_uri(redis_url):

@@ -4,6 +4,7 @@ import functools
 
 from flask import current_app, has_app_context
 
+from portal import telemetry
 from portal.adapters import http
 from portal.domain.formatting import today_bogota
 from portal.services import acquirer, batches, cartera_uploads, messaging, payments
@@ -29,10 +30,11 @@ def _get_app():
 
 
 def job(func):
-    """Run `func` in a fresh app context, so it has its own database session."""
+    """Run `func` in a fresh app context, so it has its own database session; each run
+    logged (one line: id, duration, outcome, retries) and timed (portal.telemetry)."""
     @functools.wraps(func)
     def run(*ids):
-        with _get_app().app_context():
+        with _get_app().app_context(), telemetry.job(func.__name__):
             return func(*ids)
     return run
 

@@ -27,6 +27,8 @@ from portal.domain import uploads as upload_states
 from portal.services import sessions
 
 API_PREFIX = "/api/"
+# Asked every few seconds by machines: no session work either.
+PROBES = {"main.health", "main.ready", "main.metrics_page"}
 # Which login page serves each area.
 LOGIN_VIEWS = {
     "pagos": "auth.affiliate_login",
@@ -69,11 +71,11 @@ def init_app(app):
 
 
 def _not_for_static_files(hook):
-    """Static files and the API (a key, no cookie) skip the session hooks: no session
-    record read, none touched."""
+    """Static files, the probes and the API (a key, no cookie) skip the session hooks: no
+    session record read, none touched."""
     @wraps(hook)
     def wrapped():
-        if request.endpoint in static_files.ENDPOINTS or _is_api():
+        if request.endpoint in static_files.ENDPOINTS or request.endpoint in PROBES or _is_api():
             return None
         return hook()
     return wrapped

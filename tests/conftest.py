@@ -14,6 +14,8 @@ from portal.extensions import db
 from portal.models import OutboxMessage
 from tests import factories
 
+pytest_plugins = ["tests.log_scan"]  # the whole run's logs, scanned for secrets
+
 
 def _compile_url_builders_once():
     """Every test builds its own app, and werkzeug compiles two URL builders (Python code

@@ -1,5 +1,6 @@
 """worker.py supervises its processes: a killed worker is logged, reaped with whatever it
 left in its process group, and replaced; a crash loop stops everything."""
+import json
 import os
 import signal
 import subprocess
@@ -82,6 +83,8 @@ def test_a_killed_worker_is_logged_reaped_and_replaced(supervisor):
                message="the dead worker's scheduler was left behind")
     log = supervisor.log.read_text()
     assert f"rq-worker-0 (pid {worker_pid}) was killed by SIGKILL" in log
+    written = [json.loads(line) for line in log.splitlines()]  # LOG_FORMAT's default: JSON, as the web's
+    assert {"worker", "rq.worker"} <= {line["logger"] for line in written}
 
     supervisor.send_signal(signal.SIGTERM)
     assert supervisor.wait(10) == 0

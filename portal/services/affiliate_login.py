@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 
+from portal import metrics
 from portal.domain import lockout, otp
 from portal.domain.clock import utcnow
 from portal.extensions import db
@@ -186,9 +187,11 @@ def _refused(challenge, verdict, now):
     subject = f"cedula:{challenge.cedula}"
     if verdict.failed:
         audit.record("otp.failed", subject=subject)
+        metrics.count_on_commit(metrics.LOGINS_FAILED, "affiliate")
     if verdict.locked_until is not None:  # this wrong code locked it: the code is gone
         challenge.consumed_at = now
         audit.record("otp.locked", subject=subject, until=verdict.locked_until.isoformat())
+        metrics.count_on_commit(metrics.ACCOUNTS_LOCKED, "affiliate")
     db.session.commit()
     return CodeResult(verdict.status, challenge, minutes=verdict.minutes)
 

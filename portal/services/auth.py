@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from portal import metrics
 from portal.domain import lockout
 from portal.domain import nit as nits
 from portal.domain import passwords as policy
@@ -48,6 +49,7 @@ def _register_failure(user, now, action="login.failed"):
         user.locked_until = outcome.locked_until
         audit.record("account.locked", user, subject=user.username,
                      until=outcome.locked_until.isoformat())
+        metrics.count_on_commit(metrics.ACCOUNTS_LOCKED, user.kind)
     return outcome
 
 
@@ -72,17 +74,21 @@ def password_login(kind, username, password):
     if user is None:
         audit.record("login.failed", subject=f"{kind}:{normalize_username(kind, username)[:100]}",
                      reason="unknown_user")
+        metrics.count_on_commit(metrics.LOGINS_FAILED, kind)
         db.session.commit()
         return LoginResult("invalid")
     locked = lockout.is_locked(user.locked_until, now)
     if locked and matched != "recovery":
         audit.record("login.refused_locked", user, subject=user.username)
+        if matched is None:
+            metrics.count_on_commit(metrics.LOGINS_FAILED, kind)
         db.session.commit()
         if matched is None:
             return LoginResult("invalid")
         return LoginResult("locked", minutes=lockout.minutes_left(user.locked_until, now))
     if matched is None:
         _register_failure(user, now)
+        metrics.count_on_commit(metrics.LOGINS_FAILED, kind)
         db.session.commit()
         return LoginResult("invalid")
     refusal = _refusal(user)

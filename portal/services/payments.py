@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from flask import current_app, url_for
 from sqlalchemy import update
 
+from portal import metrics
 from portal.adapters.gateway import checkout_query, gateway_for
 from portal.domain import clock
 from portal.domain import gateway as contract
@@ -138,6 +139,7 @@ def _apply(payment, tx, source):
         _open_review(payment, tx, problem)
     audit.record("payment.applied", subject=payment.reference, source=source, transaction=tx["id"],
                  amount=str(payment.amount))
+    metrics.count_on_commit(metrics.PAYMENTS_APPLIED, payment.kind)
     _send_receipt(payment, tx)
     return True
 
@@ -193,6 +195,8 @@ APPLIERS = {"affiliate_credit": _apply_affiliate_credit,
             "kindergarten_slip": _apply_kindergarten_slip,
             "payment_slip": _apply_payment_slip,
             "master_funding": _apply_master_funding}
+for _kind in APPLIERS:  # every kind's series exists from the start, at 0
+    metrics.PAYMENTS_APPLIED.labels(_kind)
 
 
 def _open_review(payment, tx, reason):
@@ -204,6 +208,7 @@ def _open_review(payment, tx, reason):
                                      received_json=json.dumps(tx, default=str)))
         audit.record("payment.review_opened", subject=payment.reference if payment else None,
                      reason=reason)
+        metrics.count_on_commit(metrics.PAYMENTS_REVIEWED)
 
 
 def _send_receipt(payment, tx):

@@ -2,8 +2,10 @@ import io
 
 from flask import abort, current_app, render_template, request, send_file
 
+from portal import metrics
 from portal.blueprints.main import bp
 from portal.services import outbox as outbox_service
+from portal.services import readiness
 
 
 @bp.get("/")
@@ -13,7 +15,27 @@ def index():
 
 @bp.get("/salud")
 def health():
+    """Alive: the process answers (nothing else is asked)."""
     return {"status": "ok"}
+
+
+@bp.get("/salud/listo")
+def ready():
+    """Ready: database at the migrations' head, Redis, a live RQ worker; 503 naming what fails."""
+    checks = readiness.check(current_app)
+    failing = any(check.problem for check in checks)
+    body = {"status": "failing" if failing else "ok",
+            "checks": {check.name: check.problem or "ok" for check in checks}}
+    return body, 503 if failing else 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/metrics")
+def metrics_page():
+    """Prometheus' page, for the operators only; anyone else finds nothing here."""
+    if not metrics.allowed(request, current_app.config):
+        abort(404)
+    return current_app.response_class(metrics.exposition(current_app), content_type=metrics.CONTENT_TYPE,
+                                      headers={"Cache-Control": "no-store"})
 
 
 def _development_only():
