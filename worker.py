@@ -1,7 +1,7 @@
 """RQ workers for the portal: `python worker.py [-n N] [--burst] [--no-cron]`.
 
 Starts N worker processes (RQ_WORKERS, default 2) on the queues in RQ_QUEUES, plus the
-cron process. Each builds the app once and hands it to portal.jobs, so every job runs in
+cron process, and the host's metrics server when WORKER_METRICS_BIND asks for one. Each builds the app once and hands it to portal.jobs, so every job runs in
 its app context. SIGINT/SIGTERM: each worker finishes its current job, then they all exit.
 
 This process supervises them. One that dies on its own (killed, crashed) is logged,
@@ -78,6 +78,15 @@ def run_cron():
         scheduler.register(jobs.run_scheduled, entry.queue, args=(entry.name,), name=entry.name,
                            **entry.timing(app.config))
     scheduler.start()
+
+
+def run_metrics():
+    """This host's job metrics (WORKER_METRICS_BIND): the worker processes' numbers, read
+    from PROMETHEUS_MULTIPROC_DIR, for the operators (portal.metrics.workers_server)."""
+    become_child()
+    from portal import create_app, metrics
+
+    metrics.workers_server(create_app().config).serve_forever()
 
 
 def become_child():
@@ -193,6 +202,13 @@ def forget_rq_worker(rq_name):
         connection.close()
 
 
+def forget_metrics(pid):
+    """A dead child's live Prometheus gauges go (multiprocess mode), as gunicorn's child_exit does."""
+    from portal import metrics
+
+    metrics.mark_process_dead(pid)
+
+
 @contextlib.contextmanager
 def stop_signals_held():
     """A stop signal waits until the children being started exist (then stops them too)."""
@@ -228,6 +244,7 @@ class Supervisor:
                 running.remove(child)
                 if child.process.exitcode:
                     sweep_group(child.process.pid)
+                forget_metrics(child.process.pid)
                 if self.should_restart(child):
                     with stop_signals_held():
                         if not self.stopping:
@@ -282,7 +299,7 @@ def main():
         # instead of ~2 s.
         from portal import create_app
 
-        create_app()
+        config = create_app().config
     except (RuntimeError, ValueError) as refused:
         log.error("%s", refused)
         return 1
@@ -290,6 +307,8 @@ def main():
     children = [Child(f"rq-worker-{n}", run_worker, args.burst) for n in range(args.workers)]
     if not args.burst and not args.no_cron:
         children.append(Child("rq-cron", run_cron))
+    if config["WORKER_METRICS_BIND"]:
+        children.append(Child("metrics", run_metrics))
     return Supervisor(children, restart=not args.burst).run()
 
 

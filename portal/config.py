@@ -1,5 +1,6 @@
 """Every setting comes from the environment; the defaults are safe for a laptop."""
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -224,6 +225,9 @@ class Config:
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     METRICS_ALLOWED_NETWORKS = os.environ.get(
         "METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEVELOPMENT else "")
+    # A worker host's own /metrics (its worker.py processes' job durations and failures):
+    # "host:port" to listen on, same access rule; requires PROMETHEUS_MULTIPROC_DIR.
+    WORKER_METRICS_BIND = os.environ.get("WORKER_METRICS_BIND") or None
     # /salud/listo: a worker counts when RQ heard from it this recently (worker.py's
     # workers beat at least twice within it).
     READINESS_HEARTBEAT_SECONDS = int(os.environ.get("READINESS_HEARTBEAT_SECONDS", 60))
@@ -314,6 +318,10 @@ def _check_observability(app):
                            "e.g. 10.0.5.0/24,127.0.0.1/32)") from None
     if app.config["READINESS_HEARTBEAT_SECONDS"] < 2:
         raise RuntimeError("READINESS_HEARTBEAT_SECONDS must be at least 2")
+    bind = app.config["WORKER_METRICS_BIND"]
+    if bind and (not re.fullmatch(r"[^\s:]+:\d{1,5}", bind) or not os.environ.get("PROMETHEUS_MULTIPROC_DIR")):
+        raise RuntimeError(f"WORKER_METRICS_BIND={bind!r}: host:port (e.g. 0.0.0.0:9101), and "
+                           "PROMETHEUS_MULTIPROC_DIR set, where worker.py's processes write their numbers")
 
 
 def limits_uri(redis_url):

@@ -7,7 +7,9 @@ queue depths from Redis, batches and service orders by state from the database.
 
 Under gunicorn, set PROMETHEUS_MULTIPROC_DIR (an empty directory, before the processes
 start): every process writes its numbers there and any one of them answers for all.
-gunicorn's `child_exit` hook calls `mark_process_dead(worker.pid)`.
+gunicorn's `child_exit` hook calls `mark_process_dead(worker.pid)`. A worker host (jobs
+only, no gunicorn) answers for its worker.py processes on WORKER_METRICS_BIND
+(worker.py's metrics process, `workers_server`), with the same access rule.
 """
 import hmac
 import ipaddress
@@ -119,6 +121,30 @@ def exposition(app=None):
         registry.register(_Scraped(app))
     counted = b"" if MULTIPROCESS else generate_latest(REGISTRY)
     return counted + generate_latest(registry)
+
+
+def workers_server(config):
+    """worker.py's metrics process: a server of GET /metrics on WORKER_METRICS_BIND, the
+    job durations and failures its siblings wrote to PROMETHEUS_MULTIPROC_DIR (queue depths
+    and states come from the web hosts' /metrics)."""
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from werkzeug.wrappers import Request, Response
+
+    @Request.application
+    def answer(request):
+        if request.path != "/metrics" or request.method != "GET" or not allowed(request, config):
+            return Response("No encontrado", status=404)
+        return Response(exposition(), content_type=CONTENT_TYPE)
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):  # wsgiref's own line per request: not JSON, not wanted
+            pass
+
+    host, port = config["WORKER_METRICS_BIND"].rsplit(":", 1)
+    server = make_server(host, int(port), answer, handler_class=Quiet)
+    log.info("worker metrics on http://%s:%s/metrics", host, server.server_port)
+    return server
 
 
 class _Scraped:

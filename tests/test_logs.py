@@ -139,6 +139,11 @@ def test_text_for_a_laptop_and_bad_settings_refused(database_url, redis_url, tmp
         make_app(database_url, redis_url, tmp_path, LOG_FORMAT="xml")
     with pytest.raises(RuntimeError, match="METRICS_ALLOWED_NETWORKS: .*10.0.0.0/33"):
         make_app(database_url, redis_url, tmp_path, METRICS_ALLOWED_NETWORKS="10.0.0.0/33")
+    # a worker host's metrics need the processes' shared directory (unset in the tests)
+    with pytest.raises(RuntimeError, match="WORKER_METRICS_BIND='0.0.0.0:9101'.*PROMETHEUS_MULTIPROC_DIR"):
+        make_app(database_url, redis_url, tmp_path, WORKER_METRICS_BIND="0.0.0.0:9101")
+    with pytest.raises(RuntimeError, match="WORKER_METRICS_BIND='9101'"):
+        make_app(database_url, redis_url, tmp_path, WORKER_METRICS_BIND="9101")
 
 
 @pytest.mark.parametrize("leaked, redacted, reason", [

@@ -9,6 +9,7 @@ import psutil
 import pytest
 from rq import SimpleWorker
 
+from bench._common import free_port
 from portal import jobs, queue
 from portal.adapters import sms
 from portal.config import BASE_DIR
@@ -87,8 +88,13 @@ def test_without_redis_the_message_is_delivered_inline(app, sent, caplog):
 
 
 def test_worker_py_delivers_and_stops_cleanly_on_sigterm(app, database_url, redis_url, tmp_path):
+    """…and a worker host's metrics process answers the operators with its jobs' numbers."""
+    port = free_port()
+    (tmp_path / "prometheus").mkdir()
     env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
-               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path))
+               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path),
+               PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"), WORKER_METRICS_BIND=f"127.0.0.1:{port}",
+               METRICS_TOKEN="ficha-de-operador", METRICS_ALLOWED_NETWORKS="192.0.2.0/24")
     process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "2"],
                                cwd=BASE_DIR, env=env)
     try:
@@ -98,8 +104,10 @@ def test_worker_py_delivers_and_stops_cleanly_on_sigterm(app, database_url, redi
         while status(message_id) != "sent":
             assert time.monotonic() < deadline, "worker.py did not deliver the message"
             time.sleep(0.1)
+        assert 'portal_job_duration_seconds_count{job="deliver_message"} 1.0' in scraped(port, "ficha-de-operador")
+        assert scraped(port, "otra") is None and scraped(port, None) is None  # 404: not the operators
         workers = psutil.Process(process.pid).children()
-        assert len(workers) == 3  # two RQ workers and the cron scheduler
+        assert len(workers) == 4  # two RQ workers, the cron scheduler and the metrics server
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
         assert not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
@@ -109,3 +117,23 @@ def test_worker_py_delivers_and_stops_cleanly_on_sigterm(app, database_url, redi
                 leftover.kill()
             process.kill()
             process.wait()
+
+
+def scraped(port, token):
+    """worker.py's /metrics as text, or None when refused (404); waits for it to listen."""
+    import urllib.error
+    import urllib.request
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
+                                                               headers=headers), timeout=5) as response:
+                return response.read().decode()
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 404
+            return None
+        except OSError:
+            assert time.monotonic() < deadline, "worker.py's metrics server did not listen"
+            time.sleep(0.1)
