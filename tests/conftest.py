@@ -137,6 +137,21 @@ def cheap_password_hashing(monkeypatch):
 
 
 @pytest.fixture
+def sms_sent(monkeypatch):
+    """Every SMS the outbox adapter is handed, as (to, text)."""
+    from portal.adapters import sms
+
+    calls = []
+
+    class RecordingSms:
+        def send(self, to, text):
+            calls.append((to, text))
+
+    monkeypatch.setitem(sms.ADAPTERS, "outbox", RecordingSms)
+    return calls
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -3,7 +3,6 @@
 scheme taken from a client's X-Forwarded-Proto, and on SIGTERM a request in flight is
 answered before the server stops."""
 import http.client
-import os
 import re
 import signal
 import socket
@@ -14,14 +13,13 @@ import psutil
 from bench._common import free_port, gunicorn
 from portal.config import BASE_DIR
 from tests.conftest import LOGIN_PAGES
+from tests.processes import portal_env
 
 LOGIN = LOGIN_PAGES["staff"]
 
 
 def test_gunicorn_serves_with_its_config_and_stops_gracefully(app, database_url, redis_url, tmp_path):
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
-               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path),
-               WEB_CONCURRENCY="2", WEB_GRACEFUL_TIMEOUT_SECONDS="10", TRUSTED_PROXIES="0")
+    env = portal_env(database_url, redis_url, tmp_path, WEB_CONCURRENCY="2", WEB_GRACEFUL_TIMEOUT_SECONDS="10", TRUSTED_PROXIES="0")
     port = free_port()
     with open(tmp_path / "gunicorn.log", "w") as log:
         web = gunicorn("wsgi:app", port, workers=None, cwd=BASE_DIR, env=env, stderr=log)

@@ -14,6 +14,7 @@ from rq import SimpleWorker
 import worker
 from portal import queue
 from portal.config import BASE_DIR
+from tests.processes import portal_env
 
 
 def eventually(check, timeout=10, message="timed out"):
@@ -38,8 +39,7 @@ def rq_worker_pids():
 @pytest.fixture
 def supervisor(app, database_url, redis_url, tmp_path):
     """`worker.py -n 1 --no-cron`, its log in a file; killed with its whole tree at the end."""
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
-               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path))
+    env = portal_env(database_url, redis_url, tmp_path)
     log = tmp_path / "worker.log"
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "1", "--no-cron"],

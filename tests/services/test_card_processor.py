@@ -30,6 +30,7 @@ from portal.queue import get_queue
 from portal.services import card_processor, ledger
 from tests import factories
 from tests import order_helpers as oh
+from tests.processes import portal_env, stop
 
 
 @pytest.fixture
@@ -388,8 +389,7 @@ def start_worker_py(app, database_url, redis_url, tmp_path):
     started = []
 
     def start(cron=False, **settings):
-        env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
-                   SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path), **settings)
+        env = portal_env(database_url, redis_url, tmp_path, **settings)
         with open(tmp_path / "worker.log", "w") as out:
             process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "1",
                                         *([] if cron else ["--no-cron"])],
@@ -400,13 +400,7 @@ def start_worker_py(app, database_url, redis_url, tmp_path):
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
         for pid in process.tree:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)

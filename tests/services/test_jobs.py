@@ -1,5 +1,4 @@
 """Jobs against the tests' real Redis: a message is delivered after the commit, once."""
-import os
 import signal
 import subprocess
 import sys
@@ -16,19 +15,7 @@ from portal.config import BASE_DIR
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.services import messaging
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """Every SMS the adapter is asked to send."""
-    calls = []
-
-    class RecordingSms:
-        def send(self, to, text):
-            calls.append((to, text))
-
-    monkeypatch.setitem(sms.ADAPTERS, "outbox", RecordingSms)
-    return calls
+from tests.processes import portal_env
 
 
 def run_worker():
@@ -42,7 +29,7 @@ def status(message_id):
     return value
 
 
-def test_a_message_is_delivered_once_even_if_enqueued_twice(app, sent):
+def test_a_message_is_delivered_once_even_if_enqueued_twice(app, sms_sent):
     message_id = messaging.send_sms("3001234434", "Su código es 123456").id
     queue.enqueue_after_commit(jobs.deliver_message, message_id)
     assert queue.get_queue().count == 0  # nothing reaches Redis before the commit
@@ -53,17 +40,17 @@ def test_a_message_is_delivered_once_even_if_enqueued_twice(app, sent):
     run_worker()
 
     assert status(message_id) == "sent"
-    assert sent == [("3001234434", "Su código es 123456")]
+    assert sms_sent == [("3001234434", "Su código es 123456")]
     assert db.session.get(OutboxMessage, message_id).sent_at is not None
 
 
-def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(app, sent):
+def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(app, sms_sent):
     messaging.send_email("ana@example.com", "Asunto", "Cuerpo")
     db.session.rollback()
     db.session.commit()  # a later commit must not carry the dropped job
     assert queue.get_queue().count == 0
     run_worker()
-    assert sent == [] and db.session.query(OutboxMessage).count() == 0
+    assert sms_sent == [] and db.session.query(OutboxMessage).count() == 0
 
 
 def test_a_failing_adapter_marks_the_message_failed(app, monkeypatch):
@@ -80,10 +67,10 @@ def test_a_failing_adapter_marks_the_message_failed(app, monkeypatch):
 
 
 @pytest.mark.parametrize("app_config", [{"REDIS_URL": "unix:///nonexistent/redis.sock"}])
-def test_without_redis_the_message_is_delivered_inline(app, sent, caplog):
+def test_without_redis_the_message_is_delivered_inline(app, sms_sent, caplog):
     message_id = messaging.send_sms("3001234434", "hola").id
     db.session.commit()
-    assert status(message_id) == "sent" and len(sent) == 1
+    assert status(message_id) == "sent" and len(sms_sent) == 1
     assert "Redis unavailable" in caplog.text
 
 
@@ -91,9 +78,7 @@ def test_worker_py_delivers_and_stops_cleanly_on_sigterm(app, database_url, redi
     """…and a worker host's metrics process answers the operators with its jobs' numbers."""
     port = free_port()
     (tmp_path / "prometheus").mkdir()
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
-               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path),
-               PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"), WORKER_METRICS_BIND=f"127.0.0.1:{port}",
+    env = portal_env(database_url, redis_url, tmp_path, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prometheus"), WORKER_METRICS_BIND=f"127.0.0.1:{port}",
                METRICS_TOKEN="ficha-de-operador", METRICS_ALLOWED_NETWORKS="192.0.2.0/24")
     process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "2"],
                                cwd=BASE_DIR, env=env)

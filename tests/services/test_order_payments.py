@@ -24,6 +24,7 @@ from portal.services import order_payments as op
 from portal.services import orders
 from tests import factories
 from tests.order_helpers import access_of, confirmed_emission, signers
+from tests.processes import portal_env
 
 D = Decimal
 ACCOUNT = "AHORROS 418-000482-1"
@@ -263,7 +264,6 @@ def test_other_users_of_the_company_get_their_own_code(app):
 
 
 def test_worker_py_cron_settles_a_pending_debit(app, database_url, redis_url, tmp_path):
-    import os
     import signal
     import subprocess
     import sys
@@ -274,9 +274,7 @@ def test_worker_py_cron_settles_a_pending_debit(app, database_url, redis_url, tm
     order, ana, access = signed_order(behaviour="pending")
     assert pay(order, ana, access).status == "pending"
     db.session.commit()
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
-               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path),
-               SETTLE_BANK_EVERY_SECONDS="1")
+    env = portal_env(database_url, redis_url, tmp_path, SETTLE_BANK_EVERY_SECONDS="1")
     process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "1"], cwd=BASE_DIR, env=env)
     try:
         deadline = time.monotonic() + 120  # worker.py starts its workers and cron: slow on a busy machine

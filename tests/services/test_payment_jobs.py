@@ -11,6 +11,7 @@ from portal import queue
 from portal.extensions import db
 from portal.models import AffiliateCredit, GatewayEvent, Payment
 from tests import payment_helpers as h
+from tests.processes import portal_env
 
 
 @pytest.fixture
@@ -59,7 +60,6 @@ def test_a_refused_delivery_is_scheduled_for_retry_with_backoff(app, client):
 
 
 def test_worker_py_cron_reconciles_a_payment_whose_event_never_came(app, client, database_url, redis_url, tmp_path):
-    import os
     import signal
     import subprocess
     import sys
@@ -69,9 +69,7 @@ def test_worker_py_cron_reconciles_a_payment_whose_event_never_came(app, client,
 
     app.config["GATEWAY_EVENTS_URL"] = None  # the event is lost
     pay_instalment(client)
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
-               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path),
-               RECONCILE_EVERY_SECONDS="1")
+    env = portal_env(database_url, redis_url, tmp_path, RECONCILE_EVERY_SECONDS="1")
     process = subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "1"], cwd=BASE_DIR, env=env)
     try:
         deadline = time.monotonic() + 120  # worker.py starts its workers and cron: slow on a busy machine

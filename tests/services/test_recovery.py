@@ -11,7 +11,6 @@ from rq import SimpleWorker
 from sqlalchemy import update
 
 from portal import queue
-from portal.adapters import sms
 from portal.domain import clock
 from portal.extensions import db
 from portal.models import AuditEvent, GatewayEvent, GatewayTransaction, OutboxMessage
@@ -24,19 +23,6 @@ LATER = timedelta(seconds=121)  # past JOB_LOST_AFTER_SECONDS (120)
 def frozen(frozen_clock):
     """26 May: no statements tick (the 1st) within a day, whatever today is."""
     return frozen_clock
-
-
-@pytest.fixture
-def handed(monkeypatch):
-    """Every SMS the adapter is handed."""
-    calls = []
-
-    class RecordingSms:
-        def send(self, to, text):
-            calls.append((to, text))
-
-    monkeypatch.setitem(sms.ADAPTERS, "outbox", RecordingSms)
-    return calls
 
 
 def run_worker():
@@ -53,7 +39,7 @@ def status(model, row_id):
     return db.session.get(model, row_id).status
 
 
-def test_a_message_whose_job_was_lost_is_queued_again_and_sent_once(app, handed):
+def test_a_message_whose_job_was_lost_is_queued_again_and_sent_once(app, sms_sent):
     message_id = messaging.send_sms("3001234434", "hola").id
     db.session.commit()
     job_id = queue.job_id_for(messaging.JOB, message_id)
@@ -68,7 +54,7 @@ def test_a_message_whose_job_was_lost_is_queued_again_and_sent_once(app, handed)
     assert recovery.run(now)["outbox_messages"] == 0  # queued again once: it is live now
 
     run_worker()
-    assert status(OutboxMessage, message_id) == "sent" and handed == [("3001234434", "hola")]
+    assert status(OutboxMessage, message_id) == "sent" and sms_sent == [("3001234434", "hola")]
     assert recovery.run(now) == {"outbox_messages": 0, "gateway_events": 0, "unknown_messages": 0, "statements": 0}
 
 
@@ -89,7 +75,7 @@ def claimed_then_died(message_id):
     db.session.rollback()
 
 
-def test_a_message_left_sending_becomes_unknown_and_is_never_sent_again(app, handed):
+def test_a_message_left_sending_becomes_unknown_and_is_never_sent_again(app, sms_sent):
     message_id = messaging.send_sms("3001234434", "Su código es 123456").id
     db.session.commit()
     queue.get_queue().empty()  # Redis lost its job
@@ -103,7 +89,7 @@ def test_a_message_left_sending_becomes_unknown_and_is_never_sent_again(app, han
     assert (message.status, message.error) == ("unknown", recovery.UNKNOWN_REASON)
     queue.get_queue().enqueue(messaging.JOB, message_id)  # a late copy of its job
     run_worker()
-    assert status(OutboxMessage, message_id) == "unknown" and handed == []
+    assert status(OutboxMessage, message_id) == "unknown" and sms_sent == []
     assert recovery.run(clock.utcnow() + LATER) == {"outbox_messages": 0, "gateway_events": 0,
                                                     "unknown_messages": 0, "statements": 0}
 

@@ -6,7 +6,6 @@ on the same socket while real worker.py processes work; worker.py's cron rebuild
 job from the database and everything reaches its final state once. A message left
 'sending' by a dead worker becomes 'unknown' and is never handed to the adapter again."""
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from tests import cartera_helpers as ch
 from tests import factories
 from tests import order_helpers as oh
 from tests import payment_helpers as h
+from tests.processes import portal_env, stop
 from tests.test_worker import eventually
 
 SETTINGS = {  # worker.py's cron looks every second; a job is lost after 2 s
@@ -106,9 +106,7 @@ def merchant(app):
 def recording_worker_py(database_url, private_redis, tmp_path):
     """Starts `worker.py -n 2` with its cron and adapters that write down what they are handed."""
     recorded = tmp_path / "recorded.jsonl"
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=private_redis["url"], PORTAL_ENV="test",
-               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path),
-               RECORDED_MESSAGES=str(recorded), **SETTINGS)
+    env = portal_env(database_url, private_redis["url"], tmp_path, RECORDED_MESSAGES=str(recorded), **SETTINGS)
     started = []
 
     def start():
@@ -120,13 +118,7 @@ def recording_worker_py(database_url, private_redis, tmp_path):
     start.recorded = recorded
     yield start
     for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(process, group=True)
 
 
 # --- the work in flight --------------------------------------------------------------------------

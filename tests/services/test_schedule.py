@@ -17,6 +17,7 @@ from portal.domain import clock
 from portal.extensions import db
 from portal.models import ScheduledRun
 from portal.services import schedule
+from tests.processes import portal_env
 from tests.services.test_batch_concurrency import race
 from tests.test_worker import eventually
 
@@ -95,9 +96,7 @@ INTERVALS = [entry.every for entry in schedule.SCHEDULE if isinstance(entry.ever
 def test_two_worker_py_run_each_tick_of_each_job_once(app, database_url, redis_url, tmp_path):
     """Two worker.py (a worker and a cron each), every job due every second: both crons
     enqueue their copies, and each tick of each job runs in one of them."""
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, PORTAL_ENV="test",
-               SECRET_KEY="test-secret-key-not-for-production", PORTAL_VAR_DIR=str(tmp_path),
-               **dict.fromkeys(INTERVALS, "1"))
+    env = portal_env(database_url, redis_url, tmp_path, **dict.fromkeys(INTERVALS, "1"))
     with open(tmp_path / "workers.log", "w") as log:
         processes = [subprocess.Popen([sys.executable, str(BASE_DIR / "worker.py"), "-n", "1"], cwd=BASE_DIR,
                                       env=env, stdout=log, stderr=subprocess.STDOUT) for _ in range(2)]
