@@ -53,9 +53,16 @@ def running_portal(workers=2, database_url=None):
                 flask + ["demo", "load"], cwd=ROOT, env=env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0 else ""
             port = free_port()
-            web = gunicorn("wsgi:app", port, workers, cwd=ROOT, env=env)
+            # The portal logs a line per request, as in production (its cost is measured),
+            # into a file, not between the figures; a failed bench shows its end.
+            with open(Path(tmp) / "portal.log", "ab") as log:
+                web = gunicorn("wsgi:app", port, workers, cwd=ROOT, env=env, stderr=log)
             env["PORTAL_WEB_PID"] = str(web.pid)  # for bench/throughput's CPU figures
-            yield f"http://127.0.0.1:{port}", env
+            try:
+                yield f"http://127.0.0.1:{port}", env
+            except BaseException:
+                print((Path(tmp) / "portal.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+                raise
         finally:
             if web is not None:
                 web.terminate()
