@@ -6,8 +6,9 @@
 If Redis cannot be reached the job runs inline after the commit (with a warning), so
 a user's action never fails because the queue is down.
 
-A job given a `job_id` (job_id_for: what it does and to which row) can be looked for in
-Redis afterwards: live_jobs tells a recovery which rows' jobs Redis lost.
+A job enqueued `findable` gets an id made of what it does and to which row (job_id_for), so
+that it can be looked for in Redis afterwards: lost_jobs tells a recovery which rows' jobs
+Redis lost.
 """
 import logging
 
@@ -42,11 +43,13 @@ def get_queue(name="default", app=None):
     return Queue(name, connection=connection(app))
 
 
-def enqueue_after_commit(func, *ids, retry_intervals=None, queue_name="default", inline=True, job_id=None):
+def enqueue_after_commit(func, *ids, retry_intervals=None, queue_name="default", inline=True, findable=False):
     """`func` is a dotted path or a function of portal.jobs; ids only, never objects.
     `retry_intervals` (seconds) makes RQ retry a failing job with that backoff.
     `inline=False`: with Redis down the job is not run here but left to its recovery
-    (a webhook's POST must not hold the user's request). `job_id`: see live_jobs."""
+    (a webhook's POST must not hold the user's request). `findable`: its id is
+    job_id_for(func, *ids), for lost_jobs and live_jobs."""
+    job_id = job_id_for(func, *ids) if findable else None
     db.session.info.setdefault(_PENDING, []).append((func, ids, retry_intervals, queue_name, inline, job_id))
 
 
@@ -54,6 +57,12 @@ def job_id_for(func, *ids):
     """The id of the job `func(*ids)` (a dotted path), e.g. deliver_message-42 (RQ allows
     letters, digits, _ and - only)."""
     return "-".join((func.rsplit(".", 1)[-1], *map(str, ids)))
+
+
+def lost_jobs(func, ids, app=None):
+    """Those of `ids` whose findable job `func(id)` Redis no longer holds (live_jobs)."""
+    live = live_jobs([job_id_for(func, one) for one in ids], app)
+    return [one for one in ids if job_id_for(func, one) not in live]
 
 
 def live_jobs(job_ids, app=None):

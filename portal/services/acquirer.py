@@ -14,7 +14,7 @@ from portal.domain import clock
 from portal.domain import gateway as contract
 from portal.extensions import db
 from portal.models import GatewayEvent, GatewayTransaction
-from portal.queue import enqueue_after_commit, job_id_for
+from portal.queue import enqueue_after_commit
 
 EVENT_JOB = "portal.jobs.deliver_gateway_event"
 PARAMS = ("public-key", "currency", "amount-in-cents", "reference", "signature:integrity",
@@ -196,7 +196,7 @@ def _queue_event(tx):
     event = GatewayEvent(transaction_id=tx.id, url=url, body=json.dumps(as_api(tx)))
     db.session.add(event)
     db.session.flush()
-    enqueue_after_commit(EVENT_JOB, event.id, queue_name="payments", job_id=job_id_for(EVENT_JOB, event.id),
+    enqueue_after_commit(EVENT_JOB, event.id, queue_name="payments", findable=True,
                          retry_intervals=_config("GATEWAY_EVENT_RETRY_INTERVALS"))
     return event
 

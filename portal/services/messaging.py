@@ -14,7 +14,7 @@ from portal.adapters.sms import sms_for
 from portal.domain.clock import utcnow
 from portal.extensions import db
 from portal.models import OutboxAttachment, OutboxMessage
-from portal.queue import enqueue_after_commit, job_id_for
+from portal.queue import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 JOB = "portal.jobs.deliver_message"
@@ -34,7 +34,7 @@ def send_email(to, subject, body, attachments=()):
 def _store(message):
     db.session.add(message)
     db.session.flush()
-    enqueue_after_commit(JOB, message.id, job_id=job_id_for(JOB, message.id))
+    enqueue_after_commit(JOB, message.id, findable=True)
     return message
 
 

@@ -28,19 +28,19 @@ second copy harmless. Each kind, and who rebuilds it:
 """
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from croniter import croniter
 from flask import current_app
 from redis.exceptions import RedisError
 from rq.cron import get_cron_job_ids
 from sqlalchemy import exists, func, select, update
 
 from portal.domain import clock
-from portal.domain.formatting import BOGOTA, local
+from portal.domain.formatting import local
+from portal.domain.schedule import cron_tick
 from portal.extensions import db
 from portal.models import AuditEvent, GatewayEvent, OutboxMessage
-from portal.queue import connection, enqueue_after_commit, job_id_for, live_jobs
+from portal.queue import connection, enqueue_after_commit, job_id_for, live_jobs, lost_jobs
 from portal.services import acquirer, messaging, statements
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,10 @@ def requeue_lost(kind, cutoff):
     model = kind.model
     rows = db.session.execute(select(model.id, *([model.attempts] if kind.retries else []))
                               .where(kind.condition, model.created_at < cutoff).order_by(model.id).limit(BATCH)).all()
-    live = live_jobs([job_id_for(kind.job, row.id) for row in rows])
-    lost = [row for row in rows if job_id_for(kind.job, row.id) not in live]
+    lost = set(lost_jobs(kind.job, [row.id for row in rows]))
+    lost = [row for row in rows if row.id in lost]
     for row in lost:
-        enqueue_after_commit(kind.job, row.id, job_id=job_id_for(kind.job, row.id), queue_name=kind.queue_name,
+        enqueue_after_commit(kind.job, row.id, findable=True, queue_name=kind.queue_name,
                              retry_intervals=kind.retries(row.attempts) if kind.retries else None, inline=False)
     db.session.commit()  # the jobs reach Redis here
     return len(lost)
@@ -107,21 +107,17 @@ def settle_unconfirmed(cutoff):
     claimed = func.coalesce(OutboxMessage.claimed_at, OutboxMessage.created_at)
     ids = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sending", claimed < cutoff)
                              .order_by(OutboxMessage.id).limit(BATCH)).all()
-    live = live_jobs([job_id_for(messaging.JOB, message_id) for message_id in ids])
-    settled = 0
-    for message_id in ids:
-        if job_id_for(messaging.JOB, message_id) in live:
-            continue
-        settled += db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
-            .values(status=UNKNOWN, error=UNKNOWN_REASON).execution_options(synchronize_session=False)).rowcount
+    settled = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(lost_jobs(messaging.JOB, ids)),
+                                    OutboxMessage.status == "sending")
+        .values(status=UNKNOWN, error=UNKNOWN_REASON).execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return settled
 
 
 def requeue_monthly_statements(now, cutoff):
     """The statements run of the cron's last tick, lost: queued again (1), else 0."""
-    tick = last_tick(current_app.config["CARTERA_STATEMENTS_CRON"], now)
+    tick = cron_tick(now, current_app.config["CARTERA_STATEMENTS_CRON"], current_app.config["TIMEZONE"])
     if not now - STATEMENTS_WINDOW < tick < cutoff:
         return 0
     period = statements.period_of(local(tick).date())
@@ -132,13 +128,7 @@ def requeue_monthly_statements(now, cutoff):
     ours = job_id_for(STATEMENTS_JOB, period)
     if live_jobs([ours, *get_cron_job_ids(STATEMENTS_ENTRY, connection())]):
         return 0
-    enqueue_after_commit(STATEMENTS_JOB, period, job_id=ours, inline=False)
+    enqueue_after_commit(STATEMENTS_JOB, period, findable=True, inline=False)
     db.session.commit()
     return 1
 
-
-def last_tick(cron, now):
-    """The last time at or before `now` (naive UTC) that `cron`, read in Bogotá time as
-    worker.py's cron reads it, fired; naive UTC."""
-    at = croniter(cron, local(now).replace(tzinfo=None)).get_prev(datetime)
-    return at.replace(tzinfo=BOGOTA).astimezone(UTC).replace(tzinfo=None)

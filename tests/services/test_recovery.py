@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from portal import queue
 from portal.domain import clock
+from portal.domain.schedule import cron_tick
 from portal.extensions import db
 from portal.models import AuditEvent, GatewayEvent, GatewayTransaction, OutboxMessage
 from portal.services import acquirer, messaging, recovery
@@ -174,7 +175,7 @@ def test_the_months_statements_run_whose_job_was_lost_is_queued_again(app):
     tick = datetime(2026, 12, 1, 11, 0)  # the 1st, 06:00 in Bogotá (CARTERA_STATEMENTS_CRON)
     now = tick + timedelta(hours=1)
     cutoff = now - timedelta(seconds=120)
-    assert recovery.last_tick("0 6 1 * *", now) == tick
+    assert cron_tick(now, "0 6 1 * *", "America/Bogota") == tick  # the tick recovery looks at
 
     assert recovery.requeue_monthly_statements(tick + timedelta(seconds=60), tick) == 0  # not late yet
     assert recovery.requeue_monthly_statements(now, cutoff) == 1
