@@ -19,6 +19,8 @@ gunicorn offers can be given with GUNICORN_CMD_ARGS (e.g. "--log-level debug").
 """
 import os
 
+from portal.config import whole_number  # a setting that is not a whole number is named
+
 PRODUCTION = os.environ.get("PORTAL_ENV", "production") == "production"
 
 
@@ -29,14 +31,6 @@ def _cores():
         return os.cpu_count() or 1
 
 
-def _number(name, default):
-    """A whole number from the environment, or a message naming the setting."""
-    value = (os.environ.get(name) or "").strip() or str(default)
-    if not value.isdigit():
-        raise ValueError(f"{name}={value!r}: a whole number (0, 1, 2…) is expected")
-    return int(value)
-
-
 # BIND (one or more addresses, comma-separated: "10.0.0.5:8000", "unix:/run/portal.sock"),
 # else PORT on every interface in production (the proxy is on another host) and on
 # loopback only elsewhere.
@@ -44,17 +38,17 @@ bind = [address.strip() for address in os.environ["BIND"].split(",")] if os.envi
     f"{'0.0.0.0' if PRODUCTION else '127.0.0.1'}:{os.environ.get('PORT') or 5000}"]
 # 2 × cores + 1 (gunicorn's advice), at most 12: beyond that a host is memory bound and more
 # workers mean more database connections, not more answers.
-workers = _number("WEB_CONCURRENCY", min(2 * _cores() + 1, 12))
+workers = whole_number("WEB_CONCURRENCY", min(2 * _cores() + 1, 12))
 worker_class = "sync"
 # A request running longer than this is killed with its worker (and the worker replaced).
-timeout = _number("WEB_TIMEOUT_SECONDS", 60)
+timeout = whole_number("WEB_TIMEOUT_SECONDS", 60)
 # SIGTERM (a deploy, systemd stop): workers stop taking requests and finish the ones they
 # hold for up to this long. Keep it below the service manager's own stop timeout.
-graceful_timeout = _number("WEB_GRACEFUL_TIMEOUT_SECONDS", 30)
+graceful_timeout = whole_number("WEB_GRACEFUL_TIMEOUT_SECONDS", 30)
 keepalive = 5  # seconds; the sync worker closes every connection after its answer
 # A worker is replaced after about this many requests (jitter: not all at once), so a slow
 # leak (a large export's memory kept by the allocator) never grows without bound. 0: never.
-max_requests = _number("WEB_MAX_REQUESTS", 10000)
+max_requests = whole_number("WEB_MAX_REQUESTS", 10000)
 max_requests_jitter = max_requests // 10
 # The workers' heartbeat files: in memory, so a slow or full disk does not get them killed.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

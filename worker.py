@@ -1,8 +1,8 @@
 """RQ workers for the portal: `python worker.py [-n N] [--burst] [--no-cron]`.
 
 Starts N worker processes (RQ_WORKERS, default 2) on the queues in RQ_QUEUES, plus the
-cron process, and the host's metrics server when WORKER_METRICS_BIND asks for one. Each builds the app once and hands it to portal.jobs, so every job runs in
-its app context. SIGINT/SIGTERM: each worker finishes its current job, then they all exit.
+cron process, and the host's metrics server when WORKER_METRICS_BIND asks for one. Each
+builds the app once and hands it to portal.jobs, so every job runs in its app context. SIGINT/SIGTERM: each worker finishes its current job, then they all exit.
 
 This process supervises them. One that dies on its own (killed, crashed) is logged,
 reaped with whatever it left in its process group (an RQ worker's scheduler) and started

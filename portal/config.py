@@ -43,7 +43,7 @@ def _arrears_daily_rate():
     return rate
 
 
-def _count(name, default):
+def whole_number(name, default):
     """A whole number >= 0 from the environment, or a message naming the setting."""
     value = os.environ.get(name, "").strip() or str(default)
     if not value.isdigit():
@@ -69,7 +69,7 @@ class Config:
     # How many proxies stand in front of gunicorn, each adding itself to X-Forwarded-For
     # (and setting X-Forwarded-Proto, -Host, -Port, -Prefix): werkzeug's ProxyFix reads
     # that many. 0: the headers are a client's and are ignored.
-    TRUSTED_PROXIES = _count("TRUSTED_PROXIES", 0)
+    TRUSTED_PROXIES = whole_number("TRUSTED_PROXIES", 0)
 
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled in by load_config
     SQLALCHEMY_DATABASE_URI = os.environ.get(

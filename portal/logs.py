@@ -14,6 +14,8 @@ import re
 import sys
 import time
 
+from portal.domain.api import KEY_PREFIX
+
 # The request or job a record was logged in: {"request_id": …} or {"job_id": …}.
 context = contextvars.ContextVar("portal.log_context", default=None)
 
@@ -21,7 +23,7 @@ _PAN = r"(?<!\w)(?:\d{13,}|\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,7})(?!\w)"
 _SECRETS = re.compile(
     rf"(?P<pan>{_PAN})"
     r"|(?P<bearer>\bBearer\s+)[^\s\"',;]+"
-    r"|(?P<key>\bpk_[0-9a-f]{12}\.)[A-Za-z0-9_-]+", re.IGNORECASE)
+    rf"|(?P<key>\b{KEY_PREFIX}[0-9a-f]{{12}}\.)[A-Za-z0-9_-]+", re.IGNORECASE)
 REDACTED = "[redactado]"
 
 
