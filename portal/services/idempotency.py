@@ -16,7 +16,7 @@ the unique index (PostgreSQL, or SQLite's single writer) at its own first write 
 first commits, and is stopped there (Taken) before it changes anything. A claim written in
 a savepoint that is rolled back is written again at the next write. A request that commits
 nothing leaves no claim: `keep` then writes the whole record."""
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import bindparam, delete, event, insert, select, update
@@ -85,7 +85,7 @@ def settle():
 class _Pending:
     answer: object
     written_in: object = None  # the SessionTransaction that holds the claim's INSERT
-    committed: bool = field(default=False)
+    committed: bool = False  # the claim is in the database for good
 
 
 def watch(session):
