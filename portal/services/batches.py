@@ -16,9 +16,10 @@ from datetime import timedelta
 from itertools import islice
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal import db_bulk
 from portal.adapters import templates_zip, xlsx
 from portal.domain import batch_json, clock, paging, text_files
 from portal.domain import batch_layouts as bl
@@ -198,7 +199,7 @@ def _process(run, batch):
     batch_id, done = batch.id, 0
     for n, chunk in enumerate(_chunks(lines.rows, per_insert), 1):
         rows = tally.rows(batch_id, checker.check(chunk, done))
-        db.session.execute(insert(BatchLine.__table__), rows)
+        db_bulk.insert_rows(BatchLine.__table__, LINE_COLUMNS, rows)
         done += len(chunk)
         if n % inserts_per_step == 0 or done == lines.count:
             run.beat(rows_done=done)
@@ -332,7 +333,7 @@ class _LineChecker:
         held = {}
         for id_type, number, product_id, status in db.session.execute(  # by the holder's index, whatever the planner
                 select(Card.holder_id_type, Card.holder_id_number, Card.product_id, Card.status)
-                .where(Card.holder_id_number.in_(sorted({n for n in numbers if n})))):
+                .where(db_bulk.among(Card.holder_id_number, {n for n in numbers if n}))):
             if product_id == self.product_id and status != "blocked":
                 held[id_type, number] = held.get((id_type, number), 0) + 1
         return held
@@ -388,6 +389,9 @@ def _values_json():
 values_json = _values_json()
 
 
+LINE_COLUMNS = ("batch_id", "line_no", "ok", "id_type", "id_number", "holder_name", "amount", "values_json", "errors")
+
+
 class _Tally:
     """What the batch row says of its lines, counted as they are written: the valid
     ones, their amount, and the content key (same lines, same key, whatever the file's
@@ -398,7 +402,7 @@ class _Tally:
         self.digest = hashlib.sha256(kind.encode())
 
     def rows(self, batch_id, checked):
-        """The batch_lines rows of a step's checked lines."""
+        """The batch_lines rows of a step's checked lines, as tuples of LINE_COLUMNS."""
         rows, texts = [], []
         for line_no, values, errors in checked:
             text = values_json(values)
@@ -410,10 +414,9 @@ class _Tally:
                 self.total += amount or 0
             get = values.get
             name = " ".join(v for v in (get("first_name_1"), get("last_name_1"), get("last_name_2")) if v)
-            rows.append({"batch_id": batch_id, "line_no": line_no, "ok": not errors,
-                         "id_type": (get("id_type") or "")[:3], "id_number": (get("id_number") or "")[:15],
-                         "holder_name": name[:160] or None, "amount": amount, "values_json": text,
-                         "errors": "; ".join(f"{e.field}: {e.reason}" for e in errors) if errors else None})
+            rows.append((batch_id, line_no, not errors, (get("id_type") or "")[:3], (get("id_number") or "")[:15],
+                         name[:160] or None, amount, text,
+                         "; ".join(f"{e.field}: {e.reason}" for e in errors) if errors else None))
         texts.append("")
         self.digest.update("\n".join(texts).encode())  # each line's JSON and "\n", as the key always hashed them
         return rows
