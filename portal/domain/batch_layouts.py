@@ -491,6 +491,215 @@ def person_key(values):
     return (values.get("id_type"), values.get("id_number"))
 
 
+# --- a step's lines, column by column ------------------------------------------------------
+# A batch is checked 1,000 lines at a time, a column at a time: a column whose cells all
+# pass one test over the whole column (the cells joined by "\n", one regex or one
+# str method; a cell with "\n" in it fails it) takes its values at once; any other column
+# goes cell by cell through the field's checker, each distinct cell once. The column way
+# gives what the short way gives for each of its cells; tests/domain/test_batch_layouts.py
+# holds check_lines to check_line's answers.
+
+def check_lines(spec, rows, first_line, today):
+    """[(line_no, values or None, [LineError, …])] for rows numbered from first_line:
+    what check_line gives for each row."""
+    if not rows:
+        return []
+    plan, ways = _plan(spec), _column_plan(spec)
+    width = len(plan)
+    errors = {}  # position in rows → [LineError, …]
+    columns = []
+    for (_, header, check), way, cells in zip(plan, ways, _columns(rows, width), strict=True):
+        values = way(cells, today) if way else None
+        columns.append(values if values is not None else _cell_by_cell(check, cells, today, header, first_line, errors))
+    _cells_beyond(rows, width, first_line, errors)
+    _passport_rule(spec, columns, first_line, errors)
+    keys = [key for key, _, _ in plan]
+    return [(first_line + at, None, errors[at]) if at in errors else
+            (first_line + at, dict(zip(keys, values, strict=True)), [])
+            for at, values in enumerate(zip(*columns, strict=True))]
+
+
+def _columns(rows, width):
+    """The rows' first `width` cells as columns, a short row's missing cells None."""
+    if any(len(row) != width for row in rows):
+        rows = [list(row[:width]) + [None] * (width - len(row)) for row in rows]
+    return list(zip(*rows, strict=True))
+
+
+def _cell_by_cell(check, cells, today, header, first_line, errors):
+    """The column's values through the field's checker, each distinct cell checked once
+    (by type and repr besides str: 1, 1.0 and True, 0.0 and -0.0 are equal keys)."""
+    outcomes, values = {}, []
+    for at, raw in enumerate(cells):
+        key = raw if type(raw) is str else (type(raw), repr(raw))
+        outcome = outcomes.get(key)
+        if outcome is None:
+            outcome = outcomes[key] = check(raw, today)
+        value, reason = outcome
+        if reason:
+            errors.setdefault(at, []).append(LineError(first_line + at, header, reason))
+        values.append(value)
+    return values
+
+
+def _cells_beyond(rows, width, first_line, errors):
+    for at, row in enumerate(rows):
+        for col in range(width, len(row)):
+            if as_text(row[col]):
+                errors.setdefault(at, []).append(
+                    LineError(first_line + at, f"columna {col + 1}", "está fuera de las columnas del lote; bórrela"))
+
+
+def _passport_rule(spec, columns, first_line, errors):
+    keys = [f.key for f in spec.fields]
+    if "id_type" not in keys or "id_number" not in keys:
+        return
+    numbers = columns[keys.index("id_number")]
+    if "".join(n for n in numbers if n).isdigit():
+        return  # every number all digits (or none given): nothing to refuse
+    for at, (id_type, number) in enumerate(zip(columns[keys.index("id_type")], numbers, strict=True)):
+        if id_type and number and id_type != "PA" and not number.isdigit():
+            errors.setdefault(at, []).append(LineError(first_line + at, _ID_NUMBER.header,
+                                                       "solo el pasaporte (PA) admite letras"))
+
+
+_COLUMN_PLANS = {}  # id(layout) → (layout, column ways), as _PLANS
+
+
+def _column_plan(spec):
+    found = _COLUMN_PLANS.get(id(spec))
+    if found is None or found[0] is not spec:
+        found = _COLUMN_PLANS[id(spec)] = (spec, tuple(_column_way(f) for f in spec.fields))
+    return found[1]
+
+
+def _column_way(field):
+    """A function (cells, today) → the column's values, or None where the column must go
+    cell by cell; None for a field without one."""
+    rule = _whole_way(field)[0]
+    build = _COLUMN_WAYS.get(rule)
+    return build(field) if build else None
+
+
+def _all_text(cells):
+    return all(type(cell) is str for cell in cells)
+
+
+def _joined(cells):
+    """The cells joined by "\n", or None when a cell holds a "\n" (the joined text would
+    not split back into the same cells)."""
+    joined = "\n".join(cells)
+    return joined if joined.count("\n") == len(cells) - 1 else None
+
+
+def _text_column_way(pattern, make, min_limit=0):
+    """The short way's test for every cell at once; an optional field's empty cells are
+    None, as the whole way gives them."""
+    def build(field):
+        limit = field.max_length
+        if limit < min_limit:
+            return None
+        one = f"(?:{pattern.pattern})" if field.required else f"(?:{pattern.pattern})?"
+        whole = re.compile(f"{one}(?:\n{one})*")
+
+        def text_column(cells, today):
+            if not _all_text(cells) or max(map(len, cells)) > limit:
+                return None
+            joined = _joined(cells)
+            if joined is None or not whole.fullmatch(joined):
+                return None
+            values = cells if make is str else make(joined).split("\n")
+            return values if field.required else [value or None for value in values]
+        return text_column
+    return build
+
+
+def _digits_column_way(field, low=1, ascii_only=False):
+    high = field.max_length
+
+    def digits_column(cells, today):
+        if not _all_text(cells) or not low <= min(map(len, cells)) or max(map(len, cells)) > high:
+            return None
+        joined = "".join(cells)
+        return list(cells) if joined.isdigit() and (joined.isascii() or not ascii_only) else None
+    return digits_column
+
+
+def _id_column_way(field):
+    low, high = ID_LENGTH[0], min(ID_LENGTH[1], field.max_length)
+    way = _digits_column_way(field, low, ascii_only=True)
+    return way if high == field.max_length else None  # pragma: no cover - every layout's 15
+
+
+def _code_column_way(field):
+    allowed = frozenset(v for v in field.allowed
+                        if len(v) <= field.max_length and v == v.upper() and _WORDS.fullmatch(v))
+
+    def code_column(cells, today):
+        return list(cells) if _all_text(cells) and allowed.issuperset(cells) else None
+    return code_column
+
+
+def _date_column_way(field):
+    birth = field.key == "birth_date"
+    whole = re.compile(f"{_DMY_ASCII.pattern}(?:\n{_DMY_ASCII.pattern})*")
+
+    def date_column(cells, today):
+        if all(type(cell) is date for cell in cells):
+            values = list(cells)
+        elif _all_text(cells) and whole.fullmatch(_joined(cells) or ""):
+            values = _dates(cells)
+        else:
+            return None
+        if values is None or (birth and not (_EARLIEST_BIRTH <= min(values) and max(values) < today)):
+            return None
+        return values
+    return date_column
+
+
+def _dates(cells):
+    """DD/MM/AAAA texts as dates, each distinct one made once; None for an impossible one."""
+    made = {}
+    try:
+        for text in set(cells):
+            made[text] = date(int(text[6:]), int(text[3:5]), int(text[:2]))
+    except ValueError:  # 31/02: cell by cell names it
+        return None
+    return [made[text] for text in cells]
+
+
+def _amount_column_way(field):
+    required = field.required
+    plain = re.compile(f"{_AMOUNT_PLAIN.pattern}(?:\n{_AMOUNT_PLAIN.pattern})*")
+    grouped = re.compile(f"{_AMOUNT_GROUPED.pattern}(?:\n{_AMOUNT_GROUPED.pattern})*")
+
+    def amount_column(cells, today):
+        if not _all_text(cells):
+            return None
+        joined = _joined(cells) or ""
+        if plain.fullmatch(joined):
+            made = {text: Decimal(text.replace(",", ".")) for text in set(cells)}
+        elif grouped.fullmatch(joined):
+            made = {text: Decimal(text.replace(".", "").replace(",", ".")) for text in set(cells)}
+        else:
+            return None
+        if not all(value < MAX_AMOUNT and (value > 0 or not required) for value in made.values()):
+            return None
+        made = {text: value.quantize(CENT) + 0 for text, value in made.items()}
+        return [made[text] for text in cells]
+    return amount_column
+
+
+_COLUMN_WAYS = {
+    _name_text: _text_column_way(_NAME_WORDS, str.upper), _upper_text: _text_column_way(_WORDS, str.upper),
+    _kept_text: _text_column_way(_WORDS, str), _email: _text_column_way(_EMAIL_WHOLE, str.lower),
+    _mobile: _text_column_way(_MOBILE_ASCII, str, min_limit=10),
+    _masked_card: _text_column_way(_MASKED_ASCII, str, min_limit=16),
+    _digits: _digits_column_way, _id_number: _id_column_way, _code: _code_column_way,
+    _date: _date_column_way, _amount: _amount_column_way,
+}
+
+
 # --- the title row ---------------------------------------------------------------------------
 
 ERRORS_HEADER = "Errores"  # the column of a file given back with its rejected lines

@@ -294,10 +294,10 @@ class _LineChecker:
 
     def check(self, rows, done):
         """[(line_no, values, errors)] of a step's rows (`done` lines before them)."""
-        spec, today, seen = self.spec, self.today, self.seen
+        spec, seen = self.spec, self.seen
         checked = []
-        for line_no, cells in enumerate(rows, done + self.first_line):
-            values, errors = bl.check_line(spec, cells, line_no, today)
+        for (line_no, values, errors), cells in zip(bl.check_lines(spec, rows, done + self.first_line, self.today),
+                                                    rows, strict=True):
             if values is None:
                 values = {key: bl.as_text(v) for key, v in zip(self.keys, cells, strict=False)}
             key = bl.person_key(values) if spec.kind != "affiliation" else values.get("card")

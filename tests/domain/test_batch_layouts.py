@@ -169,3 +169,83 @@ def _outcome(check, raw):
         return check(raw, TODAY)
     except ArithmeticError as error:  # -1e26 in «MONTO INICIAL»: quantize overflows, either way
         return type(error)
+
+
+# --- a step's lines, column by column ------------------------------------------------------
+
+# Cells as the templates ask, per field: a column of these takes the column way.
+GOOD = {
+    "id_type": ["CC", "PA", "CE", "PPT"], "id_number": ["1045678434", "98765", "123456789012345"],
+    "last_name_1": ["PÉREZ", "Peña Álvarez", "O'NEIL-RUIZ", "DE LA CRUZ"], "first_name_1": ["MARÍA", "josé"],
+    "last_name_2": ["GÓMEZ", ""], "first_name_2": ["", "ANA MARÍA"], "birth_date": ["15/03/1985", "29/02/2000"],
+    "email": ["maria@empresa.co", "Ana.Perez@Correo.COM", ""], "mobile": ["3001234567", "3209876543"],
+    "delivery_address": ["Calle 30 # 1-25", "Cra 7 No. 45-10 Apto 301"], "delivery_city": ["BOGOTÁ", "Santa Marta"],
+    "branch": ["001", "12", "0000000001"], "amount": ["150000", "150000,5", "99999999.99", "0"],
+    "description": ["Bono alimentación marzo", ""], "card": ["411111******1111", "450714******0001"],
+}
+GOOD_TOPUP_AMOUNTS = ["150.000,00", "1.234.567,89"]  # the grouped way, a column of its own
+
+
+def one_too_long(f):
+    """A cell of the field's characters, one longer than its maximum."""
+    if f.type == bl.EMAIL:
+        return "a" * (f.max_length - 4) + "@e.co"
+    return {bl.TEXT: "A", bl.DIGITS: "1", bl.ID_NUMBER: "1", bl.MOBILE: "3"}.get(f.type, "") * (f.max_length + 1)
+
+
+@st.composite
+def steps(draw):
+    """(layout, rows): each column all good cells, good cells and a stray one, or any
+    cells; now and then a row cut short or one cell too long."""
+    spec = draw(st.sampled_from(list(bl.LAYOUTS.values())))
+    count = draw(st.integers(1, 6))
+    columns = []
+    for f in spec.fields:
+        good = st.sampled_from(GOOD_TOPUP_AMOUNTS if f.key == "amount" and draw(st.booleans()) else GOOD[f.key])
+        edge = st.sampled_from([*GOOD[f.key], one_too_long(f)])
+        cells = draw(st.lists(draw(st.sampled_from([good, edge, st.one_of(good, TYPED), TYPED])), min_size=count,
+                              max_size=count))
+        columns.append(cells)
+    rows = [list(row) for row in zip(*columns, strict=True)]
+    for row in rows:
+        change = draw(st.sampled_from(["keep"] * 8 + ["cut", "longer", "newline"]))
+        if change == "cut":
+            del row[draw(st.integers(0, len(row) - 1)):]
+        elif change == "longer":
+            row.append(draw(st.sampled_from(["", "x", None, 3.0])))
+        elif change == "newline":
+            at = draw(st.integers(0, len(row) - 1))
+            row[at] = f"{row[at]}\n{draw(st.sampled_from(GOOD[spec.fields[at].key]))}"
+    return spec, rows
+
+
+@settings(max_examples=400, deadline=None)
+@given(step=steps(), first=st.integers(1, 5))
+def test_the_column_way_gives_what_each_line_gives(step, first):
+    """check_lines (a column at a time, its column ways) gives, line by line, what
+    check_line gives: the same values, the same errors in the same order."""
+    spec, rows = step
+    assert _lines_outcome(lambda: bl.check_lines(spec, rows, first, TODAY)) == _lines_outcome(
+        lambda: [(n, *bl.check_line(spec, row, n, TODAY)) for n, row in enumerate(rows, first)])
+
+
+def _lines_outcome(check):
+    try:
+        return check()
+    except ArithmeticError as error:  # as _outcome
+        return type(error)
+
+
+def test_a_column_of_good_cells_takes_the_column_way():
+    """The column ways are what a file as the templates ask goes through (not only
+    cell by cell, which would give the same answers slowly)."""
+    rows = [LINE, ["PA", "AB12345", "Gómez", "Ruiz", "Ana", "María", "29/02/2000", "ana@correo.co", "3209876543",
+                   "Cra 7", "Bogotá", "", "1.000,50"]]
+    ways = bl._column_plan(EMISSION)
+    columns = list(zip(*rows, strict=True))
+    taken = [f.key for f, way, cells in zip(EMISSION.fields, ways, columns, strict=True)
+             if way and way(cells, TODAY) is not None]
+    assert taken == ["id_type", "last_name_1", "last_name_2", "first_name_1", "first_name_2", "birth_date", "email",
+                     "mobile", "delivery_address", "delivery_city", "amount"]  # not: a passport's letters, an empty branch
+    assert bl.check_lines(EMISSION, rows, 2, TODAY) == [
+        (n, *bl.check_line(EMISSION, row, n, TODAY)) for n, row in enumerate(rows, 2)]
