@@ -41,6 +41,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
+from portal.adapters import xlsx_windows
 from portal.domain import cartera_layout as cl
 from portal.domain.formatting import to_money
 
@@ -230,6 +231,8 @@ BOMB = ("El archivo fue rechazado por seguridad: su contenido descomprimido es "
 DAMAGED = f"{NOT_XLSX}: el archivo está dañado o incompleto. Descárguelo de nuevo."
 TAMPERED = f"{NOT_XLSX}: el archivo está dañado o fue manipulado."
 NO_SHEET = f"{NOT_XLSX}: no se encontró la hoja de cálculo."
+UNREADABLE = f"{NOT_XLSX}: no se pudo leer la hoja. Descárguelo de nuevo del portal."
+SheetUnreadable = xlsx_windows.SheetUnreadable
 MACROS = "El archivo tiene macros (.xlsm); guárdelo como “Libro de Excel (.xlsx)” y vuelva a cargarlo."
 _MACRO_PARTS = ("xl/activex/", "xl/macrosheets/")  # besides any vbaProject part
 _MACRO_TYPES = ("macroenabled", "vbaproject", "activex", "macrosheet")
@@ -316,17 +319,11 @@ def _member_bytes(data, info, cap, sink=None):
             sink(bytes(raw))
         return len(raw)
     decompressor = zlib.decompressobj(-15)
-    size, pending = 0, raw
+    size = 0
     try:
-        while pending:
-            chunk = decompressor.decompress(pending, 1 << 20)
-            pending = decompressor.unconsumed_tail
-            size += len(chunk)
-            if size > cap:
-                return None
-            if sink and chunk:
-                sink(chunk)
-            if not chunk and pending:  # pragma: no cover - defensive: no progress
+        for at in range(0, len(raw), _INPUT_PIECE):  # unconsumed_tail copies what is left of its input
+            size = _inflate_piece(decompressor, raw[at:at + _INPUT_PIECE], size, cap, sink)
+            if size is None:
                 return None
         tail = decompressor.flush()
     except zlib.error:
@@ -335,6 +332,25 @@ def _member_bytes(data, info, cap, sink=None):
     if sink and tail:
         sink(tail)
     return None if size > cap else size
+
+
+_INPUT_PIECE = 64 * 1024
+
+
+def _inflate_piece(decompressor, pending, size, cap, sink):
+    """The size so far once `pending` (compressed) is inflated a megabyte at a time into
+    the sink; None beyond the cap."""
+    while pending:
+        chunk = decompressor.decompress(pending, 1 << 20)
+        pending = decompressor.unconsumed_tail
+        size += len(chunk)
+        if size > cap:
+            return None
+        if sink and chunk:
+            sink(chunk)
+        if not chunk and pending:  # pragma: no cover - defensive: no progress
+            return None
+    return size
 
 
 def _local(tag):
@@ -521,7 +537,9 @@ class _SheetScanner:
         self.suspect = re.compile(rb'<c(?![\w.:-])(?! r="[A-Z](?:%s)")' % _rows_below(self.max_row))
         self.buf, self.done = b"", 0
         self.formulas, self.problem = [], None
-        self.last_row = self.last_col = 0
+        self.last_row = self.last_col = 0  # of the cells looked at in Python (see `suspect`)
+        self.end_row = 0  # the last cell's row (the largest, in a sheet written in order)
+        self.hides_markup = False  # a CDATA section or a comment: no cutting it into windows
 
     def feed(self, chunk):
         self.buf += chunk
@@ -536,10 +554,12 @@ class _SheetScanner:
         self.last_row, self.last_col = max(self.last_row, row), max(self.last_col, col)
 
     def _scan(self, limit):
+        self.hides_markup = self.hides_markup or b"<![CDATA[" in self.buf or b"<!--" in self.buf
         found = functools.partial(self._found, limit)
         self._scan_suspects(found(self.suspect))
         self._scan_prefixed(found(self.PREFIXED))
         self._scan_formulas(found(self.FORMULA))
+        self._last_cell(limit)
         keep = max(0, limit - self.OVERLAP)
         self.buf, self.done = self.buf[keep:], limit - keep
 
@@ -548,6 +568,12 @@ class _SheetScanner:
             if m.start() >= limit:
                 return
             yield m
+
+    def _last_cell(self, limit):
+        at = self.buf.rfind(b'c r="', self.done, limit)
+        cell = self.CELL.match(self.buf, at) if at >= 0 else None
+        if cell:
+            self.end_row = max(self.end_row, self.last_row, int(cell.group(2)))
 
     def _scan_suspects(self, matches):
         for m in matches:
@@ -612,11 +638,14 @@ def read_upload_rows(data: bytes, max_bytes=DEFAULT_MAX_BYTES, max_rows=DEFAULT_
                      max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO,
                      ignored_sheets=()) -> ReadResult:
     """read_upload, every check and refusal the same, with the rows given one at a time
-    (ReadResult.rows an iterator, to take once): python-calamine still holds the whole
-    sheet, but its cells become Python objects only as they are taken (a 100,000-line
-    batch's rows are ~80 MB of them). ReadResult.count is known first: the rows up to
-    the last one python-calamine holds; trailing empty rows are left out as they come,
-    so fewer may be given."""
+    (ReadResult.rows an iterator, to take once): cells become Python objects only as
+    they are taken (a 100,000-line batch's rows are ~80 MB of them), and a large sheet
+    is read a window of rows at a time (xlsx_windows), so that python-calamine never
+    holds all of it. ReadResult.count is known first: up to the last row a cell names;
+    trailing empty rows are left out as they come, so fewer may be given. Rows may
+    differ in length (those of a window reach its last column with a value).
+    A window python-calamine cannot read raises SheetUnreadable as its rows are taken:
+    the caller undoes what it did with the rows before and refuses with UNREADABLE."""
     try:
         return _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
                             expected_sheet, ignored_sheets, streamed=True)
@@ -688,6 +717,7 @@ def _no(message):
 
 def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
                  expected_sheet, ignored_sheets=(), streamed=False):
+    data = bytes(data)  # io.BytesIO shares bytes but copies a bytearray (a stored file's): once here
     problem, zf, infos, names = _container(data, max_bytes, max_members, max_uncompressed, max_ratio)
     if problem:
         return _refuse(problem)
@@ -700,20 +730,26 @@ def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncomp
         scanner, max_rows, max_columns)
     if problem:
         return _refuse(problem)
-    try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet_name)
-        rows, count = _streamed_rows(sheet) if streamed else _all_rows(sheet)
-    except Exception:  # python-calamine raises its own error types for broken files
-        return _refuse(f"{NOT_XLSX}: no se pudo leer la hoja. Descárguelo de nuevo del portal.")
+    if streamed and not scanner.hides_markup and xlsx_windows.worth_it(
+            next(i.file_size for i in infos if i.filename == sheet_path)):
+        rows = xlsx_windows.rows(data, sheet_path, sheet_name)
+        rows, count = _without_trailing_empty(rows, 0), max(scanner.end_row, scanner.last_row)
+    else:
+        try:
+            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet_name)
+            rows, count = _streamed_rows(sheet) if streamed else _all_rows(sheet)
+        except Exception:  # python-calamine raises its own error types for broken files
+            return _refuse(UNREADABLE)
+        sheet_name = sheet.name
     if not count:
         return _refuse("El archivo está vacío: no tiene títulos ni filas.")
     if count > max_rows + 1:
         return _refuse(_too_many_rows(count - 1, max_rows))
-    return ReadResult(rows=rows, formula_cells=sorted(set(scanner.formulas)), sheet_name=sheet.name, count=count)
+    return ReadResult(rows=rows, formula_cells=sorted(set(scanner.formulas)), sheet_name=sheet_name, count=count)
 
 
 def _empty_row(row):
-    return all(v == "" or v is None for v in row)
+    return row.count("") + row.count(None) == len(row)
 
 
 def _all_rows(sheet):

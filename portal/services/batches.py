@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from itertools import islice
+from itertools import chain, islice
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
@@ -186,11 +186,21 @@ def _process(run, batch):
     """Read the file, then check and write its lines step by step: each step's lines
     checked (the layout's rules, the same person or card twice in the file, the
     product's cards), written with one INSERT and committed with the progress, so the
-    bar follows the work and only a step's lines are ever held at once."""
+    bar follows the work and only a step's lines (and of a large .xlsx, a window of its
+    rows) are ever held at once."""
     spec = bl.layout(batch.kind)
-    lines, problem = _read(batch, spec)
-    if problem:
-        return _finish(run, batch, b.INVALID, general=problem)
+    try:
+        lines, problem = _read(batch, spec)
+        if problem:
+            return _finish(run, batch, b.INVALID, general=problem)
+        return _check_all(run, batch, spec, lines)
+    except xlsx.SheetUnreadable:  # a window of a large sheet, met halfway: none of its lines stay
+        db.session.rollback()
+        run.drop_lines()
+        return _finish(run, batch, b.INVALID, general=xlsx.UNREADABLE)
+
+
+def _check_all(run, batch, spec, lines):
     run.beat(rows_total=lines.count)  # one UPDATE: on SQLite each rewrites the row, its file included
     db.session.commit()
     tally = _Tally(batch.kind)
@@ -289,6 +299,7 @@ class _LineChecker:
         # The title row of a file is its line 1; lines sent as JSON count from their first.
         self.first_line = 1 if batch.source == API else 2
         self.keys = [f.key for f in spec.fields]
+        self.blanks = [""] * len(self.keys)
         self.repeated_field = spec.fields[1 if spec.kind != "affiliation" else 0].header
         self.masked = None  # affiliation: the product's cards by masked number, loaded once
 
@@ -298,8 +309,8 @@ class _LineChecker:
         checked = []
         for (line_no, values, errors), cells in zip(bl.check_lines(spec, rows, done + self.first_line, self.today),
                                                     rows, strict=True):
-            if values is None:
-                values = {key: bl.as_text(v) for key, v in zip(self.keys, cells, strict=False)}
+            if values is None:  # as typed, every field (a short row's missing cells empty)
+                values = {key: bl.as_text(v) for key, v in zip(self.keys, chain(cells, self.blanks), strict=False)}
             key = bl.person_key(values) if spec.kind != "affiliation" else values.get("card")
             if key and key in seen:
                 errors.append(bl.LineError(line_no, self.repeated_field, f"ya aparece en la línea {seen[key]} de este lote"))

@@ -190,6 +190,10 @@ class Run:
         db.session.commit()
         return u.FAILED if failed else None
 
+    def drop_lines(self):
+        """The lines this run wrote and committed so far, deleted (in the job's transaction)."""
+        _drop_lines(self.kind, self.upload_id)
+
     def finish(self, upload, status):
         """The job's verdict on the upload (committed by the caller, after a last beat)."""
         upload.status = self.kind.machine.check(u.PROCESSING, status)

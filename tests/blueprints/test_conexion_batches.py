@@ -2,6 +2,7 @@
 worker, «Lotes pendientes», confirm or delete with the password, the detail and the
 rejected lines back as a file."""
 import io
+import json
 import re
 import zipfile
 from decimal import Decimal
@@ -412,3 +413,47 @@ def test_the_downloaded_templates_filled_in_load_as_valid_batches(client, jahc):
     assert loaded(client, company, product, out.getvalue()).status == "valid"
     text = archive.read("emision_nominada_id.txt").decode("utf-8-sig") + ";".join(person(1)) + "\r\n"
     assert loaded(client, company, product, text.encode("utf-8-sig"), filename="EMISION.txt").status == "valid"
+
+
+def _broken_at(data, line):
+    """The file with line `line`'s row turned into a cell python-calamine cannot read."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(f'<row r="{line}"'.encode(),
+                                    f'<row r="{line}"><c r="A{line}" t="n"><v>abc</v></c></row><row r="{line}"'.encode())
+            target.writestr(info.filename, body)
+    return out.getvalue()
+
+
+def test_a_large_xlsx_is_read_a_window_at_a_time_and_a_broken_window_leaves_no_line(client, jahc, monkeypatch):
+    from portal.adapters import xlsx, xlsx_windows
+
+    monkeypatch.setattr(xlsx_windows, "WINDOW", 4000)
+    monkeypatch.setattr(xlsx_windows, "_CHUNK", 1000)
+    windows = []
+    monkeypatch.setattr(xlsx_windows, "_read", lambda *args, read=xlsx_windows._read: windows.append(1) or read(*args))
+    company, product = jahc
+    rows = [person(n) for n in range(60)]
+    rows[40] = person(40, c8="123")
+    data = xlsx_file(rows)
+    batch = loaded(client, company, product, data)
+    assert len(windows) > 5
+    assert (batch.status, batch.rows_total, batch.valid_count, batch.error_count) == ("invalid", 60, 59, 1)
+    line = db.session.query(BatchLine).filter_by(batch_id=batch.id, ok=False).one()
+    assert (line.line_no, line.errors) == (42, "CELULAR: «123» no es un celular colombiano: 10 dígitos que empiezan por 3")
+
+    broken = loaded(client, company, product, _broken_at(data, 50), filename="OTRO.xlsx")
+    assert broken.status == "invalid" and broken.errors_json == f'["{xlsx.UNREADABLE}"]'
+    assert db.session.query(BatchLine).filter_by(batch_id=broken.id).count() == 0
+
+
+def test_a_short_lines_values_name_every_field(client, jahc):
+    company, product = jahc
+    batch = loaded(client, company, product, txt_file([person(0)[:3]]), filename="EMISION.txt")
+    line = db.session.query(BatchLine).filter_by(batch_id=batch.id).one()
+    assert not line.ok and json.loads(line.values_json) == dict.fromkeys(
+        [f.key for f in bl.layout("emission").fields], "") | {"id_type": "CC", "id_number": "1045678434",
+                                                              "last_name_1": "Pérez"}
