@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from itertools import chain
 
 from portal.domain.formatting import CENT
 
@@ -499,28 +500,63 @@ def person_key(values):
 # gives what the short way gives for each of its cells; tests/domain/test_batch_layouts.py
 # holds check_lines to check_line's answers.
 
-def check_lines(spec, rows, first_line, today):
-    """[(line_no, values or None, [LineError, …])] for rows numbered from first_line:
-    what check_line gives for each row."""
-    if not rows:
-        return []
+@dataclass
+class CheckedLines:
+    """A step's lines checked (check_lines), by position in the step: a column of values
+    per field (None where a cell was refused), the errors of each line that has any, and
+    the values as typed (as_text of every field) of each line with a refused cell."""
+    first_line: int
+    count: int
+    columns: dict  # key → [value of each line]
+    errors: dict  # position → [LineError, …]
+    typed: dict  # position → {key: text}
+
+    def values(self, at):
+        """A line's values: as typed when a cell of it was refused, else as parsed."""
+        typed = self.typed.get(at)
+        return typed if typed is not None else {key: column[at] for key, column in self.columns.items()}
+
+    def column(self, key):
+        """A field's values, line by line (as typed on the lines with a refused cell);
+        None for each line when the layout has no such field."""
+        if key not in self.columns:
+            return [None] * self.count
+        values = list(self.columns[key])
+        for at, typed in self.typed.items():
+            values[at] = typed[key]
+        return values
+
+    def refuse(self, at, field, reason):
+        """One more error of the line at `at` (a rule beyond its cells: the file, the cards)."""
+        self.errors.setdefault(at, []).append(LineError(self.first_line + at, field, reason))
+
+    def as_lines(self):
+        """[(line_no, values or None, [LineError, …])]: what check_line gives for each."""
+        return [(self.first_line + at, None if at in self.typed else self.values(at), self.errors.get(at, []))
+                for at in range(self.count)]
+
+
+def check_lines(spec, rows, first_line, today) -> CheckedLines:
+    """Every rule of each row's cells (check_line's), rows numbered from first_line."""
     plan, ways = _plan(spec), _column_plan(spec)
     width = len(plan)
     errors = {}  # position in rows → [LineError, …]
-    columns = []
-    for (_, header, check), way, cells in zip(plan, ways, _columns(rows, width), strict=True):
+    columns = {}
+    for (key, header, check), way, cells in zip(plan, ways, _columns(rows, width), strict=True):
         values = way(cells, today) if way else None
-        columns.append(values if values is not None else _cell_by_cell(check, cells, today, header, first_line, errors))
+        columns[key] = values if values is not None else _cell_by_cell(check, cells, today, header, first_line, errors)
     _cells_beyond(rows, width, first_line, errors)
     _passport_rule(spec, columns, first_line, errors)
-    keys = [key for key, _, _ in plan]
-    return [(first_line + at, None, errors[at]) if at in errors else
-            (first_line + at, dict(zip(keys, values, strict=True)), [])
-            for at, values in enumerate(zip(*columns, strict=True))]
+    blanks = [""] * width
+    typed = {at: {key: as_text(v) for (key, _, _), v in zip(plan, chain(rows[at], blanks), strict=False)}
+             for at in errors}
+    return CheckedLines(first_line, len(rows), columns, errors, typed)
 
 
 def _columns(rows, width):
     """The rows' first `width` cells as columns, a short row's missing cells None."""
+    if not rows:
+        return [()] * width
     if any(len(row) != width for row in rows):
         rows = [list(row[:width]) + [None] * (width - len(row)) for row in rows]
     return list(zip(*rows, strict=True))
@@ -551,13 +587,12 @@ def _cells_beyond(rows, width, first_line, errors):
 
 
 def _passport_rule(spec, columns, first_line, errors):
-    keys = [f.key for f in spec.fields]
-    if "id_type" not in keys or "id_number" not in keys:
+    if "id_type" not in columns or "id_number" not in columns:
         return
-    numbers = columns[keys.index("id_number")]
+    numbers = columns["id_number"]
     if "".join(n for n in numbers if n).isdigit():
         return  # every number all digits (or none given): nothing to refuse
-    for at, (id_type, number) in enumerate(zip(columns[keys.index("id_type")], numbers, strict=True)):
+    for at, (id_type, number) in enumerate(zip(columns["id_type"], numbers, strict=True)):
         if id_type and number and id_type != "PA" and not number.isdigit():
             errors.setdefault(at, []).append(LineError(first_line + at, _ID_NUMBER.header,
                                                        "solo el pasaporte (PA) admite letras"))
@@ -581,8 +616,11 @@ def _column_way(field):
     return build(field) if build else None
 
 
+_TEXT_ONLY, _DATES_ONLY = {str}, {date}
+
+
 def _all_text(cells):
-    return all(type(cell) is str for cell in cells)
+    return set(map(type, cells)) == _TEXT_ONLY
 
 
 def _joined(cells):
@@ -645,7 +683,7 @@ def _date_column_way(field):
     whole = re.compile(f"{_DMY_ASCII.pattern}(?:\n{_DMY_ASCII.pattern})*")
 
     def date_column(cells, today):
-        if all(type(cell) is date for cell in cells):
+        if set(map(type, cells)) == _DATES_ONLY:
             values = list(cells)
         elif _all_text(cells) and whole.fullmatch(_joined(cells) or ""):
             values = _dates(cells)

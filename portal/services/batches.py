@@ -12,8 +12,10 @@ confirms it with the password, or deletes it.
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
-from itertools import chain, islice
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import islice, repeat
+from json.encoder import encode_basestring
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
@@ -298,40 +300,43 @@ class _LineChecker:
         self.product_id, self.company_id = batch.product_id, batch.company_id
         # The title row of a file is its line 1; lines sent as JSON count from their first.
         self.first_line = 1 if batch.source == API else 2
-        self.keys = [f.key for f in spec.fields]
-        self.blanks = [""] * len(self.keys)
         self.repeated_field = spec.fields[1 if spec.kind != "affiliation" else 0].header
         self.masked = None  # affiliation: the product's cards by masked number, loaded once
 
     def check(self, rows, done):
-        """[(line_no, values, errors)] of a step's rows (`done` lines before them)."""
-        spec, seen = self.spec, self.seen
-        checked = []
-        for (line_no, values, errors), cells in zip(bl.check_lines(spec, rows, done + self.first_line, self.today),
-                                                    rows, strict=True):
-            if values is None:  # as typed, every field (a short row's missing cells empty)
-                values = {key: bl.as_text(v) for key, v in zip(self.keys, chain(cells, self.blanks), strict=False)}
-            key = bl.person_key(values) if spec.kind != "affiliation" else values.get("card")
-            if key and key in seen:
-                errors.append(bl.LineError(line_no, self.repeated_field, f"ya aparece en la línea {seen[key]} de este lote"))
-            elif key:
-                seen[key] = line_no
-            checked.append((line_no, values, errors))
-        self._check_cards(checked)
-        return checked
+        """The CheckedLines of a step's rows (`done` lines before them)."""
+        step = bl.check_lines(self.spec, rows, done + self.first_line, self.today)
+        self._repeated(step)
+        self._check_cards(step)
+        return step
 
-    def _check_cards(self, checked):
+    def _repeated(self, step):
+        """The same person (or card) twice in the file: the second line is refused."""
+        seen, first = self.seen, step.first_line
+        keys = step.column("card") if self.spec.kind == "affiliation" else \
+            zip(step.column("id_type"), step.column("id_number"), strict=True)
+        for at, key in enumerate(keys):
+            if key and key in seen:
+                step.refuse(at, self.repeated_field, f"ya aparece en la línea {seen[key]} de este lote")
+            elif key:
+                seen[key] = first + at
+
+    def _check_cards(self, step):
         """What needs the product's cards, for the lines still valid: the cards of their
         people looked up per step (an emission or top-up), or all the product's loaded
         once (an affiliation, by masked number)."""
-        ok = [(line_no, values, errors) for line_no, values, errors in checked if not errors]
+        ok = [at for at in range(step.count) if at not in step.errors]
         if not ok:
             return
-        held = self._held([values.get("id_number") for _, values, _ in ok])
-        for line_no, values, errors in ok:
-            reason, header = _card_rule(self.spec, values, held, self.masked, self.company_id)
+        types, numbers, cards = step.column("id_type"), step.column("id_number"), step.column("card")
+        held = self._held([numbers[at] for at in ok])
+        if not held and self.spec.kind == "emission":
+            return  # nobody here holds a card of the product: every emission may go
+        for at in ok:
+            reason, header = _card_rule(self.spec, (types[at], numbers[at]), cards[at], held, self.masked,
+                                        self.company_id)
             if reason:
-                errors.append(bl.LineError(line_no, header, reason))
+                step.refuse(at, header, reason)
 
     def _held(self, numbers):
         """{(id type, id number): cards} of active cards of the product: those of `numbers`,
@@ -363,15 +368,14 @@ def _by_person(query):
         yield (id_type, number), count
 
 
-def _card_rule(spec, values, held, masked, company_id):
-    person = bl.person_key(values)
+def _card_rule(spec, person, card, held, masked, company_id):
     if spec.kind == "emission" and held.get(person):
         return "ya tiene una tarjeta activa de este producto", "ID PERSONA"
     if spec.kind == "topup" and held.get(person, 0) != 1:
         return (("no tiene tarjeta activa de este producto" if not held.get(person) else
                  "tiene varias tarjetas activas de este producto; recárguela desde Servicios"), "ID PERSONA")
     if spec.kind == "affiliation":
-        found = masked.get(values["card"], [])
+        found = masked.get(card, [])
         if not found or all(card.company_id != company_id for card in found):
             return "no es una tarjeta innominada de esta empresa y producto", "No. TARJETA"
         if len(found) > 1:
@@ -388,7 +392,7 @@ def _values_json():
     ensure_ascii=False), the same text (the content key hashes it) with its C encoder
     made once: json.dumps makes one per call, half the time of a line's JSON."""
     try:
-        from json.encoder import c_make_encoder, encode_basestring
+        from json.encoder import c_make_encoder
     except ImportError:  # pragma: no cover - CPython has them
         c_make_encoder = None
     if c_make_encoder is None:  # pragma: no cover
@@ -398,6 +402,39 @@ def _values_json():
 
 
 values_json = _values_json()
+
+
+def json_texts(step):
+    """values_json(step.values(at)) of each line, a column at a time: every value of a
+    field as JSON at once (encode_basestring over a column of text), then each line's
+    text from one template of the sorted keys, as json.dumps lays them out. The lines
+    with a refused cell (their values as typed) go one by one."""
+    keys = sorted(step.columns)
+    template = "{{" + ", ".join(f"{encode_basestring(key)}: {{}}" for key in keys) + "}}"
+    texts = list(map(template.format, *(_json_column(step.columns[key]) for key in keys)))
+    for at, typed in step.typed.items():
+        texts[at] = values_json(typed)
+    return texts
+
+
+_TEXT_ONLY = {str}
+_AS_STR = (Decimal, date)  # values_json's default=str
+
+
+def _json_column(values):
+    if set(map(type, values)) == _TEXT_ONLY:
+        return list(map(encode_basestring, values))
+    return [_json_value(value) for value in values]
+
+
+def _json_value(value):
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_basestring(value)
+    if type(value) in _AS_STR:
+        return encode_basestring(str(value))
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 LINE_COLUMNS = ("batch_id", "line_no", "ok", "id_type", "id_number", "holder_name", "amount", "values_json", "errors")
@@ -412,25 +449,31 @@ class _Tally:
         self.valid, self.total = 0, 0
         self.digest = hashlib.sha256(kind.encode())
 
-    def rows(self, batch_id, checked):
-        """The batch_lines rows of a step's checked lines, as tuples of LINE_COLUMNS."""
-        rows, texts = [], []
-        for line_no, values, errors in checked:
-            text = values_json(values)
-            texts.append(text)
-            amount = None
-            if not errors:
-                amount = values.get("amount")
-                self.valid += 1
-                self.total += amount or 0
-            get = values.get
-            name = " ".join(v for v in (get("first_name_1"), get("last_name_1"), get("last_name_2")) if v)
-            rows.append((batch_id, line_no, not errors, (get("id_type") or "")[:3], (get("id_number") or "")[:15],
-                         name[:160] or None, amount, text,
-                         "; ".join(f"{e.field}: {e.reason}" for e in errors) if errors else None))
+    def rows(self, batch_id, step):
+        """The batch_lines rows of a step's CheckedLines, as tuples of LINE_COLUMNS, a
+        column at a time."""
+        count, errors = step.count, step.errors
+        ok = [at not in errors for at in range(count)]
+        amounts = [amount if good else None for amount, good in zip(step.column("amount"), ok, strict=True)]
+        self.valid += sum(ok)
+        self.total += sum(amount for amount in amounts if amount)
+        texts = json_texts(step)
         texts.append("")
         self.digest.update("\n".join(texts).encode())  # each line's JSON and "\n", as the key always hashed them
-        return rows
+        texts.pop()
+        return list(zip(repeat(batch_id), range(step.first_line, step.first_line + count), ok,
+                        [(v or "")[:3] for v in step.column("id_type")], [(v or "")[:15] for v in step.column("id_number")],
+                        _names(step), amounts, texts, [_errors_text(errors.get(at)) for at in range(count)], strict=False))
+
+
+def _names(step):
+    """«First name first surname second surname» of each line (None without any)."""
+    return [" ".join(part for part in parts if part)[:160] or None for parts in zip(
+        step.column("first_name_1"), step.column("last_name_1"), step.column("last_name_2"), strict=True)]
+
+
+def _errors_text(errors):
+    return "; ".join(f"{e.field}: {e.reason}" for e in errors) if errors else None
 
 
 def _finish(run, batch, status, general=None):

@@ -225,7 +225,7 @@ def test_the_column_way_gives_what_each_line_gives(step, first):
     """check_lines (a column at a time, its column ways) gives, line by line, what
     check_line gives: the same values, the same errors in the same order."""
     spec, rows = step
-    assert _lines_outcome(lambda: bl.check_lines(spec, rows, first, TODAY)) == _lines_outcome(
+    assert _lines_outcome(lambda: bl.check_lines(spec, rows, first, TODAY).as_lines()) == _lines_outcome(
         lambda: [(n, *bl.check_line(spec, row, n, TODAY)) for n, row in enumerate(rows, first)])
 
 
@@ -247,5 +247,5 @@ def test_a_column_of_good_cells_takes_the_column_way():
              if way and way(cells, TODAY) is not None]
     assert taken == ["id_type", "last_name_1", "last_name_2", "first_name_1", "first_name_2", "birth_date", "email",
                      "mobile", "delivery_address", "delivery_city", "amount"]  # not: a passport's letters, an empty branch
-    assert bl.check_lines(EMISSION, rows, 2, TODAY) == [
+    assert bl.check_lines(EMISSION, rows, 2, TODAY).as_lines() == [
         (n, *bl.check_line(EMISSION, row, n, TODAY)) for n, row in enumerate(rows, 2)]
