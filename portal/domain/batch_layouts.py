@@ -487,11 +487,6 @@ def check_line(spec, cells, line_no, today):
     return (None, errors) if errors else (values, [])
 
 
-def person_key(values):
-    """Who a line is about: the same person twice in one file is an error."""
-    return (values.get("id_type"), values.get("id_number"))
-
-
 # --- a step's lines, column by column ------------------------------------------------------
 # A batch is checked 1,000 lines at a time, a column at a time: a column whose cells all
 # pass one test over the whole column (the cells joined by "\n", one regex or one

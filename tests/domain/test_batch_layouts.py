@@ -102,7 +102,7 @@ def test_a_good_emission_line():
     values, errors = bl.check_line(EMISSION, LINE, 2, TODAY)
     assert errors == []
     assert values["last_name_1"] == "PÉREZ" and values["amount"] == Decimal("150000.00")
-    assert bl.person_key(values) == ("CC", "1045678434")
+    assert (values["id_type"], values["id_number"]) == ("CC", "1045678434")
 
 
 def test_every_error_of_a_line_is_listed():
