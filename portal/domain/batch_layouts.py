@@ -448,11 +448,15 @@ _CHECKS = {TEXT: _upper_text, DIGITS: _digits, CODE: _code, ID_NUMBER: _id_numbe
 _PLANS = {}  # id(layout) → (layout, plan): hashing a Layout (its 13 Fields) costs more than a line's check
 
 
+# A text rule's short test: (the pattern a cell matches whole, the value it makes of the
+# cell, the least max_length the pattern is right for). The short and column ways share it.
+_TEXT_TESTS = {
+    _name_text: (_NAME_WORDS, str.upper, 0), _upper_text: (_WORDS, str.upper, 0), _kept_text: (_WORDS, str, 0),
+    _email: (_EMAIL_WHOLE, str.lower, 0), _mobile: (_MOBILE_ASCII, str, 10), _masked_card: (_MASKED_ASCII, str, 16),
+}
+
 _SHORT_WAYS = {
-    _name_text: _text_short_way(_NAME_WORDS, str.upper), _upper_text: _text_short_way(_WORDS, str.upper),
-    _kept_text: _text_short_way(_WORDS, str), _email: _text_short_way(_EMAIL_WHOLE, str.lower),
-    _mobile: _text_short_way(_MOBILE_ASCII, str, min_limit=10),
-    _masked_card: _text_short_way(_MASKED_ASCII, str, min_limit=16),
+    **{rule: _text_short_way(*test) for rule, test in _TEXT_TESTS.items()},
     _digits: _digits_short_way, _id_number: _id_short_way, _code: _code_short_way,
     _date: _date_short_way, _amount: lambda field, check: _amount_short_way(field.required, check),
 }
@@ -724,10 +728,7 @@ def _amount_column_way(field):
 
 
 _COLUMN_WAYS = {
-    _name_text: _text_column_way(_NAME_WORDS, str.upper), _upper_text: _text_column_way(_WORDS, str.upper),
-    _kept_text: _text_column_way(_WORDS, str), _email: _text_column_way(_EMAIL_WHOLE, str.lower),
-    _mobile: _text_column_way(_MOBILE_ASCII, str, min_limit=10),
-    _masked_card: _text_column_way(_MASKED_ASCII, str, min_limit=16),
+    **{rule: _text_column_way(*test) for rule, test in _TEXT_TESTS.items()},
     _digits: _digits_column_way, _id_number: _id_column_way, _code: _code_column_way,
     _date: _date_column_way, _amount: _amount_column_way,
 }
