@@ -8,10 +8,11 @@ executemany with only the columns' bind processors applied (SQLite takes no Deci
 Numeric becomes float, as SQLAlchemy sends it). On PostgreSQL SQLAlchemy's own
 "insertmanyvalues" (1,000 rows per INSERT … VALUES) is as fast as the driver's
 executemany, so the rows go that way. Both pass through the engine's events (the
-first-write BEGIN of db_pool, the idempotency claim)."""
+first-write BEGIN of db_pool) and the session's (the first row: an Idempotency-Key's
+claim)."""
 import json
 
-from sqlalchemy import ARRAY, any_, bindparam, func, insert, literal_column, select
+from sqlalchemy import ARRAY, String, any_, bindparam, func, insert, literal_column, select
 
 from portal.extensions import db
 
@@ -22,14 +23,18 @@ def insert_rows(table, columns, rows):
     """INSERT `rows` (sequences of values in `columns` order) into `table`."""
     if not rows:
         return
-    connection = db.session.connection()
-    sql, processors = _plan(table, tuple(columns), connection.dialect)
+    sql, processors = _plan(table, tuple(columns), db.session.get_bind().dialect)
     if sql is None:
-        connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        db.session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
+    # The first row through the session, so that its events see the write (an
+    # Idempotency-Key's claim is written before it); the rest straight to the driver.
+    db.session.execute(insert(table), [dict(zip(columns, rows[0], strict=True))])
+    rest = rows[1:]
     if processors:
-        rows = [_processed(row, processors) for row in rows]
-    connection.exec_driver_sql(sql, rows)
+        rest = [_processed(row, processors) for row in rest]
+    if rest:
+        db.session.connection().exec_driver_sql(sql, rest)
 
 
 def _processed(row, processors):
@@ -66,4 +71,4 @@ def among(column, values):
     values = list(values)
     if db.session.get_bind().dialect.name == "sqlite":
         return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(values)))))
-    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column == any_(bindparam(None, values, type_=ARRAY(String())))  # varchar(n)[] would cut them

@@ -337,6 +337,13 @@ def _member_bytes(data, info, cap, sink=None):
 _INPUT_PIECE = 64 * 1024
 
 
+def _member(data, info):
+    """A member's bytes (already checked by _inflate_all; its CRC left to the parser, as ever)."""
+    chunks = []
+    _member_bytes(data, info, info.file_size, chunks.append)
+    return b"".join(chunks)
+
+
 def _inflate_piece(decompressor, pending, size, cap, sink):
     """The size so far once `pending` (compressed) is inflated a megabyte at a time into
     the sink; None beyond the cap."""
@@ -732,7 +739,8 @@ def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncomp
         return _refuse(problem)
     if streamed and not scanner.hides_markup and xlsx_windows.worth_it(
             next(i.file_size for i in infos if i.filename == sheet_path)):
-        rows = xlsx_windows.rows(data, sheet_path, sheet_name)
+        parts = {info.filename: _member(data, info) for info in infos if info.filename != sheet_path}
+        rows = xlsx_windows.rows(data, sheet_path, sheet_name, parts)
         rows, count = _without_trailing_empty(rows, 0), max(scanner.end_row, scanner.last_row)
     else:
         try:

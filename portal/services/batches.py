@@ -198,6 +198,7 @@ def _process(run, batch):
         return _check_all(run, batch, spec, lines)
     except xlsx.SheetUnreadable:  # a window of a large sheet, met halfway: none of its lines stay
         db.session.rollback()
+        run.beat(rows_total=0)  # still ours (else Abandoned) before its lines go
         run.drop_lines()
         return _finish(run, batch, b.INVALID, general=xlsx.UNREADABLE)
 

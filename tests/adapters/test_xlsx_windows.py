@@ -1,6 +1,7 @@
 """A large sheet read a window of rows at a time gives the rows a whole read gives."""
 import io
 import re
+import struct
 import zipfile
 from datetime import date
 
@@ -107,3 +108,96 @@ def test_a_window_that_cannot_be_read_raises_as_its_rows_are_taken(small_windows
 def test_a_small_sheet_is_read_whole():
     assert not xlsx_windows.worth_it(2 * xlsx_windows.WINDOW)
     assert xlsx_windows.worth_it(2 * xlsx_windows.WINDOW + 1)
+
+
+_INLINE = re.compile(rb'<c r="([A-Z]+\d+)"([^>]*?) t="inlineStr"><is><t>([^<]*)</t></is></c>')
+
+
+def as_excel_saves(data, cell=None):
+    """The workbook with its text cells in xl/sharedStrings.xml (`t="s"`), as Excel
+    saves one; `cell(ref, attributes, index)` writes a cell otherwise."""
+    strings = {}
+
+    def shared(found):
+        index = strings.setdefault(found.group(3), len(strings))
+        if cell:
+            return cell(found.group(1), found.group(2), index)
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (found.group(1), found.group(2), index)
+
+    sheet = _INLINE.sub(shared, zipfile.ZipFile(io.BytesIO(data)).read(SHEET))
+    items = b"".join(b"<si><t>%s</t></si>" % text for text in strings)
+    parts = {
+        SHEET: sheet,
+        "xl/sharedStrings.xml": b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                                b'count="%d" uniqueCount="%d">%s</sst>' % (len(strings), len(strings), items)}
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = parts.pop(info.filename, None) or source.read(info.filename)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxml'
+                                    b'formats.org/officeDocument/2006/relationships/sharedStrings" '
+                                    b'Target="sharedStrings.xml"/></Relationships>')
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            target.writestr(info.filename, body)
+        for name, body in parts.items():
+            target.writestr(name, body)
+    return out.getvalue()
+
+
+def test_shared_strings_reach_each_window_renumbered(small_windows, monkeypatch):
+    """Each window's workbook holds only the strings its cells name (python-calamine
+    reads them all for every window otherwise), and gives the rows a whole read gives."""
+    data = as_excel_saves(workbook())
+    assert b't="s"' in zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
+    given = []
+    original = xlsx_windows._SharedStrings.pruned
+    monkeypatch.setattr(xlsx_windows._SharedStrings, "pruned",
+                        lambda self, window: given.append(original(self, window)) or given[-1])
+    _same_rows(list(xlsx.read_upload_rows(data, ignored_sheets=("Otra",)).rows),
+               xlsx.read_upload(data, ignored_sheets=("Otra",)).rows)
+    assert len(small_windows) > 5
+    every = zipfile.ZipFile(io.BytesIO(data)).read("xl/sharedStrings.xml").count(b"<si>")
+    assert all(shared.count(b"<si>") < every / 2 for _, shared in given)
+    assert all(b"count=" not in shared for _, shared in given)
+
+
+def test_a_shared_string_cell_written_otherwise_gets_every_string(small_windows):
+    def attributes_first(ref, attributes, index):  # t="s" before r=: not the usual layout
+        return b'<c t="s" r="%s"%s><v>%d</v></c>' % (ref, attributes, index)
+
+    data = as_excel_saves(workbook(), attributes_first)
+    _same_rows(list(xlsx.read_upload_rows(data, ignored_sheets=("Otra",)).rows),
+               xlsx.read_upload(data, ignored_sheets=("Otra",)).rows)
+
+
+def test_a_cell_naming_a_string_that_is_not_there_is_unreadable(small_windows):
+    data = _edited(as_excel_saves(workbook()), lambda body: body.replace(b"<v>3</v>", b"<v>99999</v>", 1))
+    with pytest.raises(xlsx.SheetUnreadable):
+        list(xlsx.read_upload_rows(data, ignored_sheets=("Otra",)).rows)
+    assert xlsx.read_upload(data, ignored_sheets=("Otra",)).error == xlsx.UNREADABLE  # as a whole read says
+
+
+def _bad_crc(data, name):
+    """The zip with `name`'s CRC-32 off by one bit (local header and central directory)."""
+    damaged, info = bytearray(data), zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    struct.pack_into("<I", damaged, info.header_offset + 14, info.CRC ^ 1)
+    at = damaged.find(b"PK\x01\x02")
+    while at >= 0:
+        length = struct.unpack_from("<H", damaged, at + 28)[0]
+        if damaged[at + 46:at + 46 + length] == name.encode():
+            struct.pack_into("<I", damaged, at + 16, info.CRC ^ 1)
+        at = damaged.find(b"PK\x01\x02", at + 4)
+    return bytes(damaged)
+
+
+def test_a_wrong_crc_is_unreadable_in_the_sheet_and_let_be_elsewhere_as_in_a_whole_read(small_windows):
+    sheet = _bad_crc(workbook(), SHEET)
+    assert xlsx.read_upload(sheet, ignored_sheets=("Otra",)).error == xlsx.UNREADABLE
+    with pytest.raises(xlsx.SheetUnreadable):
+        list(xlsx.read_upload_rows(sheet, ignored_sheets=("Otra",)).rows)
+    styles = _bad_crc(workbook(), "xl/styles.xml")
+    _same_rows(list(xlsx.read_upload_rows(styles, ignored_sheets=("Otra",)).rows),
+               xlsx.read_upload(styles, ignored_sheets=("Otra",)).rows)

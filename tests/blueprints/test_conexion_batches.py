@@ -447,6 +447,7 @@ def test_a_large_xlsx_is_read_a_window_at_a_time_and_a_broken_window_leaves_no_l
 
     broken = loaded(client, company, product, _broken_at(data, 50), filename="OTRO.xlsx")
     assert broken.status == "invalid" and broken.errors_json == f'["{xlsx.UNREADABLE}"]'
+    assert (broken.rows_total, broken.rows_done, broken.valid_count) == (0, 0, 0)  # as a file refused at once
     assert db.session.query(BatchLine).filter_by(batch_id=broken.id).count() == 0
 
 

@@ -56,3 +56,32 @@ def test_among_finds_exactly_the_values_given(app):
     assert found({"99'1", "no está"}) == ["99'1"]
     assert found([]) == []
     assert found(str(n) for n in range(5000)) == []  # beyond SQLite's old 999-parameter limit
+
+
+def test_insert_rows_shows_the_session_its_write(app):
+    """The session's ORM events see the INSERT (an Idempotency-Key's claim is written
+    before a request's first write by one of them)."""
+    from sqlalchemy import event
+
+    batch = _batch()
+    seen = []
+
+    def watch(state):
+        seen.append(state.is_insert)
+
+    event.listen(db.session, "do_orm_execute", watch)
+    try:
+        db_bulk.insert_rows(BatchLine.__table__, COLUMNS, [(batch.id, n, True, "CC", "1", None, None, "{}", None)
+                                                            for n in (2, 3, 4)])
+    finally:
+        event.remove(db.session, "do_orm_execute", watch)
+    assert True in seen
+    assert db.session.query(BatchLine).count() == 3
+
+
+def test_among_compares_whole_values_on_every_database(app):
+    batch = _batch()
+    db_bulk.insert_rows(BatchLine.__table__, COLUMNS, [(batch.id, 2, True, "CC", "123456789012345", None, None, "{}",
+                                                        None)])
+    assert db.session.scalars(select(BatchLine.id_number).where(
+        db_bulk.among(BatchLine.id_number, ["1234567890123456789"]))).all() == []  # not cut to the column's 15
