@@ -97,7 +97,7 @@ class _SharedStrings:
         end = end if end >= 0 else len(xml)  # <sst/>: no strings
         # Where each <si> starts (to where the next does), not a bytes object each: an
         # Excel file's 400,000 strings took ~30 MB as objects.
-        self.starts = array("I", (found.start() for found in _SI.finditer(xml, 0, end)))
+        self.starts = array("I", map(re.Match.start, _SI.finditer(xml, 0, end)))
         self.starts.append(end)
         self.xml, self.count = xml, len(self.starts) - 1
         self.head = _COUNTS.sub(b"", xml[:self.starts[0]])  # no count to size the window's table by

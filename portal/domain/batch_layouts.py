@@ -561,12 +561,17 @@ def _columns(rows, width):
     return list(zip(*rows, strict=True))
 
 
+_OWN_KEYS = (str, float)
+
+
 def _cell_by_cell(check, cells, today, header, first_line, errors):
-    """The column's values through the field's checker, each distinct cell checked once
-    (by type and repr besides str: 1, 1.0 and True, 0.0 and -0.0 are equal keys)."""
+    """The column's values through the field's checker, each distinct cell checked once.
+    A text or a float is its own key (a float never equals a text; 0.0 and -0.0, equal
+    keys, are alike to every rule: as_text gives "0", and an amount is +0.00); any other
+    cell is keyed by type and repr (1, 1.0 and True are equal keys)."""
     outcomes, values = {}, []
     for at, raw in enumerate(cells):
-        key = raw if type(raw) is str else (type(raw), repr(raw))
+        key = raw if type(raw) in _OWN_KEYS else (type(raw), repr(raw))
         outcome = outcomes.get(key)
         if outcome is None:
             outcome = outcomes[key] = check(raw, today)
