@@ -756,6 +756,9 @@ def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncomp
     return ReadResult(rows=rows, formula_cells=sorted(set(scanner.formulas)), sheet_name=sheet_name, count=count)
 
 
+_EMPTY_CELLS = ("", None)
+
+
 def _empty_row(row):
     return row.count("") + row.count(None) == len(row)
 
@@ -783,7 +786,7 @@ def _without_trailing_empty(rows, left):
     for row in rows:
         if left:
             row = pad + row
-        if _empty_row(row):
+        if not row or (row[0] in _EMPTY_CELLS and _empty_row(row)):  # most rows: one look at their first cell
             held.append(row)
             continue
         if held:

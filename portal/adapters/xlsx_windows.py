@@ -34,7 +34,7 @@ _DIMENSION = re.compile(rb"<" + _NAME + rb"dimension\b[^>]*/>")
 SHARED_STRINGS = "xl/sharedStrings.xml"
 _SI = re.compile(rb"<" + _NAME + rb"si\b[^>]*?(?:/>|>.*?</" + _NAME + rb"si>)", re.S)
 _COUNTS = re.compile(rb'\s(?:count|uniqueCount)="\d*"')
-_SHARED_CELL = re.compile(rb't="s"><v>(\d+)</v>')
+_SHARED_CELL = re.compile(rb't="s"(><v>\d+</v>|)')  # the group empty: a shared-string cell written otherwise
 
 
 class SheetUnreadable(Exception):
@@ -115,10 +115,10 @@ class _SharedStrings:
         `t="s"><v>N</v>` gets every string, its cells as they are."""
         pieces = _SHARED_CELL.split(window)
         indices = pieces[1::2]
-        if len(indices) != window.count(b't="s"'):
-            return window, self.xml
         used = dict.fromkeys(indices)
-        numbers = list(map(int, used))
+        if b"" in used:  # a t="s" not followed by ><v>N</v>
+            return window, self.xml
+        numbers = [int(index[4:-4]) for index in used]
         if numbers and max(numbers) >= self.count:
             raise SheetUnreadable("a cell names a shared string that is not there")
         strings = self._strings(numbers)
