@@ -25,7 +25,7 @@ from portal.domain import uploads as u
 from portal.extensions import db
 from portal.models import CarteraUpload, CarteraUploadLine, Payment, PaymentSlip
 from portal.services import audit, cartera_drafts, upload_jobs
-from portal.services.cartera import lines_to_check, paid_upload_ids
+from portal.services.cartera import file_lines, lines_to_check, paid_upload_ids
 
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
 FAILED_MESSAGE = "Ocurrió un error inesperado al procesar el archivo. Ya quedó registrado; intente de nuevo."
@@ -141,8 +141,8 @@ def _process(run, upload):
     given back with them. 20,000 rows take well under a second to check and write, so
     the bar goes from reading to done; nothing half written is ever committed."""
     statement = upload.statement
-    lines, line_ids = lines_to_check(statement, None if upload.source == "browser" else upload.kind)
     if upload.source == "xlsx":
+        lines, line_ids = file_lines(statement, upload.kind)
         read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
                                 expected_sheet=layout.layout(upload.kind).title)
         if not read.ok:
@@ -155,6 +155,7 @@ def _process(run, upload):
             return _invalid(run, upload, general=check.structure.message)
         result = check.result
     else:
+        lines, line_ids = lines_to_check(statement)
         result = cartera_rows.check_draft(lines, upload.kind, cartera_drafts.entries(statement, upload.kind))
         upload.rows_total = sum(1 for line in lines if line.kind == upload.kind)
         run.beat()
