@@ -63,7 +63,8 @@ class LineIndex:
 
     fast: credit number → (its locked cells but the credit number, in the layout's order,
     as python-calamine reads them back — None where no cell can match —, the cap of
-    «Valor a Pagar» with «Aplica Mora» N, the cap with S), for the lines of this kind.
+    «Valor a Pagar» with «Aplica Mora» N, the cap with S, its position in the columns),
+    for the lines of this kind.
     numbers: their credit numbers, in the order given. locked_at and locked_types: where
     those cells are in a row, and the type each is read back as (a bool, an int or a
     datetime equal to them is not the same cell)."""
@@ -76,7 +77,6 @@ class LineIndex:
         the CarteraLine themselves when there are (else built when asked for)."""
         spec = layout(kind)
         self.kind, self.numbers, self._columns = kind, columns["credit_number"], columns
-        self._positions = None  # credit number → its position in the columns (on first use)
         self._built = {line.credit_number: line for line in lines or ()}
         self._others = dict(others)
         credit_at = spec.index("credit_number")
@@ -84,7 +84,8 @@ class LineIndex:
         self.locked_at = itemgetter(*(i for i, _ in locked))
         self.locked_types = tuple(_READ_BACK_AS[c.type] for _, c in locked)
         cells = [self._read_back_column(c) for _, c in locked]
-        self.fast = dict(zip(self.numbers, zip(zip(*cells, strict=True), *self._caps(), strict=True), strict=True))
+        self.fast = dict(zip(self.numbers, zip(zip(*cells, strict=True), *self._caps(), range(len(self.numbers)),
+                                                strict=True), strict=True))
 
     @classmethod
     def of(cls, lines, kind):
@@ -119,9 +120,7 @@ class LineIndex:
         if number not in self.fast:
             kind = self._others.get(number)
             return None if kind is None else OtherFileCredit(number, kind)
-        if self._positions is None:
-            self._positions = {n: i for i, n in enumerate(self.numbers)}
-        line = self._built[number] = self._line(self._positions[number])
+        line = self._built[number] = self._line(self.fast[number][3])
         return line
 
     def _line(self, at):

@@ -87,7 +87,7 @@ class CheckResult:
         another date). Store it with the upload to detect a file already processed."""
         accepted = self.accepted
         numbers = sorted(accepted)  # the keys alone: sorting (number, row) pairs takes twice as long
-        text = "".join([f"\n{number}|{'S' if row.apply_arrears else 'N'}|{row.amount.quantize(CENT, ROUND_HALF_UP)}"
+        text = "".join(["\n" + number + ("|S|" if row.apply_arrears else "|N|") + str(row.amount.quantize(CENT, ROUND_HALF_UP))
                         for number, row in zip(numbers, map(accepted.__getitem__, numbers), strict=True)])
         # The file's URL word, not its kind: the keys stored before the kinds were one word
         # stay valid.
