@@ -121,9 +121,7 @@ def check_rows(rows, expected_lines, kind, *, formula_cells=(), first_row=FIRST_
     fast path only accepts rows `_check_row` would accept with the same values
     (tests/domain/test_cartera_rows.py holds them to that)."""
     spec = layout(kind)
-    if kind not in UPLOADABLE:
-        raise ValueError("el Archivo de Detalle es informativo: no se carga")
-    index = _index(expected_lines, kind)
+    index = _index(expected_lines, kind)  # ValueError for Detalle
     width = len(spec.columns)
     formulas = _formulas_by_row(formula_cells, width, errors_column)
     if errors_column:
@@ -143,6 +141,8 @@ def check_rows(rows, expected_lines, kind, *, formula_cells=(), first_row=FIRST_
 
 
 def _index(expected_lines, kind):
+    if kind not in UPLOADABLE:
+        raise ValueError("el Archivo de Detalle es informativo: no se carga")
     if isinstance(expected_lines, LineIndex):
         if expected_lines.kind != kind:
             raise ValueError(f"las líneas son del {KIND_LABEL[expected_lines.kind]}")
