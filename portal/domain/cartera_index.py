@@ -52,12 +52,6 @@ def _cap(amount):
     return key if key is not None and key < MAX_AMOUNT else _NEVER
 
 
-def _money(amount):
-    """An amount as CarteraLine holds it: a Decimal (whole pesos with their two places,
-    as the database gives them)."""
-    return to_money(amount) if type(amount) is int else amount
-
-
 class LineIndex:
     """The statement's lines for checking a file of `kind`.
 
@@ -79,6 +73,7 @@ class LineIndex:
         self.kind, self.numbers, self._columns = kind, columns["credit_number"], columns
         self._built = {line.credit_number: line for line in lines or ()}
         self._others = dict(others)
+        self._decimals = {}  # whole amount → its Decimal, for the lines built
         credit_at = spec.index("credit_number")
         locked = [(i, c) for i, c in enumerate(spec.columns) if not c.editable and i != credit_at]
         self.locked_at = itemgetter(*(i for i, _ in locked))
@@ -115,12 +110,14 @@ class LineIndex:
     def get(self, number):
         """The line of this credit number: a CarteraLine of this kind, an OtherFileCredit
         of the other, or None when the statement has no such credit."""
-        if number in self._built:
-            return self._built[number]
-        if number not in self.fast:
+        line = self._built.get(number)
+        if line is not None:
+            return line
+        entry = self.fast.get(number)
+        if entry is None:
             kind = self._others.get(number)
             return None if kind is None else OtherFileCredit(number, kind)
-        line = self._built[number] = self._line(self.fast[number][3])
+        line = self._built[number] = self._line(entry[3])
         return line
 
     def _line(self, at):
@@ -128,7 +125,16 @@ class LineIndex:
         layout keep CarteraLine's defaults)."""
         values = {name: column[at] for name, column in self._columns.items()}
         for name in ("balance", "instalment", "arrears"):
-            values[name] = _money(values[name])
+            values[name] = self._money(values[name])
         values["kind"] = self.kind
         return CarteraLine.from_fields(values)
 
+    def _money(self, amount):
+        """An amount as CarteraLine holds it: a Decimal (whole pesos with their two places,
+        as the database gives them; one Decimal per whole amount met)."""
+        if type(amount) is not int:
+            return amount
+        found = self._decimals.get(amount)
+        if found is None:
+            found = self._decimals[amount] = to_money(amount)
+        return found
