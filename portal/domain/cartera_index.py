@@ -67,12 +67,13 @@ class LineIndex:
         """columns: CarteraLine's field name → every line's value (the lines of this kind,
         one order for all): credit_number, id_number, first_name, last_name, balance,
         instalment, arrears_days, arrears and (Retirados) retired_on, money as int or
-        Decimal. others: (credit number, kind) of the lines of the other file. lines:
-        the CarteraLine themselves when there are (else built when asked for)."""
+        Decimal. others: (credit number, kind) of the lines of the other file, or a
+        function giving them (called once, for the first credit not of this file).
+        lines: the CarteraLine themselves when there are (else built when asked for)."""
         spec = layout(kind)
         self.kind, self.numbers, self._columns = kind, columns["credit_number"], columns
         self._built = {line.credit_number: line for line in lines or ()}
-        self._others = dict(others)
+        self._others = others if callable(others) else dict(others)
         self._decimals = {}  # whole amount → its Decimal, for the lines built
         credit_at = spec.index("credit_number")
         locked = [(i, c) for i, c in enumerate(spec.columns) if not c.editable and i != credit_at]
@@ -115,6 +116,8 @@ class LineIndex:
             return line
         entry = self.fast.get(number)
         if entry is None:
+            if callable(self._others):
+                self._others = dict(self._others())
             kind = self._others.get(number)
             return None if kind is None else OtherFileCredit(number, kind)
         line = self._built[number] = self._line(entry[3])

@@ -182,10 +182,10 @@ _INDEX_COLUMNS = (Credit.number, Worker.id_number, Worker.first_name, Worker.las
 def file_lines(statement, kind):
     """(a LineIndex of the statement's lines for a file of `kind`, their StatementLine ids
     by credit number): what the job checking an uploaded Activos or Retirados file
-    needs. Two queries on the session's connection, fetched at once: the lines of that
-    kind (only what the file shows of them, no CarteraLine built: the index builds one
-    for a row that needs the full rules), and the other file's credit numbers (to name
-    the file a credit belongs to)."""
+    needs: the lines of that kind in one query on the session's connection, fetched at
+    once (only what the file shows of them, no CarteraLine built: the index builds one
+    for a row that needs the full rules); the other file's credit numbers (to name the
+    file a credit belongs to) only if a row's credit is not of this file."""
     connection = db.session.connection()
     rows = connection.execute(select(*_INDEX_COLUMNS).join(Credit, Credit.id == StatementLine.credit_id)
                               .join(Worker, Worker.id == StatementLine.worker_id)
@@ -194,10 +194,9 @@ def file_lines(statement, kind):
     for name in ("balance", "instalment", "arrears"):
         columns[name] = exact_money(columns[name])
     ids = dict(zip(columns["credit_number"], columns.pop("id"), strict=True))
-    others = connection.execute(
-        select(Credit.number, StatementLine.kind).join(Credit, Credit.id == StatementLine.credit_id)
-        .where(StatementLine.statement_id == statement.id, StatementLine.kind != kind)).all()
-    return LineIndex(kind, columns, others), ids
+    others = (select(Credit.number, StatementLine.kind).join(Credit, Credit.id == StatementLine.credit_id)
+              .where(StatementLine.statement_id == statement.id, StatementLine.kind != kind))
+    return LineIndex(kind, columns, lambda: db.session.execute(others).all()), ids
 
 
 def exact_money(values):

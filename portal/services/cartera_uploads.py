@@ -145,7 +145,6 @@ def _process(run, upload):
     the bar goes from reading to done; nothing half written is ever committed."""
     statement = upload.statement
     if upload.source == "xlsx":
-        lines, line_ids = file_lines(statement, upload.kind)
         read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
                                 expected_sheet=layout.layout(upload.kind).title)
         if not read.ok:
@@ -153,6 +152,7 @@ def _process(run, upload):
         upload.rows_total = len(read.data_rows)
         run.beat()
         db.session.commit()
+        lines, line_ids = file_lines(statement, upload.kind)  # in the verdict's transaction
         check = cartera_rows.check_upload(read.rows, lines, upload.kind, formula_cells=read.formula_cells)
         if check.structure is not None:
             return _invalid(run, upload, general=check.structure.message)

@@ -15,7 +15,7 @@ from portal.domain import cartera_layout as cl
 from portal.domain import cartera_rows as cr
 from portal.domain.cells import parse_amount
 from portal.domain.formatting import to_money
-from tests.domain.cartera_samples import as_read, line, rows_for
+from tests.domain.cartera_samples import LINES, as_read, line, rows_for
 from tests.domain.test_cartera_rows import slow_check
 
 D = Decimal
@@ -103,15 +103,9 @@ def test_a_bool_where_a_zero_was_is_not_the_cell_that_was_written():
     """False == 0.0 in Python: the fast path must not take it for «Valor Mora» 0."""
     rows = rows_for(cl.ACTIVE)
     rows[0][cl.layout(cl.ACTIVE).index("arrears")] = False
-    for lines in (index_of(cr_lines(), cl.ACTIVE), cr_lines()):
+    for lines in (index_of(LINES, cl.ACTIVE), LINES):
         result = cr.check_rows(rows, lines, cl.ACTIVE)
         assert [(e.row, e.column) for e in result.errors] == [(2, "Valor Mora")]
-
-
-def cr_lines():
-    from tests.domain.cartera_samples import LINES
-
-    return LINES
 
 
 def odd_lines(data):
@@ -127,9 +121,8 @@ def odd_lines(data):
 
 
 def as_written(spec, l):
-    """The row the portal writes for a line, as python-calamine reads it back; an
-    amount too big for a float is written as the float nearest to it."""
-    return [as_read(v) if not isinstance(v, D) or abs(v) < 10**15 else float(v) for v in spec.values(l)]
+    """The row the portal writes for a line, as python-calamine reads it back."""
+    return [as_read(v) for v in spec.values(l)]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -148,3 +141,25 @@ def test_any_statement_amounts_give_the_full_rules_answer(kind, whole_as_int, da
     assert fast.accepted == slow.accepted
     assert {k: str(v.amount) for k, v in fast.accepted.items()} == {k: str(v.amount) for k, v in slow.accepted.items()}
     assert fast.errors == slow.errors
+
+
+def test_the_other_files_credits_are_asked_for_once_and_only_when_a_row_needs_them():
+    lines = LINES
+    asked = []
+
+    def others():
+        asked.append(1)
+        return [(l.credit_number, l.kind) for l in lines if l.kind != cl.ACTIVE]
+
+    mine = [l for l in lines if l.kind == cl.ACTIVE]
+    assert cr.check_rows(rows_for(cl.ACTIVE), ci.LineIndex(cl.ACTIVE, columns_of(mine, True), others),
+                         cl.ACTIVE).ok
+    assert asked == []
+    rows = rows_for(cl.ACTIVE)
+    credit_at = cl.layout(cl.ACTIVE).index("credit_number")
+    rows[0][credit_at], rows[1][credit_at] = "LI-1004", "LI-1005"
+    result = cr.check_rows(rows, ci.LineIndex(cl.ACTIVE, columns_of(mine, True), others), cl.ACTIVE)
+    assert [e.reason for e in result.errors] == [
+        "el crédito «LI-1004» corresponde al Archivo de Retirados",
+        "el crédito «LI-1005» corresponde al Archivo de Retirados"]
+    assert asked == [1]
