@@ -144,8 +144,9 @@ def _process(run, upload):
     given back with them. 20,000 rows take well under a second to check and write, so
     the bar goes from reading to done; nothing half written is ever committed."""
     statement = upload.statement
+    content = upload.content  # kept: the commit below expires it, and an error file starts from it
     if upload.source == "xlsx":
-        read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        read = xlsx.read_upload(content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
                                 expected_sheet=layout.layout(upload.kind).title)
         if not read.ok:
             return _invalid(run, upload, general=read.error)
@@ -164,7 +165,7 @@ def _process(run, upload):
         run.beat()
         db.session.commit()
     if not result.ok:
-        return _invalid(run, upload, errors=result.errors)
+        return _invalid(run, upload, errors=result.errors, content=content)
     _write_lines(upload, line_ids, result)
     run.beat()  # still ours, until this transaction writes the result
     upload.content_key = result.content_key()
@@ -192,11 +193,12 @@ def _write_lines(upload, line_ids, result):
                          map(attrgetter("apply_arrears"), rows), map(attrgetter("amount"), rows), strict=True)))
 
 
-def _invalid(run, upload, general=None, errors=()):
+def _invalid(run, upload, general=None, errors=(), content=None):
+    """`content`: the upload's file when the job holds it already (else read again)."""
     items = ([{"message": general}] if general else []) + [
         {"row": e.row, "column": e.column, "reason": e.reason, "message": e.message} for e in errors]
     if errors and upload.source == "xlsx":  # every row checked: the file given back with them
-        upload.content = xlsx.with_error_column(upload.content, errors)
+        upload.content = xlsx.with_error_column(upload.content if content is None else content, errors)
     upload.rows_done = upload.rows_total
     run.beat()  # still ours, until this transaction writes the result
     run.finish(upload, u.INVALID)
