@@ -13,7 +13,7 @@ for alone gives None, and its line's rows take the full rules.
 """
 from datetime import date
 from decimal import Decimal
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from portal.domain.cartera_layout import DATE, INTEGER, MONEY, TEXT, CarteraLine, OtherFileCredit, layout
 from portal.domain.formatting import CENT, to_money
@@ -35,9 +35,10 @@ def read_back(amount):
     larger float a larger amount), else None (no float stands for it alone)."""
     if type(amount) is int:
         return amount
-    if not amount.is_finite():
+    try:
+        whole = int(amount)
+    except (ValueError, OverflowError):  # NaN, infinity
         return None
-    whole = int(amount)
     if whole == amount:
         return whole
     if -_ONE_FLOAT_LIMIT < amount < _ONE_FLOAT_LIMIT and amount == amount.quantize(CENT):
@@ -79,9 +80,9 @@ class LineIndex:
         locked = [(i, c) for i, c in enumerate(spec.columns) if not c.editable and i != credit_at]
         self.locked_at = itemgetter(*(i for i, _ in locked))
         self.locked_types = tuple(_READ_BACK_AS[c.type] for _, c in locked)
-        cells = [self._read_back_column(c) for _, c in locked]
-        self.fast = dict(zip(self.numbers, zip(zip(*cells, strict=True), *self._caps(), range(len(self.numbers)),
-                                                strict=True), strict=True))
+        cells = {c.key: self._read_back_column(c) for _, c in locked}
+        self.fast = dict(zip(self.numbers, zip(zip(*cells.values(), strict=True), *self._caps(cells["balance"]),
+                                                range(len(self.numbers)), strict=True), strict=True))
 
     @classmethod
     def of(cls, lines, kind):
@@ -89,7 +90,7 @@ class LineIndex:
         mine = [line for line in lines if line.kind == kind]
         fields = ("credit_number", "id_number", "first_name", "last_name", "balance", "instalment",
                   "arrears_days", "arrears", "retired_on")
-        columns = {name: [getattr(line, name) for line in mine] for name in fields}
+        columns = {name: list(map(attrgetter(name), mine)) for name in fields}
         others = [(line.credit_number, line.kind) for line in lines if line.kind != kind]
         return cls(kind, columns, others, mine)
 
@@ -101,9 +102,11 @@ class LineIndex:
             return [amount if type(amount) is int else read_back(amount) for amount in values[column.key]]
         return values[column.key]
 
-    def _caps(self):
+    def _caps(self, balances_read_back):
+        """The caps of «Valor a Pagar» (with N, with S) of every line: the balance (its
+        read_back, already made for its cell), plus the arrears when there are."""
         balances, arrears = self._columns["balance"], self._columns["arrears"]
-        without = [b if type(b) is int and b < MAX_AMOUNT else _cap(b) for b in balances]
+        without = [key if key is not None and key < MAX_AMOUNT else _NEVER for key in balances_read_back]
         with_arrears = [cap if not extra else _cap(balance + extra)
                         for cap, balance, extra in zip(without, balances, arrears, strict=True)]
         return without, with_arrears
