@@ -14,9 +14,10 @@ Decisions, so the services and the UI tell one story:
   "Valor a Pagar" the instalment (never above the balance) plus the arrears when S. An
   employer who changes nothing pays what is due.
 """
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 from portal.domain.cells import NO, YES
@@ -57,10 +58,12 @@ class Layout:
         return [c.header for c in self.columns]
 
     def index(self, key):
-        for i, column in enumerate(self.columns):
-            if column.key == key:
-                return i
-        raise KeyError(key)
+        """The position of the column `key` (KeyError when the layout has none)."""
+        return self._positions[key]
+
+    @cached_property
+    def _positions(self):
+        return {column.key: i for i, column in enumerate(self.columns)}
 
     def values(self, line):
         """The row this line shows in the file, in column order (editable columns with
@@ -122,6 +125,15 @@ class CarteraLine:
         line.__dict__.update(zip(_FIELDS, row, strict=True))
         return line
 
+    @classmethod
+    def from_fields(cls, values):
+        """A line from a dict of some of its fields (the others at their defaults), set
+        as from_row sets it."""
+        line = object.__new__(cls)
+        line.__dict__.update(_DEFAULTS)
+        line.__dict__.update(values)
+        return line
+
     @property
     def name(self):
         return f"{self.first_name} {self.last_name}".strip()
@@ -145,6 +157,7 @@ class CarteraLine:
 
 
 _FIELDS = tuple(f.name for f in fields(CarteraLine))
+_DEFAULTS = {f.name: f.default for f in fields(CarteraLine) if f.default is not MISSING}
 
 
 class OtherFileCredit(NamedTuple):

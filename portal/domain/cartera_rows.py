@@ -15,9 +15,10 @@ Decisions, so the services and the UI tell one story:
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
+from portal.domain.cartera_index import MAX_AMOUNT, LineIndex
 from portal.domain.cartera_layout import (
     AMOUNT_HEADER,
     APPLY_ARREARS_HEADER,
@@ -85,8 +86,9 @@ class CheckResult:
         """Same accepted data → same key, however the file was saved (Excel, LibreOffice,
         another date). Store it with the upload to detect a file already processed."""
         accepted = self.accepted
-        text = "".join(f"\n{number}|{'S' if accepted[number].apply_arrears else 'N'}|{to_money(accepted[number].amount)}"
-                       for number in sorted(accepted))
+        numbers = sorted(accepted)  # the keys alone: sorting (number, row) pairs takes twice as long
+        text = "".join(["\n" + number + ("|S|" if row.apply_arrears else "|N|") + str(row.amount.quantize(CENT, ROUND_HALF_UP))
+                        for number, row in zip(numbers, map(accepted.__getitem__, numbers), strict=True)])
         # The file's URL word, not its kind: the keys stored before the kinds were one word
         # stay valid.
         return hashlib.sha256(layout(self.kind).slug.encode() + text.encode()).hexdigest()
@@ -107,37 +109,45 @@ def check_rows(rows, expected_lines, kind, *, formula_cells=(), first_row=FIRST_
 
     rows: the data rows (after the header), cell values as the reader gives them
     (str, float, int, bool, date; '' or None for empty), row i is Excel row first_row + i.
-    expected_lines: CarteraLine of the statement (any kind: a credit of the other file is
-    named as such; of those, an OtherFileCredit is enough). formula_cells: (excel_row, column_index) pairs holding a formula.
+    expected_lines: the statement's lines, as a LineIndex for this kind or as CarteraLine
+    of any kind (a credit of the other file is named as such; of those, an
+    OtherFileCredit is enough). formula_cells: (excel_row, column_index) pairs holding a formula.
     errors_column: the file carries our «Errores» column right after the layout (a file
     sent back and fixed): that column is ignored. Assumes `check_structure` passed.
 
     A row exactly as downloaded, or with the two editable cells holding S/N and a plain
-    number, takes a fast path (`_fast_path`: 10,000 rows in well under 0.1 s); anything
-    else goes through `_check_row`, which names every problem. The fast path only accepts
-    rows `_check_row` would accept with the same values (tests/domain/test_cartera_rows.py
-    holds them to that)."""
+    number, takes a fast path (`_fast_path`: 10,000 rows in a few hundredths of a
+    second); anything else goes through `_check_row`, which names every problem. The
+    fast path only accepts rows `_check_row` would accept with the same values
+    (tests/domain/test_cartera_rows.py holds them to that)."""
     spec = layout(kind)
-    if kind not in UPLOADABLE:
-        raise ValueError("el Archivo de Detalle es informativo: no se carga")
+    index = _index(expected_lines, kind)  # ValueError for Detalle
     width = len(spec.columns)
     formulas = _formulas_by_row(formula_cells, width, errors_column)
     if errors_column:
         rows = (cells[:width] + cells[width + 1:] if len(cells) > width else cells for cells in rows)
-    by_credit = {line.credit_number: line for line in expected_lines}
 
     result = CheckResult(kind)
     seen = {}
-    rest = _fast_path(spec, rows, first_row, formulas, by_credit, seen, result.accepted)
+    rest = _fast_path(spec, rows, first_row, formulas, index, seen, result.accepted)
     for row_no, cells, bad_cols, untouched in rest:  # every rule, every message
-        _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result, untouched)
+        _check_row(spec, cells, row_no, bad_cols, index, seen, result, untouched)
     for row_no in sorted(formulas):  # those left: the header's, or a row the reader left out
         result.errors.extend(RowError(row_no, _header(spec, col), FORMULA_REASON)
                              for col in sorted(formulas[row_no]))
     result.errors.sort(key=lambda e: e.row)
-    result.omitted = [l.credit_number for l in expected_lines
-                      if l.kind == kind and l.credit_number not in seen]
+    result.omitted = [number for number in index.numbers if number not in seen]
     return result
+
+
+def _index(expected_lines, kind):
+    if kind not in UPLOADABLE:
+        raise ValueError("el Archivo de Detalle es informativo: no se carga")
+    if isinstance(expected_lines, LineIndex):
+        if expected_lines.kind != kind:
+            raise ValueError(f"las líneas son del {KIND_LABEL[expected_lines.kind]}")
+        return expected_lines
+    return LineIndex.of(expected_lines, kind)
 
 
 def _formulas_by_row(formula_cells, width, errors_column):
@@ -152,89 +162,70 @@ def _formulas_by_row(formula_cells, width, errors_column):
     return formulas
 
 
-def _fast_path(spec, rows, first_row, formulas, by_credit, seen, accepted):
+def _fast_path(spec, rows, first_row, formulas, index, seen, accepted):
     """Accepts at once (into `accepted`, its credit noted in `seen`) a row of the layout's
     width without formulas, of a credit of this file not seen yet, its locked cells
-    untouched, «Aplica Mora» S or N and «Valor a Pagar» a plain number within what the
-    line owes. Yields every other row, in order, as (row_no, cells, its formula columns,
-    whether its locked cells were found untouched) for `_check_row`. Pops each row's
-    formulas from `formulas`: those left are outside the rows."""
-    width, kind = len(spec.columns), spec.kind
+    untouched (what `index.fast` holds for its credit, of the types it was written as),
+    «Aplica Mora» S or N and «Valor a Pagar» a plain number within what the line owes.
+    Yields every other row, in order, as (row_no, cells, its formula columns, whether
+    its locked cells were found untouched) for `_check_row`. Pops each row's formulas
+    from `formulas`: those left are outside the rows."""
+    width = len(spec.columns)
     credit_at, flag_at, amount_at = (spec.index(k) for k in ("credit_number", "apply_arrears", "amount"))
-    untouched = _untouched_checker(spec)
+    fast, locked_at, locked_types = index.fast, index.locked_at, index.locked_types
+    amounts = {}  # «Valor a Pagar» → its Decimal, for the whole amounts met so far
     for offset, cells in enumerate(rows):
         row_no = first_row + offset
         bad_cols = formulas.pop(row_no, None) if formulas else None
-        locked_ok = False
+        expected = None
         if bad_cols is None and len(cells) == width:
             number = cells[credit_at]
-            line = by_credit.get(number) if type(number) is str else None
-            locked_ok = line is not None and line.kind == kind and number not in seen and untouched(cells, line)
-            if locked_ok:
-                flag, raw = cells[flag_at], cells[amount_at]
-                apply_arrears = flag == YES
-                if (apply_arrears or flag == NO) and type(raw) is float:
-                    amount = _plain_amount(raw, line.balance + line.arrears if apply_arrears else line.balance)
-                    if amount is not None:
-                        seen[number] = row_no
-                        accepted[number] = AcceptedRow(row_no, number, apply_arrears, amount)
-                        continue
+            if type(number) is str and number not in seen:
+                expected = fast.get(number)
+        locked_ok = expected is not None and (locked := locked_at(cells)) == expected[0] and tuple(
+            map(type, locked)) == locked_types
+        if locked_ok:
+            row = _plain_row(row_no, number, cells[flag_at], cells[amount_at], expected, amounts)
+            if row is not None:
+                seen[number] = row_no
+                accepted[number] = row
+                continue
         yield row_no, cells, bad_cols or (), locked_ok
 
 
-def _plain_amount(raw, cap):
-    """A float read from «Valor a Pagar» as Decimal with two places, when it has at most
-    two decimals (through its repr, the cell's text) and lies within 0..cap; else None."""
+def _plain_row(row_no, number, flag, raw, expected, amounts):
+    """The AcceptedRow of a row whose «Aplica Mora» is S or N and whose «Valor a Pagar» is
+    a plain number within its cap (`expected`: the index's entry; `amounts`: the whole
+    amounts' Decimals met so far), else None. The cap is an int, or a float that only
+    that amount of the cap rounds to (cartera_index.read_back): comparing the floats
+    compares the amounts."""
+    if flag == NO:
+        apply_arrears, cap = False, expected[1]
+    elif flag == YES:
+        apply_arrears, cap = True, expected[2]
+    else:
+        return None
+    if type(raw) is not float or not 0 <= raw <= cap:  # NaN too
+        return None
     if raw.is_integer():
-        whole = int(raw)
-        return Decimal(whole).quantize(CENT) if 0 <= whole <= cap else None
+        amount = amounts.get(raw)
+        if amount is None:
+            amount = amounts[raw] = Decimal(int(raw)).quantize(CENT)
+    else:
+        amount = _cents_amount(raw)
+        if amount is None:
+            return None
+    return AcceptedRow(row_no, number, apply_arrears, amount)
+
+
+def _cents_amount(raw):
+    """A float that is not whole as Decimal with two places when it has at most two
+    decimals (through its repr, the cell's text), else None."""
     text = repr(raw)
     decimals = len(text) - text.find(".") - 1
-    if decimals > 2 or "e" in text or "n" in text:  # 1e-05, inf, nan
+    if decimals > 2 or "e" in text:  # 1e-05
         return None
-    amount = Decimal(text + "0" if decimals == 1 else text)  # 2 places
-    return amount if 0 <= amount <= cap else None
-
-
-def _untouched_checker(spec):
-    """A function (cells, line) → True when the row's locked cells hold exactly what
-    the file was built with, as python-calamine reads it back: text as str, numbers as
-    float (compared exactly: as int when whole, else as Decimal through their repr, the
-    cell's text; never with float arithmetic), dates as date.
-    Anything else (a bool, a number typed as text, a missing date) answers False and
-    the row takes the slow path, which explains it."""
-    exact, amounts = _locked_columns(spec)
-
-    def untouched(cells, line):
-        for i, key, type_ in exact:
-            value = cells[i]
-            if type(value) is not type_ or value != getattr(line, key):
-                return False
-        for i, key in amounts:
-            value = cells[i]
-            if type(value) is not float:
-                return False
-            if value.is_integer():  # most pesos: an exact int compares fastest
-                if int(value) != getattr(line, key):
-                    return False
-            elif Decimal(repr(value)) != getattr(line, key):
-                return False
-        return True
-
-    return untouched
-
-
-_READ_BACK_AS = {TEXT: str, INTEGER: float, DATE: date}  # how python-calamine returns the type
-
-
-def _locked_columns(spec):
-    """The locked columns but the credit number (looked up apart): ((index, key, the
-    type python-calamine reads it back as), ...) of the text, integer and date ones,
-    compared as they are; ((index, key), ...) of the money ones."""
-    credit_at = spec.index("credit_number")
-    locked = [(i, c) for i, c in enumerate(spec.columns) if not c.editable and i != credit_at]
-    exact = tuple((i, c.key, _READ_BACK_AS[c.type]) for i, c in locked if c.type != MONEY)
-    return exact, tuple((i, c.key) for i, c in locked if c.type == MONEY)
+    return Decimal(text + "0" if decimals == 1 else text)  # 2 places
 
 
 def _check_row(spec, cells, row_no, bad_cols, by_credit, seen, result, untouched=False):
@@ -388,9 +379,6 @@ def _pesos(value):
     return money(value, cents=True) if abs(value) < 10**15 else f"«{value}»"
 
 
-MAX_AMOUNT = Decimal(10) ** 12
-
-
 def check_amount(raw, line, apply_arrears):
     """«Valor a Pagar» of one row: (Decimal, None) or (None, reason in Spanish). Empty is
     0; never negative, at most two decimals, never above what the line owes (checked
@@ -463,7 +451,10 @@ def check_upload(rows, expected_lines, kind, *, formula_cells=()):
     """check_structure on row 1, then (titles right) a file with no rows is refused, then
     check_rows on the rest (rows as the reader gives them, row 0 being Excel's row 1)."""
     headers = rows[0] if rows else []
-    problem = check_structure(headers, kind) or no_rows_problem(rows[1:], expected_lines, kind)
+    problem = check_structure(headers, kind)
+    if problem is None:
+        expected_lines = _index(expected_lines, kind)
+        problem = no_rows_problem(rows[1:], kind, bool(expected_lines.numbers))
     if problem is not None:
         return UploadCheck(problem, None)
     return UploadCheck(None, check_rows(rows[1:], expected_lines, kind, formula_cells=formula_cells,

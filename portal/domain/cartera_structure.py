@@ -14,7 +14,7 @@ Decisions, so the services and the UI tell one story:
 """
 from dataclasses import dataclass
 
-from portal.domain.cartera_layout import ERRORS_HEADER, KIND_LABEL, KINDS, column_letter, layout, lines_for
+from portal.domain.cartera_layout import ERRORS_HEADER, KIND_LABEL, KINDS, column_letter, layout
 from portal.domain.cells import blank, normalise_header
 
 STRUCTURE_MESSAGE = "Este archivo no puede ser modificado en su estructura"
@@ -131,13 +131,14 @@ def _renamed(expected, got, got_n, want_n):
 NO_ROWS = "El archivo no tiene filas de trabajadores: solo trae los títulos de las columnas."
 
 
-def no_rows_problem(data_rows, expected_lines, kind):
-    """A file with the titles and nothing under them (every cell empty), or None. Only
-    for files: a browser draft (check_draft) always lists the statement's lines."""
+def no_rows_problem(data_rows, kind, listed):
+    """A file with the titles and nothing under them (every cell empty), or None
+    (`listed`: whether the statement has lines of this kind, for the hint). Only for
+    files: a browser draft (check_draft) always lists the statement's lines."""
     if any(not blank(value) for row in data_rows for value in row):
         return None
     label = KIND_LABEL[kind]
-    if lines_for(kind, expected_lines):
+    if listed:
         hint = f"Cargue el {label} que descargó del portal, con una fila por crédito."
     else:
         hint = f"Esta vigencia no tiene créditos en el {label}: no hay nada que cargar."

@@ -3,11 +3,13 @@ summaries — Documentos Por Pagar, Documentos Procesados, Cuadre Cartera."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, type_coerce
+from sqlalchemy.types import NullType
 
 from portal.adapters import xlsx
 from portal.domain import cartera_layout as layout
 from portal.domain import uploads as u
+from portal.domain.cartera_index import LineIndex
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -154,31 +156,55 @@ def cartera_lines(statement, credit_number=None):
     return list(map(layout.CarteraLine.from_row, db.session.execute(query).all()))
 
 
-def lines_to_check(statement, kind=None):
-    """(the statement's lines, their StatementLine ids by credit number): what the job
-    checking an upload needs, run on the session's connection (the ORM's result
-    machinery costs a third more for 10,000 rows; a job has nothing pending to flush
-    here) and fetched at once (row by row costs a fetchone each).
-    Without `kind` (a browser draft): every line, by worker name, the table's order.
-    With it (a file, whose rows carry their own order): that kind's lines, in no
-    particular order, and the other file's credits as OtherFileCredit (number and kind:
-    their amounts and dates, a Decimal or a date built in Python per value on SQLite,
-    would only name the other file)."""
-    query = _lines_query(statement, StatementLine.id)
-    if kind is None:
-        query = query.order_by(*_BY_NAME)
-    else:
-        query = query.where(StatementLine.kind == kind)
-    connection = db.session.connection()
+def lines_to_check(statement):
+    """(the statement's lines by worker name, the table's order; their StatementLine ids by
+    credit number): what the job checking a browser draft needs, run on the session's
+    connection (the ORM's result machinery costs a third more for 10,000 rows; a job has
+    nothing pending to flush here) and fetched at once (row by row costs a fetchone each)."""
     lines, ids, width = [], {}, len(_LINE_COLUMNS)
-    for row in connection.execute(query).all():
+    for row in db.session.connection().execute(_lines_query(statement, StatementLine.id).order_by(*_BY_NAME)).all():
         lines.append(layout.CarteraLine.from_row(row[:width]))
         ids[row[0]] = row[width]
-    if kind is not None:
-        lines += map(layout.OtherFileCredit._make, connection.execute(
-            select(Credit.number, StatementLine.kind).join(Credit, Credit.id == StatementLine.credit_id)
-            .where(StatementLine.statement_id == statement.id, StatementLine.kind != kind)).all())
     return lines, ids
+
+
+# What checking a file needs of each line of its kind (cartera_index.LineIndex's columns),
+# then the line's id. Money comes as the driver gives it (no Decimal built per value by
+# SQLAlchemy): exact_money makes it an int or a Decimal.
+_INDEX_FIELDS = ("credit_number", "id_number", "first_name", "last_name", "balance", "instalment",
+                 "arrears_days", "arrears", "retired_on", "id")
+_INDEX_COLUMNS = (Credit.number, Worker.id_number, Worker.first_name, Worker.last_name,
+                  type_coerce(StatementLine.balance, NullType()), type_coerce(StatementLine.instalment, NullType()),
+                  StatementLine.arrears_days, type_coerce(StatementLine.arrears, NullType()), Worker.retired_on,
+                  StatementLine.id)
+
+
+def file_lines(statement, kind):
+    """(a LineIndex of the statement's lines for a file of `kind`, their StatementLine ids
+    by credit number): what the job checking an uploaded Activos or Retirados file
+    needs: the lines of that kind in one query on the session's connection, fetched at
+    once (only what the file shows of them, no CarteraLine built: the index builds one
+    for a row that needs the full rules); the other file's credit numbers (to name the
+    file a credit belongs to) only if a row's credit is not of this file."""
+    connection = db.session.connection()
+    rows = connection.execute(select(*_INDEX_COLUMNS).join(Credit, Credit.id == StatementLine.credit_id)
+                              .join(Worker, Worker.id == StatementLine.worker_id)
+                              .where(StatementLine.statement_id == statement.id, StatementLine.kind == kind)).all()
+    columns = dict(zip(_INDEX_FIELDS, zip(*rows, strict=True) if rows else [()] * len(_INDEX_FIELDS), strict=True))
+    for name in ("balance", "instalment", "arrears"):
+        columns[name] = exact_money(columns[name])
+    ids = dict(zip(columns["credit_number"], columns.pop("id"), strict=True))
+    others = (select(Credit.number, StatementLine.kind).join(Credit, Credit.id == StatementLine.credit_id)
+              .where(StatementLine.statement_id == statement.id, StatementLine.kind != kind))
+    return LineIndex(kind, columns, lambda: db.session.execute(others).all()), ids
+
+
+def exact_money(values):
+    """Money column values as the driver gives them, as int (whole pesos) or Decimal,
+    the amounts SQLAlchemy reads: PostgreSQL's driver gives Decimal; SQLite's NUMERIC
+    affinity stores a whole amount as an integer and one with cents as a REAL, which
+    SQLAlchemy reads as Decimal("%.2f" % value) for a Numeric of scale 2 (Money)."""
+    return [value if type(value) is not float else Decimal(f"{value:.2f}") for value in values]
 
 
 def statement_file(user, statement, kind):

@@ -13,11 +13,14 @@ duplicate | failed); its job's claim, heartbeat and recovery: services.upload_jo
 """
 import json
 from datetime import timedelta
+from itertools import repeat
+from operator import attrgetter
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from portal.adapters import xlsx
+from portal.db_bulk import insert_rows
 from portal.domain import cartera_layout as layout
 from portal.domain import cartera_rows, clock
 from portal.domain import payments as payment_rules
@@ -25,7 +28,7 @@ from portal.domain import uploads as u
 from portal.extensions import db
 from portal.models import CarteraUpload, CarteraUploadLine, Payment, PaymentSlip
 from portal.services import audit, cartera_drafts, upload_jobs
-from portal.services.cartera import lines_to_check, paid_upload_ids
+from portal.services.cartera import file_lines, lines_to_check, paid_upload_ids
 
 DOUBLE_SUBMIT_WINDOW = timedelta(minutes=10)
 FAILED_MESSAGE = "Ocurrió un error inesperado al procesar el archivo. Ya quedó registrado; intente de nuevo."
@@ -141,26 +144,28 @@ def _process(run, upload):
     given back with them. 20,000 rows take well under a second to check and write, so
     the bar goes from reading to done; nothing half written is ever committed."""
     statement = upload.statement
-    lines, line_ids = lines_to_check(statement, None if upload.source == "browser" else upload.kind)
+    content = upload.content  # kept: the commit below expires it, and an error file starts from it
     if upload.source == "xlsx":
-        read = xlsx.read_upload(upload.content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        read = xlsx.read_upload(content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
                                 expected_sheet=layout.layout(upload.kind).title)
         if not read.ok:
             return _invalid(run, upload, general=read.error)
         upload.rows_total = len(read.data_rows)
         run.beat()
         db.session.commit()
+        lines, line_ids = file_lines(statement, upload.kind)  # in the verdict's transaction
         check = cartera_rows.check_upload(read.rows, lines, upload.kind, formula_cells=read.formula_cells)
         if check.structure is not None:
             return _invalid(run, upload, general=check.structure.message)
         result = check.result
     else:
+        lines, line_ids = lines_to_check(statement)
         result = cartera_rows.check_draft(lines, upload.kind, cartera_drafts.entries(statement, upload.kind))
         upload.rows_total = sum(1 for line in lines if line.kind == upload.kind)
         run.beat()
         db.session.commit()
     if not result.ok:
-        return _invalid(run, upload, errors=result.errors)
+        return _invalid(run, upload, errors=result.errors, content=content)
     _write_lines(upload, line_ids, result)
     run.beat()  # still ours, until this transaction writes the result
     upload.content_key = result.content_key()
@@ -179,18 +184,21 @@ def _process(run, upload):
 
 
 def _write_lines(upload, line_ids, result):
-    """The accepted rows as the upload's lines: one INSERT, in the verdict's transaction."""
-    upload_id = upload.id
-    db.session.execute(CarteraUploadLine.__table__.insert(), [
-        {"upload_id": upload_id, "line_id": line_ids[row.credit_number], "apply_arrears": row.apply_arrears,
-         "amount": row.amount} for row in result.accepted.values()])
+    """The accepted rows as the upload's lines, in the verdict's transaction (one
+    executemany of tuples on SQLite: db_bulk)."""
+    accepted = result.accepted
+    rows = accepted.values()
+    insert_rows(CarteraUploadLine.__table__, ("upload_id", "line_id", "apply_arrears", "amount"),
+                list(zip(repeat(upload.id, len(accepted)), map(line_ids.__getitem__, accepted),
+                         map(attrgetter("apply_arrears"), rows), map(attrgetter("amount"), rows), strict=True)))
 
 
-def _invalid(run, upload, general=None, errors=()):
+def _invalid(run, upload, general=None, errors=(), content=None):
+    """`content`: the upload's file when the job holds it already (else read again)."""
     items = ([{"message": general}] if general else []) + [
         {"row": e.row, "column": e.column, "reason": e.reason, "message": e.message} for e in errors]
     if errors and upload.source == "xlsx":  # every row checked: the file given back with them
-        upload.content = xlsx.with_error_column(upload.content, errors)
+        upload.content = xlsx.with_error_column(upload.content if content is None else content, errors)
     upload.rows_done = upload.rows_total
     run.beat()  # still ours, until this transaction writes the result
     run.finish(upload, u.INVALID)
