@@ -245,6 +245,7 @@ class ReadResult:
     error: str | None = None
     sheet_name: str | None = None
     count: int = 0  # of rows (read_upload_rows: at most)
+    sheet: tuple | None = None  # read_upload(keep_sheet=True): (its part's name, its XML)
 
     @property
     def ok(self):
@@ -536,8 +537,9 @@ class _SheetScanner:
     TAG_BEFORE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?$")  # before the f of <f or <x:f
     PREFIX_BEFORE = re.compile(rb"<[A-Za-z_][\w.-]*$")  # before the :c of <x:c
 
-    def __init__(self, max_rows, max_columns):
+    def __init__(self, max_rows, max_columns, keep=False):
         self.max_row, self.max_col = max_rows + 1, max_columns
+        self.kept = [] if keep else None  # the sheet's XML, when the caller wants it too
         # One pass finds every cell tag that is not `<c r="X123"` with X in A–Z and a
         # row surely within the limit; the few it finds are looked at in Python (a
         # reference within the limits is fine, anything else is a problem).
@@ -549,6 +551,8 @@ class _SheetScanner:
         self.hides_markup = False  # a CDATA section or a comment: no cutting it into windows
 
     def feed(self, chunk):
+        if self.kept is not None:
+            self.kept.append(chunk)
         self.buf += chunk
         if len(self.buf) - self.done > 8 * self.OVERLAP:
             self._scan(len(self.buf) - self.OVERLAP)
@@ -561,7 +565,8 @@ class _SheetScanner:
         self.last_row, self.last_col = max(self.last_row, row), max(self.last_col, col)
 
     def _scan(self, limit):
-        self.hides_markup = self.hides_markup or b"<![CDATA[" in self.buf or b"<!--" in self.buf
+        if not self.hides_markup and b"!" in self.buf:  # memchr first: "<!--" in a buffer costs 4 ms a 5 MB sheet
+            self.hides_markup = b"<![CDATA[" in self.buf or b"<!--" in self.buf
         found = functools.partial(self._found, limit)
         self._scan_suspects(found(self.suspect))
         self._scan_prefixed(found(self.PREFIXED))
@@ -622,7 +627,7 @@ _BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, V
 def read_upload(data: bytes, max_bytes=DEFAULT_MAX_BYTES, max_rows=DEFAULT_MAX_ROWS, *,
                 expected_sheet=None, max_columns=DEFAULT_MAX_COLUMNS, max_members=DEFAULT_MAX_MEMBERS,
                 max_uncompressed=DEFAULT_MAX_UNCOMPRESSED, max_ratio=DEFAULT_MAX_RATIO,
-                ignored_sheets=()) -> ReadResult:
+                ignored_sheets=(), keep_sheet=False) -> ReadResult:
     """The sheet of an uploaded .xlsx as rows of cell values (row 0 is Excel's row 1, ''
     for an empty cell; numbers come as float, dates as date), the formula cells found,
     or a refusal in Spanish (ReadResult.error). Never raises for a bad file.
@@ -632,10 +637,12 @@ def read_upload(data: bytes, max_bytes=DEFAULT_MAX_BYTES, max_rows=DEFAULT_MAX_R
     named in `ignored_sheets` (a template's «Instrucciones») are left aside, unread.
     Limits: max_bytes of upload; max_rows data rows (besides the header); max_columns;
     max_members in the zip; max_uncompressed bytes for all members together (declared
-    and actual); max_ratio uncompressed/compressed for any member above 1 MB."""
+    and actual); max_ratio uncompressed/compressed for any member above 1 MB.
+    keep_sheet: ReadResult.sheet holds the sheet's XML as it was inflated for the scan
+    (with_error_column takes it instead of inflating it again)."""
     try:
         return _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
-                            expected_sheet, ignored_sheets)
+                            expected_sheet, ignored_sheets, keep_sheet=keep_sheet)
     except _BROKEN:
         return _refuse(DAMAGED)
 
@@ -723,7 +730,7 @@ def _no(message):
 
 
 def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncompressed, max_ratio,
-                 expected_sheet, ignored_sheets=(), streamed=False):
+                 expected_sheet, ignored_sheets=(), streamed=False, keep_sheet=False):
     data = bytes(data)  # io.BytesIO shares bytes but copies a bytearray (a stored file's): once here
     problem, zf, infos, names = _container(data, max_bytes, max_members, max_uncompressed, max_ratio)
     if problem:
@@ -732,7 +739,7 @@ def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncomp
     if problem:
         return _refuse(problem)
     sheet_path, sheet_name = found
-    scanner = _SheetScanner(max_rows, max_columns)
+    scanner = _SheetScanner(max_rows, max_columns, keep=keep_sheet)
     problem = _inflate_all(data, infos, sheet_path, scanner, max_uncompressed) or _scanned_problem(
         scanner, max_rows, max_columns)
     if problem:
@@ -753,7 +760,9 @@ def _read_upload(data, max_bytes, max_rows, max_columns, max_members, max_uncomp
         return _refuse("El archivo está vacío: no tiene títulos ni filas.")
     if count > max_rows + 1:
         return _refuse(_too_many_rows(count - 1, max_rows))
-    return ReadResult(rows=rows, formula_cells=sorted(set(scanner.formulas)), sheet_name=sheet_name, count=count)
+    kept = (sheet_path, b"".join(scanner.kept)) if keep_sheet else None
+    return ReadResult(rows=rows, formula_cells=sorted(set(scanner.formulas)), sheet_name=sheet_name, count=count,
+                      sheet=kept)
 
 
 _EMPTY_CELLS = ("", None)
@@ -820,7 +829,7 @@ def _scanned_problem(scanner, max_rows, max_columns):
 
 # --- errors back -----------------------------------------------------------------------
 
-def with_error_column(data: bytes, errors, *, header=ERRORS_HEADER) -> bytes:
+def with_error_column(data: bytes, errors, *, header=ERRORS_HEADER, sheet=None) -> bytes:
     """The uploaded file (already accepted by read_upload) with an «Errores» column
     after the last titled column listing each row's errors, and the faulty cells shaded.
     `errors`: objects with .row, .column (header) and .reason (cartera_rows.RowError).
@@ -830,9 +839,10 @@ def with_error_column(data: bytes, errors, *, header=ERRORS_HEADER) -> bytes:
     The sheet's XML is edited as it stands (_ErrorColumn: only the rows with errors, the
     column's width, three styles added), not loaded and saved again with openpyxl, which
     took ~2 s for 10,000 rows here; a sheet written some other way (prefixed elements,
-    rows without their number, no styles part) still goes through openpyxl."""
+    rows without their number, no styles part) still goes through openpyxl.
+    `sheet`: read_upload's ReadResult.sheet, the sheet's XML already inflated."""
     try:
-        return _ErrorColumn(data, errors, header).file()
+        return _ErrorColumn(data, errors, header, sheet).file()
     except _Unusual:
         return _with_error_column_openpyxl(data, errors, header)
 
@@ -959,8 +969,8 @@ class _ErrorColumn:
     so it is never a formula) and, when the column was there already, its old cells
     emptied; the column's width; the sheet's dimension. Everything else is copied."""
 
-    def __init__(self, data, errors, header):
-        self.data, self.header = data, header
+    def __init__(self, data, errors, header, sheet=None):
+        self.data, self.header, self.inflated = data, header, sheet
         self.source = zipfile.ZipFile(io.BytesIO(data))
         self.infos = self.source.infolist()
         self.sheet_path, self.styles_path = self._paths()
@@ -984,7 +994,8 @@ class _ErrorColumn:
         return sheet, styles
 
     def file(self):
-        sheet = self.source.read(self.sheet_path)
+        inflated = self.inflated
+        sheet = inflated[1] if inflated and inflated[0] == self.sheet_path else self.source.read(self.sheet_path)
         data_at = sheet.find(b"<sheetData>")
         if data_at < 0 or not sheet.startswith((b"<worksheet", b"<?xml")):
             raise _Unusual("prefixed or empty sheet")

@@ -147,7 +147,7 @@ def _process(run, upload):
     content = upload.content  # kept: the commit below expires it, and an error file starts from it
     if upload.source == "xlsx":
         read = xlsx.read_upload(content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
-                                expected_sheet=layout.layout(upload.kind).title)
+                                expected_sheet=layout.layout(upload.kind).title, keep_sheet=True)
         if not read.ok:
             return _invalid(run, upload, general=read.error)
         upload.rows_total = len(read.data_rows)
@@ -165,7 +165,8 @@ def _process(run, upload):
         run.beat()
         db.session.commit()
     if not result.ok:
-        return _invalid(run, upload, errors=result.errors, content=content)
+        return _invalid(run, upload, errors=result.errors, content=content,
+                        sheet=read.sheet if upload.source == "xlsx" else None)
     _write_lines(upload, line_ids, result)
     run.beat()  # still ours, until this transaction writes the result
     upload.content_key = result.content_key()
@@ -193,12 +194,14 @@ def _write_lines(upload, line_ids, result):
                          map(attrgetter("apply_arrears"), rows), map(attrgetter("amount"), rows), strict=True)))
 
 
-def _invalid(run, upload, general=None, errors=(), content=None):
-    """`content`: the upload's file when the job holds it already (else read again)."""
+def _invalid(run, upload, general=None, errors=(), content=None, sheet=None):
+    """`content`: the upload's file when the job holds it already (else read again);
+    `sheet`: its sheet's XML, as read_upload kept it."""
     items = ([{"message": general}] if general else []) + [
         {"row": e.row, "column": e.column, "reason": e.reason, "message": e.message} for e in errors]
     if errors and upload.source == "xlsx":  # every row checked: the file given back with them
-        upload.content = xlsx.with_error_column(upload.content if content is None else content, errors)
+        upload.content = xlsx.with_error_column(upload.content if content is None else content, errors,
+                                                sheet=sheet)
     upload.rows_done = upload.rows_total
     run.beat()  # still ours, until this transaction writes the result
     run.finish(upload, u.INVALID)

@@ -470,6 +470,19 @@ def test_the_file_comes_back_with_an_errors_column_and_can_be_uploaded_again(fil
     assert ws["J1"].value == "Errores" and ws["K1"].value is None and ws["J3"].value is None
 
 
+def test_the_errors_column_from_the_sheet_read_upload_kept_is_the_same_file(files):
+    """The job hands with_error_column the sheet's XML read_upload inflated (keep_sheet),
+    instead of inflating it again: the same bytes come out."""
+    data = edit(files["active"], lambda ws: (ws.__setitem__("I2", "abc"), ws.__setitem__("I3", -1)))
+    _, checked = upload(data)
+    read = xlsx.read_upload(data, keep_sheet=True)
+    assert read.sheet[0] == "xl/worksheets/sheet1.xml" and read.sheet[1].startswith(b"<")
+    assert xlsx.read_upload(data).sheet is None
+    kept = xlsx.with_error_column(data, checked.result.errors, sheet=read.sheet)
+    assert kept == xlsx.with_error_column(data, checked.result.errors)
+    assert xlsx.with_error_column(data, checked.result.errors, sheet=("xl/worksheets/other.xml", b"nada")) == kept
+
+
 def _looks(data):
     """What a user sees of the first sheet: every cell with a value or a fill (value,
     type, fill colour, bold, wrapped), the column widths, whether it is protected."""
