@@ -40,6 +40,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
+from zlib_ng import zlib_ng
 
 from portal.adapters import xlsx_windows
 from portal.domain import cartera_layout as cl
@@ -319,7 +320,7 @@ def _member_bytes(data, info, cap, sink=None):
         if sink:
             sink(bytes(raw))
         return len(raw)
-    decompressor = zlib.decompressobj(-15)
+    decompressor = zlib_ng.decompressobj(-15)  # ~1/3 faster than zlib's
     size = 0
     try:
         for at in range(0, len(raw), _INPUT_PIECE):  # unconsumed_tail copies what is left of its input
@@ -327,7 +328,7 @@ def _member_bytes(data, info, cap, sink=None):
             if size is None:
                 return None
         tail = decompressor.flush()
-    except zlib.error:
+    except (zlib.error, zlib_ng.error):
         return None
     size += len(tail)
     if sink and tail:
@@ -620,7 +621,7 @@ class _SheetScanner:
                 self.problem = "formula outside a cell"
 
 
-_BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, ValueError, KeyError,
+_BROKEN = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, zlib_ng.error, struct.error, ValueError, KeyError,
            OSError, EOFError, NotImplementedError, UnicodeError)  # how a malformed archive fails
 
 
@@ -1009,7 +1010,7 @@ class _ErrorColumn:
         self.letter = cl.column_letter(self.target).encode()
         head = self._width(self._dimension(sheet[:data_at]))
         sheet = head + self._rows(sheet[data_at:], again)
-        return self._zip({self.sheet_path: (sheet, 1), self.styles_path: (self.styles.xml_out(), 6)})
+        return self._zip({self.sheet_path: (sheet, 2), self.styles_path: (self.styles.xml_out(), 6)})
 
     def _titles(self, sheet):
         start = sheet.find(b'<row r="1"')
@@ -1137,15 +1138,68 @@ class _ErrorColumn:
         return head[:start] + b"<cols>" + b"".join(cols) + head[end:]
 
     def _zip(self, replaced):
-        """The same members in the same order; the edited ones recompressed (the big
-        sheet at level 1: ~4× faster than the default for ~35 % more bytes)."""
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for info in self.infos:
-                body, level = replaced.get(info.filename, (None, 6))
-                target.writestr(info.filename, self.source.read(info.filename) if body is None else body,
-                                compresslevel=level)
-        return out.getvalue()
+        """The same members in the same order: the others copied as they are compressed,
+        the edited ones deflated anew by zlib-ng (the big sheet at level 2: ~40 % less
+        time than zlib's fastest level, and fewer bytes)."""
+        return _zip_file([_deflated(info.filename, *replaced[info.filename]) if info.filename in replaced
+                          else _as_stored(self.data, info) for info in self.infos])
+
+
+# --- a zip written from members already compressed ------------------------------------------
+# zipfile compresses what it writes, with zlib: with_error_column copies the members it
+# leaves as they are and deflates the edited ones with zlib-ng, so it writes the archive
+# itself (no zip64: an upload is a few megabytes).
+
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_END = struct.Struct("<4sHHHHIIH")
+_UTF8_NAME = 0x800
+
+
+@dataclass(frozen=True)
+class _Member:
+    name: str
+    method: int
+    crc: int
+    size: int
+    date_time: tuple = (1980, 1, 1, 0, 0, 0)
+
+
+def _deflated(name, body, level):
+    """(the member `name` holding `body`, deflated)."""
+    compressor = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15)
+    return _Member(name, zipfile.ZIP_DEFLATED, zlib_ng.crc32(body), len(body)), \
+        compressor.compress(body) + compressor.flush()
+
+
+def _as_stored(data, info):
+    """(the member as the archive holds it, its compressed bytes from its local header)."""
+    _, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, info.header_offset)
+    begin = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+    return (_Member(info.filename, info.compress_type, info.CRC, info.file_size, info.date_time),
+            bytes(data[begin:begin + info.compress_size]))
+
+
+def _zip_file(members):
+    """An archive of [(_Member, its compressed bytes)], in that order."""
+    out, central = io.BytesIO(), []
+    for member, payload in members:
+        name = member.name.encode("utf-8")
+        time, date = _dos_time(member.date_time)
+        fields = (member.method, time, date, member.crc, len(payload), member.size, len(name), 0)
+        offset = out.tell()
+        out.write(_LOCAL.pack(b"PK\x03\x04", 20, _UTF8_NAME, *fields) + name)
+        out.write(payload)
+        central.append(_CENTRAL.pack(b"PK\x01\x02", 20, 20, _UTF8_NAME, *fields, 0, 0, 0, 0, offset) + name)
+    start = out.tell()
+    out.write(b"".join(central))
+    out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), out.tell() - start, start, 0))
+    return out.getvalue()
+
+
+def _dos_time(date_time):
+    year, month, day, hour, minute, second = date_time
+    return hour << 11 | minute << 5 | second // 2, max(year - 1980, 0) << 9 | month << 5 | day
 
 
 def _with_error_column_openpyxl(data, errors, header):

@@ -483,6 +483,20 @@ def test_the_errors_column_from_the_sheet_read_upload_kept_is_the_same_file(file
     assert xlsx.with_error_column(data, checked.result.errors, sheet=("xl/worksheets/other.xml", b"nada")) == kept
 
 
+def test_the_errors_file_is_a_sound_zip_of_the_same_parts(files):
+    """with_error_column writes the archive itself (the parts it leaves copied as they
+    are compressed): every CRC holds, the same parts in the same order, only the sheet
+    and the styles changed."""
+    data = edit(files["active"], lambda ws: ws.__setitem__("I3", -1))
+    _, checked = upload(data)
+    source, back = zipfile.ZipFile(io.BytesIO(data)), zipfile.ZipFile(io.BytesIO(xlsx.with_error_column(
+        data, checked.result.errors)))
+    assert back.testzip() is None
+    assert [i.filename for i in back.infolist()] == [i.filename for i in source.infolist()]
+    changed = [i.filename for i in source.infolist() if source.read(i.filename) != back.read(i.filename)]
+    assert sorted(changed) == ["xl/styles.xml", "xl/worksheets/sheet1.xml"]
+
+
 def _looks(data):
     """What a user sees of the first sheet: every cell with a value or a fill (value,
     type, fill colour, bold, wrapped), the column widths, whether it is protected."""
