@@ -463,10 +463,11 @@ _SHORT_WAYS = {
 
 
 def _plan(spec):
-    """((key, header, checker), …) of a layout's fields, in order."""
+    """((key, header, checker, column way or None), …) of a layout's fields, in order."""
     found = _PLANS.get(id(spec))
     if found is None or found[0] is not spec:
-        found = _PLANS[id(spec)] = (spec, tuple((f.key, f.header, _checker(f)) for f in spec.fields))
+        found = _PLANS[id(spec)] = (spec, tuple((f.key, f.header, _checker(f), _column_way(f))
+                                                for f in spec.fields))
     return found[1]
 
 
@@ -477,7 +478,7 @@ def check_line(spec, cells, line_no, today):
     if count < width:
         cells = list(cells) + [None] * (width - count)
     errors, values = [], {}
-    for (key, header, check), raw in zip(plan, cells, strict=False):  # cells beyond: below
+    for (key, header, check, _), raw in zip(plan, cells, strict=False):  # cells beyond: below
         value, reason = check(raw, today)
         if reason:
             errors.append(LineError(line_no, header, reason))
@@ -537,17 +538,17 @@ class CheckedLines:
 
 def check_lines(spec, rows, first_line, today) -> CheckedLines:
     """Every rule of each row's cells (check_line's), rows numbered from first_line."""
-    plan, ways = _plan(spec), _column_plan(spec)
+    plan = _plan(spec)
     width = len(plan)
     errors = {}  # position in rows → [LineError, …]
     columns = {}
-    for (key, header, check), way, cells in zip(plan, ways, _columns(rows, width), strict=True):
+    for (key, header, check, way), cells in zip(plan, _columns(rows, width), strict=True):
         values = way(cells, today) if way else None
         columns[key] = values if values is not None else _cell_by_cell(check, cells, today, header, first_line, errors)
     _cells_beyond(rows, width, first_line, errors)
     _passport_rule(spec, columns, first_line, errors)
     blanks = [""] * width
-    typed = {at: {key: as_text(v) for (key, _, _), v in zip(plan, chain(rows[at], blanks), strict=False)}
+    typed = {at: {key: as_text(v) for (key, *_), v in zip(plan, chain(rows[at], blanks), strict=False)}
              for at in errors}
     return CheckedLines(first_line, len(rows), columns, errors, typed)
 
@@ -602,16 +603,6 @@ def _passport_rule(spec, columns, first_line, errors):
                                                        "solo el pasaporte (PA) admite letras"))
 
 
-_COLUMN_PLANS = {}  # id(layout) → (layout, column ways), as _PLANS
-
-
-def _column_plan(spec):
-    found = _COLUMN_PLANS.get(id(spec))
-    if found is None or found[0] is not spec:
-        found = _COLUMN_PLANS[id(spec)] = (spec, tuple(_column_way(f) for f in spec.fields))
-    return found[1]
-
-
 def _column_way(field):
     """A function (cells, today) → the column's values, or None where the column must go
     cell by cell; None for a field without one."""
@@ -656,8 +647,8 @@ def _text_column_way(pattern, make, min_limit=0):
     return build
 
 
-def _digits_column_way(field, low=1, ascii_only=False):
-    high = field.max_length
+def _digits_column_way(field, low=1, high=None, ascii_only=False):
+    high = field.max_length if high is None else high
 
     def digits_column(cells, today):
         if not _all_text(cells) or not low <= min(map(len, cells)) or max(map(len, cells)) > high:
@@ -668,9 +659,7 @@ def _digits_column_way(field, low=1, ascii_only=False):
 
 
 def _id_column_way(field):
-    low, high = ID_LENGTH[0], min(ID_LENGTH[1], field.max_length)
-    way = _digits_column_way(field, low, ascii_only=True)
-    return way if high == field.max_length else None  # pragma: no cover - every layout's 15
+    return _digits_column_way(field, ID_LENGTH[0], min(ID_LENGTH[1], field.max_length), ascii_only=True)
 
 
 def _code_column_way(field):

@@ -419,15 +419,14 @@ def json_texts(step):
 
 
 _TEXT_ONLY = {str}
-_AS_STR = (Decimal, date)  # values_json's default=str
-_AS_STR_TYPES = set(_AS_STR)
+_AS_STR = {Decimal, date}  # values_json's default=str
 
 
 def _json_column(values):
     types = set(map(type, values))
     if types == _TEXT_ONLY:
         return list(map(encode_basestring, values))
-    if len(types) == 1 and types <= _AS_STR_TYPES:  # a column of dates, or of amounts
+    if len(types) == 1 and types <= _AS_STR:  # a column of dates, or of amounts
         return list(map(encode_basestring, map(str, values)))
     return [_json_value(value) for value in values]
 
