@@ -310,12 +310,9 @@ def _member_bytes(data, info, cap, sink=None):
     returns the real uncompressed size (None if over the cap or undecodable). The CRC is
     left to the parser: what matters here is that no member inflates beyond what it
     declares, whatever its header says."""
-    start = info.header_offset
-    sig, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, start)
-    if sig != b"PK\x03\x04":
+    raw = _compressed(data, info)
+    if raw is None:
         return None
-    begin = start + _LOCAL_HEADER.size + name_len + extra_len
-    raw = memoryview(data)[begin:begin + info.compress_size]
     if info.compress_type == zipfile.ZIP_STORED:
         if sink:
             sink(bytes(raw))
@@ -337,6 +334,17 @@ def _member_bytes(data, info, cap, sink=None):
 
 
 _INPUT_PIECE = 64 * 1024
+
+
+def _compressed(data, info):
+    """A member's bytes as the archive holds them (a view), found from its local header;
+    None when no local header is where the directory says."""
+    start = info.header_offset
+    sig, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, start)
+    if sig != b"PK\x03\x04":
+        return None
+    begin = start + _LOCAL_HEADER.size + name_len + extra_len
+    return memoryview(data)[begin:begin + info.compress_size]
 
 
 def _member(data, info):
@@ -594,7 +602,7 @@ class _SheetScanner:
         at = self.buf.rfind(b'c r="', self.done, limit)
         cell = self.CELL.match(self.buf, at) if at >= 0 else None
         if cell:
-            self.end_row = max(self.end_row, self.last_row, int(cell.group(2)))
+            self.end_row = max(self.end_row, int(cell.group(2)))
 
     def _scan_suspects(self, matches):
         for m in matches:
@@ -1181,11 +1189,11 @@ def _deflated(name, body, level):
 
 
 def _as_stored(data, info):
-    """(the member as the archive holds it, its compressed bytes from its local header)."""
-    _, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, info.header_offset)
-    begin = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
-    return (_Member(info.filename, info.compress_type, info.CRC, info.file_size, info.date_time),
-            bytes(data[begin:begin + info.compress_size]))
+    """(the member as the archive holds it, its compressed bytes)."""
+    raw = _compressed(data, info)
+    if raw is None:
+        raise _Unusual(f"no local header for {info.filename}")
+    return _Member(info.filename, info.compress_type, info.CRC, info.file_size, info.date_time), bytes(raw)
 
 
 def _zip_file(members):

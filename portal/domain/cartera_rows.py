@@ -15,7 +15,7 @@ Decisions, so the services and the UI tell one story:
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple
 
 from portal.domain.cartera_index import MAX_AMOUNT, LineIndex
@@ -39,7 +39,7 @@ from portal.domain.cartera_structure import (
     no_rows_problem,
 )
 from portal.domain.cells import NO, YES, as_date, as_text, blank, parse_amount, parse_flag
-from portal.domain.formatting import CENT, money, to_money
+from portal.domain.formatting import money, to_money
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class CheckResult:
         another date). Store it with the upload to detect a file already processed."""
         accepted = self.accepted
         numbers = sorted(accepted)  # the keys alone: sorting (number, row) pairs takes twice as long
-        text = "".join(["\n" + number + ("|S|" if row.apply_arrears else "|N|") + str(row.amount.quantize(CENT, ROUND_HALF_UP))
+        text = "".join(["\n" + number + ("|S|" if row.apply_arrears else "|N|") + str(to_money(row.amount))
                         for number, row in zip(numbers, map(accepted.__getitem__, numbers), strict=True)])
         # The file's URL word, not its kind: the keys stored before the kinds were one word
         # stay valid.
@@ -210,7 +210,7 @@ def _plain_row(row_no, number, flag, raw, expected, amounts):
     if raw.is_integer():
         amount = amounts.get(raw)
         if amount is None:
-            amount = amounts[raw] = Decimal(int(raw)).quantize(CENT)
+            amount = amounts[raw] = to_money(int(raw))
     else:
         amount = _cents_amount(raw)
         if amount is None:

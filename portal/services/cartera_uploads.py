@@ -144,12 +144,13 @@ def _process(run, upload):
     given back with them. 20,000 rows take well under a second to check and write, so
     the bar goes from reading to done; nothing half written is ever committed."""
     statement = upload.statement
-    content = upload.content  # kept: the commit below expires it, and an error file starts from it
+    content, sheet = upload.content, None  # kept: the commit below expires it; an error file starts from them
     if upload.source == "xlsx":
         read = xlsx.read_upload(content, max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
                                 expected_sheet=layout.layout(upload.kind).title, keep_sheet=True)
         if not read.ok:
             return _invalid(run, upload, general=read.error)
+        sheet = read.sheet
         upload.rows_total = len(read.data_rows)
         run.beat()
         db.session.commit()
@@ -165,8 +166,7 @@ def _process(run, upload):
         run.beat()
         db.session.commit()
     if not result.ok:
-        return _invalid(run, upload, errors=result.errors, content=content,
-                        sheet=read.sheet if upload.source == "xlsx" else None)
+        return _invalid(run, upload, errors=result.errors, content=content, sheet=sheet)
     _write_lines(upload, line_ids, result)
     run.beat()  # still ours, until this transaction writes the result
     upload.content_key = result.content_key()
@@ -195,13 +195,12 @@ def _write_lines(upload, line_ids, result):
 
 
 def _invalid(run, upload, general=None, errors=(), content=None, sheet=None):
-    """`content`: the upload's file when the job holds it already (else read again);
-    `sheet`: its sheet's XML, as read_upload kept it."""
+    """`content`: the upload's file, as the job read it; `sheet`: its sheet's XML, as
+    read_upload kept it (errors of an .xlsx come back in them)."""
     items = ([{"message": general}] if general else []) + [
         {"row": e.row, "column": e.column, "reason": e.reason, "message": e.message} for e in errors]
     if errors and upload.source == "xlsx":  # every row checked: the file given back with them
-        upload.content = xlsx.with_error_column(upload.content if content is None else content, errors,
-                                                sheet=sheet)
+        upload.content = xlsx.with_error_column(content, errors, sheet=sheet)
     upload.rows_done = upload.rows_total
     run.beat()  # still ours, until this transaction writes the result
     run.finish(upload, u.INVALID)
